@@ -1,0 +1,182 @@
+//! Access-key operations: CreateAccessKey, ListAccessKeys, UpdateAccessKey,
+//! DeleteAccessKey, GetAccessKeyLastUsed.
+
+use crate::error::{ErrorCode, IamError};
+use crate::ids;
+use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCESS_KEYS_PER_USER};
+use crate::pagination::{self, Listing};
+use crate::secret::SecretKey;
+use crate::service::{key_quota_exceeded, store_failure, Iam, RequestContext};
+use crate::store::{After, StoreError};
+
+#[derive(Debug, Clone, Default)]
+pub struct ListAccessKeysInput {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListAccessKeysOutput {
+    pub keys: Vec<AccessKey>,
+    pub marker: Option<String>,
+}
+
+/// A new key with its secret: the one response in which AWS shows the secret.
+#[derive(Debug, Clone)]
+pub struct CreatedAccessKey {
+    pub key: AccessKey,
+    pub secret: SecretKey,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessKeyLastUsedOutput {
+    pub user_name: Option<String>,
+    pub last_used: Option<KeyUsage>,
+}
+
+/// The listing scope of a key owner, for markers.
+fn owner_scope(account_id: &str, owner: &KeyOwner) -> String {
+    match owner {
+        KeyOwner::Root => format!("root:{account_id}"),
+        KeyOwner::User { user_id } => user_id.clone(),
+    }
+}
+
+impl Iam {
+    pub async fn create_access_key(
+        &self,
+        ctx: &RequestContext,
+        user_name: Option<&str>,
+    ) -> Result<CreatedAccessKey, IamError> {
+        let target = self.target(ctx, user_name, "iam:CreateAccessKey").await?;
+        let account_id = ctx.principal.account_id().to_owned();
+        let secret = ids::secret_access_key();
+        let new = NewAccessKey {
+            access_key_id: ids::access_key_id(&account_id),
+            account_id,
+            owner: target.owner(),
+            secret: secret.seal(),
+            create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
+        };
+        match self.store.create_access_key(&new, ACCESS_KEYS_PER_USER).await {
+            Ok(key) => Ok(CreatedAccessKey { key, secret }),
+            Err(StoreError::KeyQuotaExceeded) => Err(key_quota_exceeded()),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn list_access_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccessKeysInput,
+    ) -> Result<ListAccessKeysOutput, IamError> {
+        let target = self.target(ctx, input.user_name.as_deref(), "iam:ListAccessKeys").await?;
+        let account = ctx.principal.account_id();
+        let owner = target.owner();
+        let scope = owner_scope(account, &owner);
+        let listing = Listing { operation: "ListAccessKeys", scope: &scope };
+        let after = match &input.marker {
+            Some(m) => pagination::decode(&listing, m)?,
+            None => After::Start,
+        };
+        let mut keys = self
+            .store
+            .list_access_keys(account, &owner, &after, input.max_items + 1)
+            .await
+            .map_err(store_failure)?;
+        let marker = if keys.len() > input.max_items {
+            keys.truncate(input.max_items);
+            keys.last().map(|k| {
+                let after = After::Key {
+                    created: k.create_date.unix_timestamp(),
+                    access_key_id: k.access_key_id.clone(),
+                };
+                pagination::encode(&listing, &after)
+            })
+        } else {
+            None
+        };
+        Ok(ListAccessKeysOutput { keys, marker })
+    }
+
+    pub async fn update_access_key(
+        &self,
+        ctx: &RequestContext,
+        user_name: Option<&str>,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), IamError> {
+        let target = self.target(ctx, user_name, "iam:UpdateAccessKey").await?;
+        let account = ctx.principal.account_id();
+        match self.store.update_access_key(account, &target.owner(), access_key_id, status).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn delete_access_key(
+        &self,
+        ctx: &RequestContext,
+        user_name: Option<&str>,
+        access_key_id: &str,
+    ) -> Result<(), IamError> {
+        let target = self.target(ctx, user_name, "iam:DeleteAccessKey").await?;
+        let account = ctx.principal.account_id();
+        match self.store.delete_access_key(account, &target.owner(), access_key_id).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    /// Looks the key up account-wide. An unknown key (or another account's) is an
+    /// AccessDenied, as AWS answers even administrators.
+    pub async fn get_access_key_last_used(
+        &self,
+        ctx: &RequestContext,
+        access_key_id: &str,
+    ) -> Result<AccessKeyLastUsedOutput, IamError> {
+        let denied = || {
+            IamError::new(
+                ErrorCode::AccessDenied,
+                format!(
+                    "User: {} is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key {access_key_id}",
+                    ctx.principal.arn()
+                ),
+            )
+        };
+        let found = self
+            .store
+            .get_access_key_last_used(access_key_id)
+            .await
+            .map_err(store_failure)?;
+        let Some((key, stored)) = found.filter(|(k, _)| k.account_id == ctx.principal.account_id()) else {
+            return Err(denied());
+        };
+        let resource = match &key.user_name {
+            Some(name) => {
+                // The key's owner's ARN; the path is part of the stored user.
+                let user = self
+                    .store
+                    .get_user(&key.account_id, name)
+                    .await
+                    .map_err(store_failure)?;
+                user.map(|u| u.arn()).unwrap_or_else(|| Self::user_arn(ctx, "/", name))
+            }
+            None => ctx.principal.arn(),
+        };
+        self.authorize(ctx, "iam:GetAccessKeyLastUsed", &resource)?;
+        let pending = self.usage.pending(access_key_id);
+        let last_used = match (stored, pending) {
+            (Some(s), Some(p)) => Some(if p.when >= s.when { p } else { s }),
+            (s, p) => s.or(p),
+        };
+        Ok(AccessKeyLastUsedOutput { user_name: key.user_name, last_used })
+    }
+}
+

@@ -1,0 +1,134 @@
+//! The wire-level error: an AWS error code, its HTTP status and Sender/Receiver type, and a message.
+
+use std::fmt;
+
+/// Every error code iamd answers with. The code knows its HTTP status and whether the
+/// client (Sender) or the service (Receiver) is at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    AccessDenied,
+    DeleteConflict,
+    EntityAlreadyExists,
+    ExpiredToken,
+    IncompleteSignature,
+    InvalidAction,
+    InvalidClientTokenId,
+    InvalidInput,
+    LimitExceeded,
+    MalformedQueryString,
+    MissingAuthenticationToken,
+    NoSuchEntity,
+    NotFound,
+    RequestEntityTooLarge,
+    ServiceFailure,
+    ServiceUnavailable,
+    SignatureDoesNotMatch,
+    UnsupportedMediaType,
+    ValidationError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AccessDenied => "AccessDenied",
+            ErrorCode::DeleteConflict => "DeleteConflict",
+            ErrorCode::EntityAlreadyExists => "EntityAlreadyExists",
+            ErrorCode::ExpiredToken => "ExpiredToken",
+            ErrorCode::IncompleteSignature => "IncompleteSignature",
+            ErrorCode::InvalidAction => "InvalidAction",
+            ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
+            ErrorCode::InvalidInput => "InvalidInput",
+            ErrorCode::LimitExceeded => "LimitExceeded",
+            ErrorCode::MalformedQueryString => "MalformedQueryString",
+            ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
+            ErrorCode::NoSuchEntity => "NoSuchEntity",
+            ErrorCode::NotFound => "NotFound",
+            ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
+            ErrorCode::ServiceFailure => "ServiceFailure",
+            ErrorCode::ServiceUnavailable => "ServiceUnavailable",
+            ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
+            ErrorCode::ValidationError => "ValidationError",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::IncompleteSignature
+            | ErrorCode::InvalidAction
+            | ErrorCode::InvalidInput
+            | ErrorCode::MalformedQueryString
+            | ErrorCode::ValidationError => 400,
+            ErrorCode::AccessDenied
+            | ErrorCode::ExpiredToken
+            | ErrorCode::InvalidClientTokenId
+            | ErrorCode::MissingAuthenticationToken
+            | ErrorCode::SignatureDoesNotMatch => 403,
+            ErrorCode::NoSuchEntity | ErrorCode::NotFound => 404,
+            ErrorCode::DeleteConflict
+            | ErrorCode::EntityAlreadyExists
+            | ErrorCode::LimitExceeded => 409,
+            ErrorCode::RequestEntityTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ServiceFailure => 500,
+            ErrorCode::ServiceUnavailable => 503,
+        }
+    }
+
+    /// `Sender` for client mistakes (4xx), `Receiver` for service faults (5xx).
+    pub fn fault(self) -> &'static str {
+        if self.status() >= 500 {
+            "Receiver"
+        } else {
+            "Sender"
+        }
+    }
+}
+
+/// An error as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl IamError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        IamError { code, message: message.into() }
+    }
+
+    pub fn no_such_user(name: &str) -> Self {
+        Self::new(
+            ErrorCode::NoSuchEntity,
+            format!("The user with name {name} cannot be found."),
+        )
+    }
+
+    pub fn no_such_access_key(id: &str) -> Self {
+        Self::new(
+            ErrorCode::NoSuchEntity,
+            format!("The Access Key with id {id} cannot be found."),
+        )
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationError, message)
+    }
+
+    /// A storage failure: generic text to the client (it will retry), cause logged once here.
+    pub fn service_failure(cause: &dyn fmt::Display) -> Self {
+        tracing::error!(%cause, "storage failure");
+        Self::new(
+            ErrorCode::ServiceFailure,
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )
+    }
+}
+
+impl fmt::Display for IamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for IamError {}

@@ -1,0 +1,123 @@
+//! Identifier and secret generation, from the operating system's CSPRNG.
+
+use crate::secret::SecretKey;
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS RNG failing is not something a server can recover from.
+    getrandom::getrandom(&mut buf).expect("operating system random number generator failed");
+    buf
+}
+
+/// `n` characters drawn uniformly from the base32 alphabet.
+fn random_base32(n: usize) -> String {
+    random_bytes::<32>()[..n]
+        .iter()
+        .map(|b| BASE32[(b & 31) as usize] as char)
+        .collect()
+}
+
+/// A long-term access key id: `AKIA` + 16 base32 characters that encode the account as AWS
+/// does (characters 5–12 are base32 of `account / 2 + 2^39`, character 13 tells odd from
+/// even), so that the key's account can be read back from it.
+pub fn access_key_id(account_id: &str) -> String {
+    key_id_with_prefix("AKIA", account_id)
+}
+
+/// A temporary (STS) access key id: `ASIA` + 16 characters.
+pub fn temporary_access_key_id(account_id: &str) -> String {
+    key_id_with_prefix("ASIA", account_id)
+}
+
+fn key_id_with_prefix(prefix: &str, account_id: &str) -> String {
+    let account: u64 = account_id.parse().unwrap_or(0);
+    let encoded = (account / 2) + (1 << 39);
+    let bytes = encoded.to_be_bytes(); // 8 bytes; the low 5 carry the value
+    let mut id = String::with_capacity(20);
+    id.push_str(prefix);
+    // 5 bytes = 40 bits = 8 base32 characters.
+    let mut bits: u64 = 0;
+    for b in &bytes[3..8] {
+        bits = (bits << 8) | u64::from(*b);
+    }
+    for i in (0..8).rev() {
+        id.push(BASE32[((bits >> (i * 5)) & 31) as usize] as char);
+    }
+    let r = random_bytes::<8>();
+    let half = if account % 2 == 1 { 16 } else { 0 };
+    id.push(BASE32[half + (r[0] & 15) as usize] as char);
+    for b in &r[1..8] {
+        id.push(BASE32[(b & 31) as usize] as char);
+    }
+    id
+}
+
+/// A user's unique id: `AIDA` + 17 base32 characters (21 in all, as AWS).
+pub fn user_id() -> String {
+    format!("AIDA{}", random_base32(17))
+}
+
+/// A 40-character secret access key from `[A-Za-z0-9+/]`.
+pub fn secret_access_key() -> SecretKey {
+    let secret = random_bytes::<40>()
+        .iter()
+        .map(|b| SECRET_ALPHABET[(b & 63) as usize] as char)
+        .collect();
+    SecretKey::new(secret)
+}
+
+/// Twelve random digits, for a new account.
+pub fn account_id() -> String {
+    let r = random_bytes::<12>();
+    let mut id: String = r.iter().map(|b| char::from(b'0' + b % 10)).collect();
+    if id.starts_with('0') {
+        id.replace_range(0..1, "1");
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inverse of the account encoding, as `sts:GetAccessKeyInfo` would do it.
+    fn account_of(id: &str) -> u64 {
+        let mut bits: u64 = 0;
+        for c in id[4..12].bytes() {
+            let v = BASE32.iter().position(|&x| x == c).unwrap() as u64;
+            bits = (bits << 5) | v;
+        }
+        let odd = BASE32.iter().position(|&x| x == id.as_bytes()[12]).unwrap() >= 16;
+        ((bits - (1 << 39)) * 2) + u64::from(odd)
+    }
+
+    #[test]
+    fn key_ids_encode_their_account() {
+        for account in ["609629065308", "123456789012", "999999999999", "100000000001"] {
+            let id = access_key_id(account);
+            assert_eq!(id.len(), 20);
+            assert!(id.starts_with("AKIA"));
+            assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+            assert_eq!(account_of(&id).to_string(), account);
+        }
+        // The value moto and AWS give for this account (see the wire spec §2.2).
+        assert_eq!(&temporary_access_key_id("609629065308")[4..12], "Y34FZKBO");
+    }
+
+    #[test]
+    fn secrets_and_ids_have_aws_shapes() {
+        let s = secret_access_key();
+        assert_eq!(s.expose().len(), 40);
+        assert_ne!(s, secret_access_key());
+        let u = user_id();
+        assert_eq!(u.len(), 21);
+        assert!(u.starts_with("AIDA"));
+        let a = account_id();
+        assert_eq!(a.len(), 12);
+        assert!(a.bytes().all(|b| b.is_ascii_digit()));
+    }
+}

@@ -1,0 +1,23 @@
+//! iamd's domain: accounts, users and access keys, the IAM operations on them, and the
+//! `Store` contract that every storage backend implements (with one conformance suite for
+//! all of them). It knows nothing of HTTP, XML or SQL: the server decodes requests into the
+//! typed inputs here, and a backend crate implements `Store`.
+
+pub mod access_key;
+pub mod conformance;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod pagination;
+pub mod principal;
+pub mod secret;
+pub mod service;
+pub mod store;
+pub mod usage;
+pub mod user;
+pub mod validate;
+
+pub use error::{ErrorCode, IamError};
+pub use principal::Principal;
+pub use service::{AllowAll, Authorizer, Iam, RequestContext};
+pub use store::{After, Store, StoreError};

@@ -1,0 +1,137 @@
+//! The IAM service: the operations, run against a `Store` after authentication, each with
+//! an authorization step before it touches any resource.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::error::{ErrorCode, IamError};
+use crate::model::{KeyOwner, User};
+use crate::principal::Principal;
+use crate::store::{Store, StoreError};
+use crate::usage::UsageRecorder;
+
+/// What every operation knows about its request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub request_id: String,
+    pub now: OffsetDateTime,
+}
+
+/// Decides whether a principal may perform an action on a resource. Runs after
+/// authentication and before the operation looks the resource up.
+pub trait Authorizer: Send + Sync + 'static {
+    fn authorize(&self, principal: &Principal, action: &str, resource: &str) -> Result<(), IamError>;
+}
+
+/// Lets every authenticated principal do everything (identity policies are not enforced yet).
+#[derive(Debug, Default)]
+pub struct AllowAll;
+
+impl Authorizer for AllowAll {
+    fn authorize(&self, _: &Principal, _: &str, _: &str) -> Result<(), IamError> {
+        Ok(())
+    }
+}
+
+pub struct Iam {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) authorizer: Arc<dyn Authorizer>,
+    pub(crate) usage: Arc<UsageRecorder>,
+}
+
+/// The user an operation acts on: named explicitly, or the caller itself.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Root,
+    User(User),
+}
+
+impl Target {
+    pub(crate) fn owner(&self) -> KeyOwner {
+        match self {
+            Target::Root => KeyOwner::Root,
+            Target::User(u) => KeyOwner::User { user_id: u.user_id.clone() },
+        }
+    }
+
+    pub(crate) fn user_name(&self) -> Option<&str> {
+        match self {
+            Target::Root => None,
+            Target::User(u) => Some(&u.user_name),
+        }
+    }
+}
+
+impl Iam {
+    pub fn new(store: Arc<dyn Store>, authorizer: Arc<dyn Authorizer>, usage: Arc<UsageRecorder>) -> Self {
+        Iam { store, authorizer, usage }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn usage(&self) -> &Arc<UsageRecorder> {
+        &self.usage
+    }
+
+    pub(crate) fn authorize(&self, ctx: &RequestContext, action: &str, resource: &str) -> Result<(), IamError> {
+        self.authorizer.authorize(&ctx.principal, action, resource)
+    }
+
+    pub(crate) fn user_arn(ctx: &RequestContext, path: &str, name: &str) -> String {
+        format!("arn:aws:iam::{}:user{path}{name}", ctx.principal.account_id())
+    }
+
+    /// Resolves the user an operation with an optional `UserName` acts on (§2.4 of the spec):
+    /// the named user, or the caller's own identity, authorizing `action` on it.
+    pub(crate) async fn target(
+        &self,
+        ctx: &RequestContext,
+        user_name: Option<&str>,
+        action: &str,
+    ) -> Result<Target, IamError> {
+        let account = ctx.principal.account_id();
+        match (user_name, &ctx.principal) {
+            (Some(name), _) => {
+                let user = self.store.get_user(account, name).await.map_err(store_failure)?;
+                let resource = match &user {
+                    Some(u) => u.arn(),
+                    None => Self::user_arn(ctx, "/", name),
+                };
+                self.authorize(ctx, action, &resource)?;
+                user.map(Target::User).ok_or_else(|| IamError::no_such_user(name))
+            }
+            (None, Principal::Root { .. }) => Ok(Target::Root),
+            (None, Principal::User(me)) => {
+                self.authorize(ctx, action, &me.arn())?;
+                Ok(Target::User(me.clone()))
+            }
+        }
+    }
+}
+
+/// Maps a storage error that the calling operation did not expect to a 500. Only backend
+/// failures should reach here; anything else is a bug and is reported the same way.
+pub(crate) fn store_failure(e: StoreError) -> IamError {
+    match e {
+        StoreError::Backend(_)
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::AlreadyExists
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys => IamError::service_failure(&e),
+    }
+}
+
+pub(crate) fn key_quota_exceeded() -> IamError {
+    IamError::new(
+        ErrorCode::LimitExceeded,
+        format!(
+            "Cannot exceed quota for AccessKeysPerUser: {}",
+            crate::model::ACCESS_KEYS_PER_USER
+        ),
+    )
+}

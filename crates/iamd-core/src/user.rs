@@ -1,0 +1,177 @@
+//! User operations: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser.
+
+use crate::error::{ErrorCode, IamError};
+use crate::ids;
+use crate::model::{Tag, User};
+use crate::pagination::{self, Listing};
+use crate::principal::Principal;
+use crate::service::{store_failure, Iam, RequestContext};
+use crate::store::{After, StoreError};
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateUserInput {
+    pub user_name: String,
+    pub path: Option<String>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListUsersInput {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListUsersOutput {
+    pub users: Vec<User>,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUserInput {
+    pub user_name: String,
+    pub new_user_name: Option<String>,
+    pub new_path: Option<String>,
+}
+
+/// GetUser's answer: a user, or the root identity (which has no name or path).
+#[derive(Debug, Clone)]
+pub enum GetUserOutput {
+    User(User),
+    Root { account_id: String, arn: String, create_date: time::OffsetDateTime },
+}
+
+impl Iam {
+    pub async fn create_user(&self, ctx: &RequestContext, input: CreateUserInput) -> Result<User, IamError> {
+        let path = input.path.unwrap_or_else(|| "/".to_owned());
+        self.authorize(ctx, "iam:CreateUser", &Self::user_arn(ctx, &path, &input.user_name))?;
+        if let Some(boundary) = &input.permissions_boundary {
+            // No managed policies exist yet, so no boundary can be attached.
+            return Err(IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {boundary} does not exist or is not attachable."),
+            ));
+        }
+        let user = User {
+            account_id: ctx.principal.account_id().to_owned(),
+            user_id: ids::user_id(),
+            user_name: input.user_name,
+            path,
+            create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
+            tags: input.tags,
+        };
+        match self.store.create_user(&user).await {
+            Ok(()) => Ok(user),
+            Err(StoreError::AlreadyExists) => Err(IamError::new(
+                ErrorCode::EntityAlreadyExists,
+                format!("User with name {} already exists.", user.user_name),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn get_user(&self, ctx: &RequestContext, user_name: Option<&str>) -> Result<GetUserOutput, IamError> {
+        match (user_name, &ctx.principal) {
+            (None, Principal::Root { account_id }) => {
+                let account = self
+                    .store
+                    .get_account(account_id)
+                    .await
+                    .map_err(store_failure)?
+                    .ok_or_else(|| IamError::service_failure(&"caller's account vanished"))?;
+                Ok(GetUserOutput::Root {
+                    account_id: account_id.clone(),
+                    arn: ctx.principal.arn(),
+                    create_date: account.create_date,
+                })
+            }
+            (None, Principal::User(me)) => {
+                self.authorize(ctx, "iam:GetUser", &me.arn())?;
+                // Re-read for tags and the current name.
+                let user = self.store.get_user(&me.account_id, &me.user_name).await.map_err(store_failure)?;
+                user.map(GetUserOutput::User).ok_or_else(|| IamError::no_such_user(&me.user_name))
+            }
+            (Some(name), _) => {
+                let user = self
+                    .store
+                    .get_user(ctx.principal.account_id(), name)
+                    .await
+                    .map_err(store_failure)?;
+                let resource = user.as_ref().map(User::arn).unwrap_or_else(|| Self::user_arn(ctx, "/", name));
+                self.authorize(ctx, "iam:GetUser", &resource)?;
+                user.map(GetUserOutput::User).ok_or_else(|| IamError::no_such_user(name))
+            }
+        }
+    }
+
+    pub async fn list_users(&self, ctx: &RequestContext, input: ListUsersInput) -> Result<ListUsersOutput, IamError> {
+        self.authorize(ctx, "iam:ListUsers", "*")?;
+        let account = ctx.principal.account_id();
+        let listing = Listing { operation: "ListUsers", scope: account };
+        let after = match &input.marker {
+            Some(m) => pagination::decode(&listing, m)?,
+            None => After::Start,
+        };
+        let prefix = input.path_prefix.as_deref().unwrap_or("/");
+        let mut users = self
+            .store
+            .list_users(account, prefix, &after, input.max_items + 1)
+            .await
+            .map_err(store_failure)?;
+        let marker = if users.len() > input.max_items {
+            users.truncate(input.max_items);
+            let last = users.last().map(|u| u.user_name.to_lowercase()).unwrap_or_default();
+            Some(pagination::encode(&listing, &After::UserName(last)))
+        } else {
+            None
+        };
+        Ok(ListUsersOutput { users, marker })
+    }
+
+    pub async fn update_user(&self, ctx: &RequestContext, input: UpdateUserInput) -> Result<(), IamError> {
+        let account = ctx.principal.account_id();
+        let user = self.store.get_user(account, &input.user_name).await.map_err(store_failure)?;
+        let resource = user
+            .as_ref()
+            .map(User::arn)
+            .unwrap_or_else(|| Self::user_arn(ctx, "/", &input.user_name));
+        self.authorize(ctx, "iam:UpdateUser", &resource)?;
+        let Some(user) = user else {
+            return Err(IamError::no_such_user(&input.user_name));
+        };
+        let new_path = input.new_path.as_deref().unwrap_or(&user.path);
+        let new_name = input.new_user_name.as_deref().unwrap_or(&user.user_name);
+        self.authorize(ctx, "iam:UpdateUser", &Self::user_arn(ctx, new_path, new_name))?;
+        match self
+            .store
+            .update_user(account, &user.user_name, input.new_user_name.as_deref(), input.new_path.as_deref())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(&input.user_name)),
+            Err(StoreError::AlreadyExists) => Err(IamError::new(
+                ErrorCode::EntityAlreadyExists,
+                format!("User with name {new_name} already exists."),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn delete_user(&self, ctx: &RequestContext, user_name: &str) -> Result<(), IamError> {
+        let account = ctx.principal.account_id();
+        let user = self.store.get_user(account, user_name).await.map_err(store_failure)?;
+        let resource = user.as_ref().map(User::arn).unwrap_or_else(|| Self::user_arn(ctx, "/", user_name));
+        self.authorize(ctx, "iam:DeleteUser", &resource)?;
+        match self.store.delete_user(account, user_name).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(StoreError::UserHasAccessKeys) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete entity, must delete access keys first.",
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+}

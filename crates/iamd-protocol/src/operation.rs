@@ -1,0 +1,94 @@
+//! The dispatch table: which service and operation a request's `Action`/`Version` name.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Iam,
+    Sts,
+}
+
+impl Service {
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Service::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+            Service::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
+        }
+    }
+
+    pub fn version(self) -> &'static str {
+        match self {
+            Service::Iam => "2010-05-08",
+            Service::Sts => "2011-06-15",
+        }
+    }
+
+    /// The SigV4 signing name of the service.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Service::Iam => "iam",
+            Service::Sts => "sts",
+        }
+    }
+
+    /// The service a request addresses: by `Version`, else by the signing name in its
+    /// credential scope, else IAM.
+    pub fn select(version: Option<&str>, signing_name: Option<&str>) -> Service {
+        match (version, signing_name) {
+            (Some("2011-06-15"), _) => Service::Sts,
+            (Some("2010-05-08"), _) => Service::Iam,
+            (_, Some("sts")) => Service::Sts,
+            _ => Service::Iam,
+        }
+    }
+}
+
+macro_rules! operations {
+    ($($service:ident { $($op:ident),* $(,)? })*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation { $($($op,)*)* }
+
+        impl Operation {
+            pub const ALL: &'static [Operation] = &[$($(Operation::$op,)*)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $($(Operation::$op => stringify!($op),)*)* }
+            }
+
+            pub fn service(self) -> Service {
+                match self { $($(Operation::$op => Service::$service,)*)* }
+            }
+        }
+    };
+}
+
+operations! {
+    Iam {
+        CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
+        CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed,
+    }
+    Sts { GetCallerIdentity }
+}
+
+impl Operation {
+    /// Looks an `Action` up within a service. Action names are case-sensitive.
+    pub fn find(service: Service, action: &str) -> Option<Operation> {
+        Operation::ALL
+            .iter()
+            .copied()
+            .find(|op| op.service() == service && op.name() == action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch() {
+        assert_eq!(Operation::find(Service::Iam, "ListAccessKeys"), Some(Operation::ListAccessKeys));
+        assert_eq!(Operation::find(Service::Iam, "listaccesskeys"), None);
+        assert_eq!(Operation::find(Service::Iam, "GetCallerIdentity"), None);
+        assert_eq!(Operation::find(Service::Sts, "GetCallerIdentity"), Some(Operation::GetCallerIdentity));
+        assert_eq!(Service::select(None, Some("sts")), Service::Sts);
+        assert_eq!(Service::select(Some("2010-05-08"), Some("sts")), Service::Iam);
+    }
+}

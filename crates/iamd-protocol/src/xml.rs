@@ -1,0 +1,166 @@
+//! The XML answers: `<{Op}Response>` with `<{Op}Result>` first and `ResponseMetadata`
+//! after it, and the `<ErrorResponse>` envelope. Text is escaped; booleans are lowercase;
+//! timestamps are ISO 8601 UTC with a `Z`.
+
+use quick_xml::escape::escape;
+use time::OffsetDateTime;
+
+/// Appends elements to a response body.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    buf: String,
+}
+
+impl XmlWriter {
+    pub fn start(&mut self, name: &str) {
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push('>');
+    }
+
+    pub fn end(&mut self, name: &str) {
+        self.buf.push_str("</");
+        self.buf.push_str(name);
+        self.buf.push('>');
+    }
+
+    /// `<name/>`: how an empty list is sent.
+    pub fn empty(&mut self, name: &str) {
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push_str("/>");
+    }
+
+    pub fn text(&mut self, name: &str, value: &str) {
+        self.start(name);
+        self.buf.push_str(&escape(value));
+        self.end(name);
+    }
+
+    /// Omits the element when there is no value.
+    pub fn opt_text(&mut self, name: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.text(name, v);
+        }
+    }
+
+    pub fn bool(&mut self, name: &str, value: bool) {
+        self.text(name, if value { "true" } else { "false" });
+    }
+
+    pub fn timestamp(&mut self, name: &str, value: OffsetDateTime) {
+        self.text(name, &format_timestamp(value));
+    }
+
+    /// A list wrapper with `<member>` items, or an empty wrapper for an empty list.
+    pub fn list<T>(&mut self, name: &str, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        if items.is_empty() {
+            self.empty(name);
+            return;
+        }
+        self.start(name);
+        for i in items {
+            self.start("member");
+            item(self, i);
+            self.end("member");
+        }
+        self.end(name);
+    }
+}
+
+/// `2016-12-03T18:53:41Z`: whole seconds, UTC.
+pub fn format_timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A success body. `result` writes the `<{op}Result>` children; `None` for operations
+/// without output, which answer with the metadata alone.
+pub fn success(
+    operation: &str,
+    namespace: &str,
+    request_id: &str,
+    result: Option<&dyn Fn(&mut XmlWriter)>,
+) -> String {
+    let mut w = XmlWriter { buf: String::with_capacity(512) };
+    w.buf.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    w.buf.push('\n');
+    w.buf.push('<');
+    w.buf.push_str(operation);
+    w.buf.push_str("Response xmlns=\"");
+    w.buf.push_str(namespace);
+    w.buf.push_str("\">");
+    if let Some(result) = result {
+        let wrapper = format!("{operation}Result");
+        w.start(&wrapper);
+        result(&mut w);
+        w.end(&wrapper);
+    }
+    w.start("ResponseMetadata");
+    w.text("RequestId", request_id);
+    w.end("ResponseMetadata");
+    w.end(&format!("{operation}Response"));
+    w.buf.push('\n');
+    w.buf
+}
+
+/// An error body: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
+pub fn error(namespace: &str, fault: &str, code: &str, message: &str, request_id: &str) -> String {
+    let mut w = XmlWriter { buf: String::with_capacity(384) };
+    w.buf.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    w.buf.push('\n');
+    w.buf.push_str("<ErrorResponse xmlns=\"");
+    w.buf.push_str(namespace);
+    w.buf.push_str("\">");
+    w.start("Error");
+    w.text("Type", fault);
+    w.text("Code", code);
+    w.text("Message", message);
+    w.end("Error");
+    w.text("RequestId", request_id);
+    w.end("ErrorResponse");
+    w.buf.push('\n');
+    w.buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_comes_first_and_lists_use_member() {
+        let body = success("ListAccessKeys", "ns", "rid", Some(&|w: &mut XmlWriter| {
+            w.list("AccessKeyMetadata", &["a&b"], |w, k| w.text("AccessKeyId", k));
+            w.bool("IsTruncated", false);
+        }));
+        assert!(body.contains(r#"<ListAccessKeysResponse xmlns="ns"><ListAccessKeysResult><AccessKeyMetadata><member><AccessKeyId>a&amp;b</AccessKeyId></member></AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ListAccessKeysResponse>"#), "{body}");
+    }
+
+    #[test]
+    fn empty_lists_and_no_output() {
+        let body = success("ListUsers", "ns", "r", Some(&|w: &mut XmlWriter| w.list::<&str>("Users", &[], |_, _| {})));
+        assert!(body.contains("<ListUsersResult><Users/></ListUsersResult>"));
+        let body = success("DeleteUser", "ns", "r", None);
+        assert!(body.contains(r#"<DeleteUserResponse xmlns="ns"><ResponseMetadata>"#));
+    }
+
+    #[test]
+    fn timestamps_end_in_z() {
+        let t = OffsetDateTime::from_unix_timestamp(1_480_791_221).unwrap();
+        assert_eq!(format_timestamp(t), "2016-12-03T18:53:41Z");
+    }
+
+    #[test]
+    fn error_envelope() {
+        let body = error("ns", "Sender", "NoSuchEntity", "The user with name <b> cannot be found.", "r");
+        assert!(body.contains("<ErrorResponse xmlns=\"ns\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The user with name &lt;b&gt; cannot be found.</Message></Error><RequestId>r</RequestId></ErrorResponse>"));
+    }
+}
