@@ -59,10 +59,16 @@ impl Iam {
             secret: secret.seal(),
             create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
         };
-        match self.store.create_access_key(&new, ACCESS_KEYS_PER_USER).await {
+        match self
+            .store
+            .create_access_key(&new, ACCESS_KEYS_PER_USER)
+            .await
+        {
             Ok(key) => Ok(CreatedAccessKey { key, secret }),
             Err(StoreError::KeyQuotaExceeded) => Err(key_quota_exceeded()),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+                target.user_name().unwrap_or_default(),
+            )),
             Err(e) => Err(store_failure(e)),
         }
     }
@@ -72,11 +78,16 @@ impl Iam {
         ctx: &RequestContext,
         input: ListAccessKeysInput,
     ) -> Result<ListAccessKeysOutput, IamError> {
-        let target = self.target(ctx, input.user_name.as_deref(), "iam:ListAccessKeys").await?;
+        let target = self
+            .target(ctx, input.user_name.as_deref(), "iam:ListAccessKeys")
+            .await?;
         let account = ctx.principal.account_id();
         let owner = target.owner();
         let scope = owner_scope(account, &owner);
-        let listing = Listing { operation: "ListAccessKeys", scope: &scope };
+        let listing = Listing {
+            operation: "ListAccessKeys",
+            scope: &scope,
+        };
         let after = match &input.marker {
             Some(m) => pagination::decode(&listing, m)?,
             None => After::Start,
@@ -110,10 +121,16 @@ impl Iam {
     ) -> Result<(), IamError> {
         let target = self.target(ctx, user_name, "iam:UpdateAccessKey").await?;
         let account = ctx.principal.account_id();
-        match self.store.update_access_key(account, &target.owner(), access_key_id, status).await {
+        match self
+            .store
+            .update_access_key(account, &target.owner(), access_key_id, status)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+                target.user_name().unwrap_or_default(),
+            )),
             Err(e) => Err(store_failure(e)),
         }
     }
@@ -126,10 +143,16 @@ impl Iam {
     ) -> Result<(), IamError> {
         let target = self.target(ctx, user_name, "iam:DeleteAccessKey").await?;
         let account = ctx.principal.account_id();
-        match self.store.delete_access_key(account, &target.owner(), access_key_id).await {
+        match self
+            .store
+            .delete_access_key(account, &target.owner(), access_key_id)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(target.user_name().unwrap_or_default())),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+                target.user_name().unwrap_or_default(),
+            )),
             Err(e) => Err(store_failure(e)),
         }
     }
@@ -155,7 +178,8 @@ impl Iam {
             .get_access_key_last_used(access_key_id)
             .await
             .map_err(store_failure)?;
-        let Some((key, stored)) = found.filter(|(k, _)| k.account_id == ctx.principal.account_id()) else {
+        let Some((key, stored)) = found.filter(|(k, _)| k.account_id == ctx.principal.account_id())
+        else {
             return Err(denied());
         };
         let resource = match &key.user_name {
@@ -166,7 +190,8 @@ impl Iam {
                     .get_user(&key.account_id, name)
                     .await
                     .map_err(store_failure)?;
-                user.map(|u| u.arn()).unwrap_or_else(|| Self::user_arn(ctx, "/", name))
+                user.map(|u| u.arn())
+                    .unwrap_or_else(|| Self::user_arn(ctx, "/", name))
             }
             None => ctx.principal.arn(),
         };
@@ -176,7 +201,9 @@ impl Iam {
             (Some(s), Some(p)) => Some(if p.when >= s.when { p } else { s }),
             (s, p) => s.or(p),
         };
-        Ok(AccessKeyLastUsedOutput { user_name: key.user_name, last_used })
+        Ok(AccessKeyLastUsedOutput {
+            user_name: key.user_name,
+            last_used,
+        })
     }
 }
-

@@ -94,7 +94,10 @@ pub struct IamError {
 
 impl IamError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        IamError { code, message: message.into() }
+        IamError {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn no_such_user(name: &str) -> Self {

@@ -97,7 +97,12 @@ mod tests {
 
     #[test]
     fn key_ids_encode_their_account() {
-        for account in ["609629065308", "123456789012", "999999999999", "100000000001"] {
+        for account in [
+            "609629065308",
+            "123456789012",
+            "999999999999",
+            "100000000001",
+        ] {
             let id = access_key_id(account);
             assert_eq!(id.len(), 20);
             assert!(id.starts_with("AKIA"));

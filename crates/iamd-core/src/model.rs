@@ -33,7 +33,10 @@ pub struct User {
 
 impl User {
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:user{}{}", self.account_id, self.path, self.user_name)
+        format!(
+            "arn:aws:iam::{}:user{}{}",
+            self.account_id, self.path, self.user_name
+        )
     }
 }
 

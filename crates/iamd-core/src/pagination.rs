@@ -42,7 +42,10 @@ pub fn encode(listing: &Listing<'_>, after: &After) -> String {
     let position = match after {
         After::Start => String::new(),
         After::UserName(name) => format!("u{SEP}{name}"),
-        After::Key { created, access_key_id } => format!("k{SEP}{created}{SEP}{access_key_id}"),
+        After::Key {
+            created,
+            access_key_id,
+        } => format!("k{SEP}{created}{SEP}{access_key_id}"),
     };
     let raw = format!(
         "{VERSION}{SEP}{}{SEP}{}{SEP}{position}",
@@ -77,11 +80,17 @@ pub fn decode(listing: &Listing<'_>, marker: &str) -> Result<After, IamError> {
 mod tests {
     use super::*;
 
-    const LAK: Listing<'static> = Listing { operation: "ListAccessKeys", scope: "AIDAEXAMPLE" };
+    const LAK: Listing<'static> = Listing {
+        operation: "ListAccessKeys",
+        scope: "AIDAEXAMPLE",
+    };
 
     #[test]
     fn round_trip() {
-        let after = After::Key { created: 1_700_000_000, access_key_id: "AKIAEXAMPLE".into() };
+        let after = After::Key {
+            created: 1_700_000_000,
+            access_key_id: "AKIAEXAMPLE".into(),
+        };
         let m = encode(&LAK, &after);
         assert_eq!(decode(&LAK, &m).unwrap(), after);
         let mut v = Violations::new();
@@ -91,12 +100,30 @@ mod tests {
 
     #[test]
     fn foreign_and_forged_markers_are_refused() {
-        let m = encode(&LAK, &After::Key { created: 1, access_key_id: "AKIAX".into() });
-        let other_user = Listing { operation: "ListAccessKeys", scope: "AIDAOTHER" };
+        let m = encode(
+            &LAK,
+            &After::Key {
+                created: 1,
+                access_key_id: "AKIAX".into(),
+            },
+        );
+        let other_user = Listing {
+            operation: "ListAccessKeys",
+            scope: "AIDAOTHER",
+        };
         assert!(decode(&other_user, &m).is_err());
-        let users = Listing { operation: "ListUsers", scope: "AIDAEXAMPLE" };
+        let users = Listing {
+            operation: "ListUsers",
+            scope: "AIDAEXAMPLE",
+        };
         assert!(decode(&users, &m).is_err());
-        for forged in ["", "abc", "!!!!", "bTEfTGlzdEFjY2Vzc0tleXMfQUlEQUVYQU1QTEUfax8", &m[..m.len() - 2]] {
+        for forged in [
+            "",
+            "abc",
+            "!!!!",
+            "bTEfTGlzdEFjY2Vzc0tleXMfQUlEQUVYQU1QTEUfax8",
+            &m[..m.len() - 2],
+        ] {
             assert_eq!(decode(&LAK, forged).unwrap_err().message, "Invalid Marker.");
         }
     }

@@ -22,7 +22,12 @@ pub struct RequestContext {
 /// Decides whether a principal may perform an action on a resource. Runs after
 /// authentication and before the operation looks the resource up.
 pub trait Authorizer: Send + Sync + 'static {
-    fn authorize(&self, principal: &Principal, action: &str, resource: &str) -> Result<(), IamError>;
+    fn authorize(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), IamError>;
 }
 
 /// Lets every authenticated principal do everything (identity policies are not enforced yet).
@@ -52,7 +57,9 @@ impl Target {
     pub(crate) fn owner(&self) -> KeyOwner {
         match self {
             Target::Root => KeyOwner::Root,
-            Target::User(u) => KeyOwner::User { user_id: u.user_id.clone() },
+            Target::User(u) => KeyOwner::User {
+                user_id: u.user_id.clone(),
+            },
         }
     }
 
@@ -65,8 +72,16 @@ impl Target {
 }
 
 impl Iam {
-    pub fn new(store: Arc<dyn Store>, authorizer: Arc<dyn Authorizer>, usage: Arc<UsageRecorder>) -> Self {
-        Iam { store, authorizer, usage }
+    pub fn new(
+        store: Arc<dyn Store>,
+        authorizer: Arc<dyn Authorizer>,
+        usage: Arc<UsageRecorder>,
+    ) -> Self {
+        Iam {
+            store,
+            authorizer,
+            usage,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -77,12 +92,20 @@ impl Iam {
         &self.usage
     }
 
-    pub(crate) fn authorize(&self, ctx: &RequestContext, action: &str, resource: &str) -> Result<(), IamError> {
+    pub(crate) fn authorize(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), IamError> {
         self.authorizer.authorize(&ctx.principal, action, resource)
     }
 
     pub(crate) fn user_arn(ctx: &RequestContext, path: &str, name: &str) -> String {
-        format!("arn:aws:iam::{}:user{path}{name}", ctx.principal.account_id())
+        format!(
+            "arn:aws:iam::{}:user{path}{name}",
+            ctx.principal.account_id()
+        )
     }
 
     /// Resolves the user an operation with an optional `UserName` acts on (§2.4 of the spec):
@@ -96,13 +119,18 @@ impl Iam {
         let account = ctx.principal.account_id();
         match (user_name, &ctx.principal) {
             (Some(name), _) => {
-                let user = self.store.get_user(account, name).await.map_err(store_failure)?;
+                let user = self
+                    .store
+                    .get_user(account, name)
+                    .await
+                    .map_err(store_failure)?;
                 let resource = match &user {
                     Some(u) => u.arn(),
                     None => Self::user_arn(ctx, "/", name),
                 };
                 self.authorize(ctx, action, &resource)?;
-                user.map(Target::User).ok_or_else(|| IamError::no_such_user(name))
+                user.map(Target::User)
+                    .ok_or_else(|| IamError::no_such_user(name))
             }
             (None, Principal::Root { .. }) => Ok(Target::Root),
             (None, Principal::User(me)) => {

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 
-use crate::model::{Account, AccessKey, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User};
+use crate::model::{
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,7 +32,10 @@ pub enum After {
     /// Users sort by lower-cased name.
     UserName(String),
     /// Keys sort by (create time in seconds, key id).
-    Key { created: i64, access_key_id: String },
+    Key {
+        created: i64,
+        access_key_id: String,
+    },
 }
 
 #[async_trait]
@@ -47,7 +52,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
     /// Case-insensitive lookup; the stored casing is returned.
-    async fn get_user(&self, account_id: &str, user_name: &str) -> Result<Option<User>, StoreError>;
+    async fn get_user(&self, account_id: &str, user_name: &str)
+        -> Result<Option<User>, StoreError>;
     /// Users whose path starts with `path_prefix`, in name order, after `after`, at most `limit`.
     /// Tags are not filled in (listings return a subset of attributes).
     async fn list_users(
@@ -69,7 +75,11 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
-    async fn create_access_key(&self, key: &NewAccessKey, quota: u32) -> Result<AccessKey, StoreError>;
+    async fn create_access_key(
+        &self,
+        key: &NewAccessKey,
+        quota: u32,
+    ) -> Result<AccessKey, StoreError>;
     async fn list_access_keys(
         &self,
         account_id: &str,

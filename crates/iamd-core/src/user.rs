@@ -40,13 +40,25 @@ pub struct UpdateUserInput {
 #[derive(Debug, Clone)]
 pub enum GetUserOutput {
     User(User),
-    Root { account_id: String, arn: String, create_date: time::OffsetDateTime },
+    Root {
+        account_id: String,
+        arn: String,
+        create_date: time::OffsetDateTime,
+    },
 }
 
 impl Iam {
-    pub async fn create_user(&self, ctx: &RequestContext, input: CreateUserInput) -> Result<User, IamError> {
+    pub async fn create_user(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUserInput,
+    ) -> Result<User, IamError> {
         let path = input.path.unwrap_or_else(|| "/".to_owned());
-        self.authorize(ctx, "iam:CreateUser", &Self::user_arn(ctx, &path, &input.user_name))?;
+        self.authorize(
+            ctx,
+            "iam:CreateUser",
+            &Self::user_arn(ctx, &path, &input.user_name),
+        )?;
         if let Some(boundary) = &input.permissions_boundary {
             // No managed policies exist yet, so no boundary can be attached.
             return Err(IamError::new(
@@ -72,7 +84,11 @@ impl Iam {
         }
     }
 
-    pub async fn get_user(&self, ctx: &RequestContext, user_name: Option<&str>) -> Result<GetUserOutput, IamError> {
+    pub async fn get_user(
+        &self,
+        ctx: &RequestContext,
+        user_name: Option<&str>,
+    ) -> Result<GetUserOutput, IamError> {
         match (user_name, &ctx.principal) {
             (None, Principal::Root { account_id }) => {
                 let account = self
@@ -90,8 +106,13 @@ impl Iam {
             (None, Principal::User(me)) => {
                 self.authorize(ctx, "iam:GetUser", &me.arn())?;
                 // Re-read for tags and the current name.
-                let user = self.store.get_user(&me.account_id, &me.user_name).await.map_err(store_failure)?;
-                user.map(GetUserOutput::User).ok_or_else(|| IamError::no_such_user(&me.user_name))
+                let user = self
+                    .store
+                    .get_user(&me.account_id, &me.user_name)
+                    .await
+                    .map_err(store_failure)?;
+                user.map(GetUserOutput::User)
+                    .ok_or_else(|| IamError::no_such_user(&me.user_name))
             }
             (Some(name), _) => {
                 let user = self
@@ -99,17 +120,28 @@ impl Iam {
                     .get_user(ctx.principal.account_id(), name)
                     .await
                     .map_err(store_failure)?;
-                let resource = user.as_ref().map(User::arn).unwrap_or_else(|| Self::user_arn(ctx, "/", name));
+                let resource = user
+                    .as_ref()
+                    .map(User::arn)
+                    .unwrap_or_else(|| Self::user_arn(ctx, "/", name));
                 self.authorize(ctx, "iam:GetUser", &resource)?;
-                user.map(GetUserOutput::User).ok_or_else(|| IamError::no_such_user(name))
+                user.map(GetUserOutput::User)
+                    .ok_or_else(|| IamError::no_such_user(name))
             }
         }
     }
 
-    pub async fn list_users(&self, ctx: &RequestContext, input: ListUsersInput) -> Result<ListUsersOutput, IamError> {
+    pub async fn list_users(
+        &self,
+        ctx: &RequestContext,
+        input: ListUsersInput,
+    ) -> Result<ListUsersOutput, IamError> {
         self.authorize(ctx, "iam:ListUsers", "*")?;
         let account = ctx.principal.account_id();
-        let listing = Listing { operation: "ListUsers", scope: account };
+        let listing = Listing {
+            operation: "ListUsers",
+            scope: account,
+        };
         let after = match &input.marker {
             Some(m) => pagination::decode(&listing, m)?,
             None => After::Start,
@@ -122,7 +154,10 @@ impl Iam {
             .map_err(store_failure)?;
         let marker = if users.len() > input.max_items {
             users.truncate(input.max_items);
-            let last = users.last().map(|u| u.user_name.to_lowercase()).unwrap_or_default();
+            let last = users
+                .last()
+                .map(|u| u.user_name.to_lowercase())
+                .unwrap_or_default();
             Some(pagination::encode(&listing, &After::UserName(last)))
         } else {
             None
@@ -130,9 +165,17 @@ impl Iam {
         Ok(ListUsersOutput { users, marker })
     }
 
-    pub async fn update_user(&self, ctx: &RequestContext, input: UpdateUserInput) -> Result<(), IamError> {
+    pub async fn update_user(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateUserInput,
+    ) -> Result<(), IamError> {
         let account = ctx.principal.account_id();
-        let user = self.store.get_user(account, &input.user_name).await.map_err(store_failure)?;
+        let user = self
+            .store
+            .get_user(account, &input.user_name)
+            .await
+            .map_err(store_failure)?;
         let resource = user
             .as_ref()
             .map(User::arn)
@@ -143,10 +186,19 @@ impl Iam {
         };
         let new_path = input.new_path.as_deref().unwrap_or(&user.path);
         let new_name = input.new_user_name.as_deref().unwrap_or(&user.user_name);
-        self.authorize(ctx, "iam:UpdateUser", &Self::user_arn(ctx, new_path, new_name))?;
+        self.authorize(
+            ctx,
+            "iam:UpdateUser",
+            &Self::user_arn(ctx, new_path, new_name),
+        )?;
         match self
             .store
-            .update_user(account, &user.user_name, input.new_user_name.as_deref(), input.new_path.as_deref())
+            .update_user(
+                account,
+                &user.user_name,
+                input.new_user_name.as_deref(),
+                input.new_path.as_deref(),
+            )
             .await
         {
             Ok(()) => Ok(()),
@@ -161,8 +213,15 @@ impl Iam {
 
     pub async fn delete_user(&self, ctx: &RequestContext, user_name: &str) -> Result<(), IamError> {
         let account = ctx.principal.account_id();
-        let user = self.store.get_user(account, user_name).await.map_err(store_failure)?;
-        let resource = user.as_ref().map(User::arn).unwrap_or_else(|| Self::user_arn(ctx, "/", user_name));
+        let user = self
+            .store
+            .get_user(account, user_name)
+            .await
+            .map_err(store_failure)?;
+        let resource = user
+            .as_ref()
+            .map(User::arn)
+            .unwrap_or_else(|| Self::user_arn(ctx, "/", user_name));
         self.authorize(ctx, "iam:DeleteUser", &resource)?;
         match self.store.delete_user(account, user_name).await {
             Ok(()) => Ok(()),

@@ -40,8 +40,9 @@ impl Violations {
             Some(v) => format!("Value '{v}' at"),
             None => "Value null at".to_owned(),
         };
-        self.0
-            .push(format!("{shown} '{member}' failed to satisfy constraint: {constraint}"));
+        self.0.push(format!(
+            "{shown} '{member}' failed to satisfy constraint: {constraint}"
+        ));
     }
 
     /// Reports a missing required member.
@@ -99,7 +100,8 @@ impl Violations {
 
     pub fn path_prefix(&mut self, member: &str, value: &str) {
         self.length(member, value, 1, 512);
-        let ok = value.starts_with('/') && value.chars().all(|c| ('\u{21}'..='\u{7F}').contains(&c));
+        let ok =
+            value.starts_with('/') && value.chars().all(|c| ('\u{21}'..='\u{7F}').contains(&c));
         self.pattern(member, value, ok, PATH_PREFIX_PATTERN);
     }
 
@@ -123,7 +125,12 @@ impl Violations {
 
     pub fn tag_value(&mut self, member: &str, value: &str) {
         self.length(member, value, 0, 256);
-        self.pattern(member, value, value.chars().all(is_tag_char), TAG_VALUE_PATTERN);
+        self.pattern(
+            member,
+            value,
+            value.chars().all(is_tag_char),
+            TAG_VALUE_PATTERN,
+        );
     }
 
     /// An integer member with an inclusive range. A value that is not a number is reported
@@ -198,7 +205,9 @@ mod tests {
     fn message(f: impl FnOnce(&mut Violations)) -> String {
         let mut v = Violations::new();
         f(&mut v);
-        v.finish().map(|_| String::new()).unwrap_or_else(|e| e.message)
+        v.finish()
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.message)
     }
 
     #[test]
@@ -219,13 +228,17 @@ mod tests {
 
     #[test]
     fn names_and_paths() {
-        assert_eq!(message(|v| v.user_name("userName", "bob.smith+x@corp=1,-_", 64)), "");
+        assert_eq!(
+            message(|v| v.user_name("userName", "bob.smith+x@corp=1,-_", 64)),
+            ""
+        );
         assert_eq!(
             message(|v| v.user_name("userName", "a/b", 64)),
             r"1 validation error detected: Value 'a/b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
         );
         let long = "a".repeat(65);
-        assert!(message(|v| v.user_name("userName", &long, 64)).contains("length less than or equal to 64"));
+        assert!(message(|v| v.user_name("userName", &long, 64))
+            .contains("length less than or equal to 64"));
         assert_eq!(message(|v| v.user_name("userName", &long, 128)), "");
         assert_eq!(message(|v| v.path("path", "/")), "");
         assert_eq!(message(|v| v.path("path", "/a/b&<>/")), "");

@@ -37,7 +37,9 @@ fn check_escapes(raw: &[u8]) -> Result<(), FormError> {
         if raw[i] == b'%' {
             let hex = raw.get(i + 1..i + 3).ok_or(FormError::IncompleteEscape)?;
             if !hex.iter().all(u8::is_ascii_hexdigit) {
-                return Err(FormError::IllegalEscape(String::from_utf8_lossy(hex).into_owned()));
+                return Err(FormError::IllegalEscape(
+                    String::from_utf8_lossy(hex).into_owned(),
+                ));
             }
             i += 3;
         } else {
@@ -49,7 +51,10 @@ fn check_escapes(raw: &[u8]) -> Result<(), FormError> {
 
 fn decode(raw: &[u8]) -> Result<String, FormError> {
     check_escapes(raw)?;
-    let plus_as_space: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
     String::from_utf8(bytes).map_err(|_| FormError::NotUtf8)
 }
@@ -85,7 +90,11 @@ impl Params {
 
     /// The value of a parameter (the last one if it was repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The entries of a non-flattened list of structures, `{name}.member.{N}.{field}`, as
@@ -112,7 +121,8 @@ mod tests {
 
     #[test]
     fn both_space_encodings_decode() {
-        let p = Params::parse(b"Action=CreateUser&Path=%2Fa+b%2F&UserName=x%20y&Value=v%2F%3D%2B").unwrap();
+        let p = Params::parse(b"Action=CreateUser&Path=%2Fa+b%2F&UserName=x%20y&Value=v%2F%3D%2B")
+            .unwrap();
         assert_eq!(p.get("Action"), Some("CreateUser"));
         assert_eq!(p.get("Path"), Some("/a b/"));
         assert_eq!(p.get("UserName"), Some("x y"));
@@ -121,7 +131,10 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_errors_not_panics() {
-        assert_eq!(Params::parse(b"a=%zz"), Err(FormError::IllegalEscape("zz".into())));
+        assert_eq!(
+            Params::parse(b"a=%zz"),
+            Err(FormError::IllegalEscape("zz".into()))
+        );
         assert_eq!(Params::parse(b"a=%4"), Err(FormError::IncompleteEscape));
         assert_eq!(Params::parse(b"a=%ff%fe"), Err(FormError::NotUtf8));
         assert_eq!(Params::parse(b"a=\xff"), Err(FormError::NotUtf8));
@@ -134,7 +147,15 @@ mod tests {
             b"Tags.member.2.Key=b&Tags.member.1.Key=a&Tags.member.1.Value=&X-Amz-Signature=00&Tags.member.2.Value=2",
         )
         .unwrap();
-        assert_eq!(p.members("Tags"), vec![(1, "Key", "a"), (1, "Value", ""), (2, "Key", "b"), (2, "Value", "2")]);
+        assert_eq!(
+            p.members("Tags"),
+            vec![
+                (1, "Key", "a"),
+                (1, "Value", ""),
+                (2, "Key", "b"),
+                (2, "Value", "2")
+            ]
+        );
         assert_eq!(p.get("X-Amz-Signature"), None);
     }
 

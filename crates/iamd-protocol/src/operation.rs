@@ -84,11 +84,20 @@ mod tests {
 
     #[test]
     fn dispatch() {
-        assert_eq!(Operation::find(Service::Iam, "ListAccessKeys"), Some(Operation::ListAccessKeys));
+        assert_eq!(
+            Operation::find(Service::Iam, "ListAccessKeys"),
+            Some(Operation::ListAccessKeys)
+        );
         assert_eq!(Operation::find(Service::Iam, "listaccesskeys"), None);
         assert_eq!(Operation::find(Service::Iam, "GetCallerIdentity"), None);
-        assert_eq!(Operation::find(Service::Sts, "GetCallerIdentity"), Some(Operation::GetCallerIdentity));
+        assert_eq!(
+            Operation::find(Service::Sts, "GetCallerIdentity"),
+            Some(Operation::GetCallerIdentity)
+        );
         assert_eq!(Service::select(None, Some("sts")), Service::Sts);
-        assert_eq!(Service::select(Some("2010-05-08"), Some("sts")), Service::Iam);
+        assert_eq!(
+            Service::select(Some("2010-05-08"), Some("sts")),
+            Service::Iam
+        );
     }
 }

@@ -90,7 +90,9 @@ pub fn success(
     request_id: &str,
     result: Option<&dyn Fn(&mut XmlWriter)>,
 ) -> String {
-    let mut w = XmlWriter { buf: String::with_capacity(512) };
+    let mut w = XmlWriter {
+        buf: String::with_capacity(512),
+    };
     w.buf.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.buf.push('\n');
     w.buf.push('<');
@@ -114,7 +116,9 @@ pub fn success(
 
 /// An error body: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
 pub fn error(namespace: &str, fault: &str, code: &str, message: &str, request_id: &str) -> String {
-    let mut w = XmlWriter { buf: String::with_capacity(384) };
+    let mut w = XmlWriter {
+        buf: String::with_capacity(384),
+    };
     w.buf.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.buf.push('\n');
     w.buf.push_str("<ErrorResponse xmlns=\"");
@@ -137,16 +141,28 @@ mod tests {
 
     #[test]
     fn result_comes_first_and_lists_use_member() {
-        let body = success("ListAccessKeys", "ns", "rid", Some(&|w: &mut XmlWriter| {
-            w.list("AccessKeyMetadata", &["a&b"], |w, k| w.text("AccessKeyId", k));
-            w.bool("IsTruncated", false);
-        }));
+        let body = success(
+            "ListAccessKeys",
+            "ns",
+            "rid",
+            Some(&|w: &mut XmlWriter| {
+                w.list("AccessKeyMetadata", &["a&b"], |w, k| {
+                    w.text("AccessKeyId", k)
+                });
+                w.bool("IsTruncated", false);
+            }),
+        );
         assert!(body.contains(r#"<ListAccessKeysResponse xmlns="ns"><ListAccessKeysResult><AccessKeyMetadata><member><AccessKeyId>a&amp;b</AccessKeyId></member></AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ListAccessKeysResponse>"#), "{body}");
     }
 
     #[test]
     fn empty_lists_and_no_output() {
-        let body = success("ListUsers", "ns", "r", Some(&|w: &mut XmlWriter| w.list::<&str>("Users", &[], |_, _| {})));
+        let body = success(
+            "ListUsers",
+            "ns",
+            "r",
+            Some(&|w: &mut XmlWriter| w.list::<&str>("Users", &[], |_, _| {})),
+        );
         assert!(body.contains("<ListUsersResult><Users/></ListUsersResult>"));
         let body = success("DeleteUser", "ns", "r", None);
         assert!(body.contains(r#"<DeleteUserResponse xmlns="ns"><ResponseMetadata>"#));
@@ -160,7 +176,13 @@ mod tests {
 
     #[test]
     fn error_envelope() {
-        let body = error("ns", "Sender", "NoSuchEntity", "The user with name <b> cannot be found.", "r");
+        let body = error(
+            "ns",
+            "Sender",
+            "NoSuchEntity",
+            "The user with name <b> cannot be found.",
+            "r",
+        );
         assert!(body.contains("<ErrorResponse xmlns=\"ns\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The user with name &lt;b&gt; cannot be found.</Message></Error><RequestId>r</RequestId></ErrorResponse>"));
     }
 }

@@ -1,0 +1,9 @@
+//! The iamd server: HTTP wiring (hyper), authentication, dispatch to the domain, start-up
+//! and shutdown. The binary in `main.rs` is a thin CLI over `server::start`.
+
+mod auth;
+mod handler;
+mod ops;
+pub mod server;
+
+pub use server::{start, Config, Running, DEFAULT_LISTEN};

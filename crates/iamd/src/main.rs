@@ -1,0 +1,124 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use iamd::server::{self, Config};
+use iamd_core::secret::SecretKey;
+
+#[derive(Parser)]
+#[command(
+    name = "iamd",
+    version,
+    about = "An AWS IAM-compatible identity service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the IAM and STS Query APIs over HTTP.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (the bound address is printed).
+        #[arg(long, env = "IAMD_LISTEN", default_value = server::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// Directory of the embedded SQLite database.
+        #[arg(long, env = "IAMD_DATA_DIR", default_value = "./iamd-data")]
+        data_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let Command::Serve { listen, data_dir } = cli.command;
+    let root_key = match (
+        std::env::var("IAMD_ROOT_ACCESS_KEY_ID").ok(),
+        std::env::var("IAMD_ROOT_SECRET_ACCESS_KEY").ok(),
+    ) {
+        (Some(id), Some(secret)) => Some((id, SecretKey::new(secret))),
+        (None, None) => None,
+        _ => {
+            eprintln!("iamd: set both IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY, or neither");
+            return ExitCode::from(2);
+        }
+    };
+    let config = Config {
+        listen,
+        data_dir,
+        account_id: std::env::var("IAMD_ACCOUNT_ID").ok(),
+        root_key,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("iamd: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> ExitCode {
+    let mut running = match server::start(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("iamd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(b) = &running.bootstrapped {
+        println!("iamd: created account {}", b.account_id);
+        println!("iamd: root access key id: {}", b.root_access_key_id);
+        if let Some(secret) = &b.generated_secret {
+            // Shown this once; iamd never prints or logs it again.
+            println!("iamd: root secret access key: {}", secret.expose());
+        }
+    }
+    println!(
+        "iamd: listening on http://{} (account {})",
+        running.addr, running.account_id
+    );
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        _ = running.wait() => {
+            eprintln!("iamd: server stopped unexpectedly");
+            return ExitCode::FAILURE;
+        }
+    }
+    running.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,227 @@
+//! Start-up and shutdown: open the store, create the account on first start, serve HTTP
+//! until told to stop, then finish in-flight requests and flush pending key-use records.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use iamd_core::model::{KeyOwner, NewAccessKey};
+use iamd_core::secret::SecretKey;
+use iamd_core::usage::UsageRecorder;
+use iamd_core::{ids, AllowAll, Iam, Store};
+use iamd_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{error, info, warn};
+
+use crate::handler;
+
+/// The port iamd listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9370";
+/// How often batched key-use records are written to the store.
+const USAGE_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+/// How long shutdown waits for in-flight requests.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The account created on first start (`IAMD_ACCOUNT_ID`), else 12 random digits.
+    pub account_id: Option<String>,
+    /// The root key created on first start (`IAMD_ROOT_ACCESS_KEY_ID`/`IAMD_ROOT_SECRET_ACCESS_KEY`).
+    pub root_key: Option<(String, SecretKey)>,
+}
+
+/// What first start created, to be shown to the operator once.
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    pub account_id: String,
+    pub root_access_key_id: String,
+    /// Present only when iamd generated the secret itself.
+    pub generated_secret: Option<SecretKey>,
+}
+
+pub struct Running {
+    pub addr: SocketAddr,
+    pub account_id: String,
+    /// `Some` on the start that created the account.
+    pub bootstrapped: Option<Bootstrapped>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, flushes key-use records.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            error!(%e, "server task failed");
+        }
+    }
+
+    /// Waits until the server stops on its own (it does not, unless it fails).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the store in {0}: {1}")]
+    Store(PathBuf, String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+async fn bootstrap(
+    store: &dyn Store,
+    config: &Config,
+) -> Result<(String, Option<Bootstrapped>), StartError> {
+    let account_id = match &config.account_id {
+        Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.clone(),
+        Some(id) => {
+            return Err(StartError::Config(format!(
+                "IAMD_ACCOUNT_ID must be 12 digits, got '{id}'"
+            )))
+        }
+        None => ids::account_id(),
+    };
+    let (key_id, secret, generated) = match &config.root_key {
+        Some((id, secret)) => {
+            let ok = (16..=128).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !ok || secret.expose().is_empty() {
+                return Err(StartError::Config(
+                    "IAMD_ROOT_ACCESS_KEY_ID must be 16-128 word characters and the secret non-empty".into(),
+                ));
+            }
+            (id.clone(), secret.clone(), false)
+        }
+        None => (
+            ids::access_key_id(&account_id),
+            ids::secret_access_key(),
+            true,
+        ),
+    };
+    let root_key = NewAccessKey {
+        access_key_id: key_id.clone(),
+        account_id: account_id.clone(),
+        owner: KeyOwner::Root,
+        secret: secret.seal(),
+        create_date: OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+    };
+    let (existing, created) = store
+        .bootstrap_account(&account_id, root_key)
+        .await
+        .map_err(|e| StartError::Store(config.data_dir.clone(), e.to_string()))?;
+    if !created {
+        if config.account_id.as_deref().is_some_and(|a| a != existing) {
+            warn!(account = %existing, "the store already holds an account; IAMD_ACCOUNT_ID is ignored");
+        }
+        return Ok((existing, None));
+    }
+    Ok((
+        existing.clone(),
+        Some(Bootstrapped {
+            account_id: existing,
+            root_access_key_id: key_id,
+            generated_secret: generated.then_some(secret),
+        }),
+    ))
+}
+
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let db_path = config.data_dir.join("iamd.sqlite3");
+    let store = SqliteStore::open(&db_path)
+        .map_err(|e| StartError::Store(config.data_dir.clone(), e.to_string()))?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| StartError::Listen(config.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(config.listen, e))?;
+    let usage = Arc::new(UsageRecorder::default());
+    let iam = Arc::new(Iam::new(store.clone(), Arc::new(AllowAll), usage.clone()));
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(serve(listener, iam, stop_rx));
+    info!(%addr, account = %account_id, "iamd listening");
+    Ok(Running {
+        addr,
+        account_id,
+        bootstrapped,
+        stop,
+        task,
+    })
+}
+
+async fn flush_usage(iam: &Iam) {
+    let batch = iam.usage().drain();
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = iam.store().record_key_usage(&batch).await {
+        warn!(%e, "could not record key use; will retry");
+        iam.usage().requeue(batch);
+    }
+}
+
+async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let mut flush = tokio::time::interval(USAGE_FLUSH_INTERVAL);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off briefly, keep serving.
+                        warn!(%e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let iam = iam.clone();
+                let service = service_fn(move |req| {
+                    let iam = iam.clone();
+                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&iam, req).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(30))
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = flush.tick() => flush_usage(&iam).await,
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
+    }
+    flush_usage(&iam).await;
+    info!("iamd stopped");
+}
