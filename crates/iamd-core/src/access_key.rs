@@ -4,7 +4,7 @@
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCESS_KEYS_PER_USER};
-use crate::pagination::{self, Listing};
+use crate::pagination::{self, Listing, SortKey};
 use crate::secret::SecretKey;
 use crate::service::{key_quota_exceeded, store_failure, Iam, RequestContext};
 use crate::store::{After, StoreError};
@@ -57,7 +57,11 @@ impl Iam {
             account_id,
             owner: target.owner(),
             secret: secret.seal(),
-            create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
+            // Milliseconds are kept for ordering; responses show whole seconds.
+            create_date: ctx
+                .now
+                .replace_millisecond(ctx.now.millisecond())
+                .unwrap_or(ctx.now),
         };
         match self
             .store
@@ -87,6 +91,7 @@ impl Iam {
         let listing = Listing {
             operation: "ListAccessKeys",
             scope: &scope,
+            sorted_by: SortKey::Key,
         };
         let after = match &input.marker {
             Some(m) => pagination::decode(&listing, m)?,
@@ -99,13 +104,8 @@ impl Iam {
             .map_err(store_failure)?;
         let marker = if keys.len() > input.max_items {
             keys.truncate(input.max_items);
-            keys.last().map(|k| {
-                let after = After::Key {
-                    created: k.create_date.unix_timestamp(),
-                    access_key_id: k.access_key_id.clone(),
-                };
-                pagination::encode(&listing, &after)
-            })
+            keys.last()
+                .map(|k| pagination::encode(&listing, &After::key(k)))
         } else {
             None
         };

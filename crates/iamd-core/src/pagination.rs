@@ -27,11 +27,19 @@ pub fn max_items(v: &mut Violations, raw: Option<&str>) -> usize {
     }
 }
 
-/// The listing a marker belongs to: the operation and whose items it pages through.
+/// The listing a marker belongs to: the operation, whose items it pages through, and the
+/// kind of position its items are sorted by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing<'a> {
     pub operation: &'a str,
     pub scope: &'a str,
+    pub sorted_by: SortKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    UserName,
+    Key,
 }
 
 fn invalid() -> IamError {
@@ -65,9 +73,17 @@ pub fn decode(listing: &Listing<'_>, marker: &str) -> Result<After, IamError> {
     if op != listing.operation || scope != listing.scope {
         return Err(invalid());
     }
-    let after = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("u"), Some(name), None, None) if !name.is_empty() => After::UserName(name.to_owned()),
-        (Some("k"), Some(created), Some(id), None) if !id.is_empty() => After::Key {
+    let after = match (
+        listing.sorted_by,
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (SortKey::UserName, Some("u"), Some(name), None, None) if !name.is_empty() => {
+            After::UserName(name.to_owned())
+        }
+        (SortKey::Key, Some("k"), Some(created), Some(id), None) if !id.is_empty() => After::Key {
             created: created.parse().map_err(|_| invalid())?,
             access_key_id: id.to_owned(),
         },
@@ -83,6 +99,7 @@ mod tests {
     const LAK: Listing<'static> = Listing {
         operation: "ListAccessKeys",
         scope: "AIDAEXAMPLE",
+        sorted_by: SortKey::Key,
     };
 
     #[test]
@@ -108,15 +125,19 @@ mod tests {
             },
         );
         let other_user = Listing {
-            operation: "ListAccessKeys",
             scope: "AIDAOTHER",
+            ..LAK
         };
         assert!(decode(&other_user, &m).is_err());
         let users = Listing {
             operation: "ListUsers",
             scope: "AIDAEXAMPLE",
+            sorted_by: SortKey::UserName,
         };
         assert!(decode(&users, &m).is_err());
+        // The right listing, but a position of the wrong kind.
+        let wrong_kind = encode(&LAK, &After::UserName("bob".into()));
+        assert!(decode(&LAK, &wrong_kind).is_err());
         for forged in [
             "",
             "abc",

@@ -31,11 +31,26 @@ pub enum After {
     Start,
     /// Users sort by lower-cased name.
     UserName(String),
-    /// Keys sort by (create time in seconds, key id).
+    /// Keys sort by (create time in unix milliseconds, key id).
     Key {
         created: i64,
         access_key_id: String,
     },
+}
+
+impl After {
+    /// The position just after `key` in its owner's listing.
+    pub fn key(key: &AccessKey) -> After {
+        After::Key {
+            created: key_sort_time(key.create_date),
+            access_key_id: key.access_key_id.clone(),
+        }
+    }
+}
+
+/// A key's creation time as it sorts: unix milliseconds.
+pub fn key_sort_time(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 #[async_trait]

@@ -3,7 +3,7 @@
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{Tag, User};
-use crate::pagination::{self, Listing};
+use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
 use crate::store::{After, StoreError};
@@ -141,6 +141,7 @@ impl Iam {
         let listing = Listing {
             operation: "ListUsers",
             scope: account,
+            sorted_by: SortKey::UserName,
         };
         let after = match &input.marker {
             Some(m) => pagination::decode(&listing, m)?,

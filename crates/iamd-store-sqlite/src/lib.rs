@@ -1,0 +1,220 @@
+//! iamd's embedded storage backend: the `Store` contract on one SQLite file, for a single
+//! iamd process. Every acknowledged write is durable (WAL with `synchronous=FULL`), each
+//! `Store` method is one transaction on a single writer connection, and reads run in
+//! parallel on a few read-only connections. It is not a way to share one database between
+//! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
+//! domain rules beyond the invariants the `Store` trait asks of every backend.
+
+mod pool;
+mod queries;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use iamd_core::model::{
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+};
+use iamd_core::{After, Store, StoreError};
+
+use pool::Pool;
+
+/// The number of read-only connections: enough to keep two cores busy while the writer works.
+const READERS: usize = 4;
+
+/// A `Store` on one SQLite database file. Cheap to share behind an `Arc`.
+pub struct SqliteStore {
+    pool: Arc<Pool>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.pool.path())
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directory if missing) the database at `path` and
+    /// brings its schema up to date. Blocks while it does so.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let pool = Pool::open(path, READERS).map_err(queries::Fail::into_store)?;
+        Ok(SqliteStore {
+            pool: Arc::new(pool),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        self.pool.path()
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn bootstrap_account(
+        &self,
+        account_id: &str,
+        root_key: NewAccessKey,
+    ) -> Result<(String, bool), StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .write(move |tx| queries::bootstrap_account(tx, &account_id, &root_key))
+            .await
+    }
+
+    async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .read(move |tx| queries::get_account(tx, &account_id))
+            .await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let user = user.clone();
+        self.pool
+            .write(move |tx| queries::create_user(tx, &user))
+            .await
+    }
+
+    async fn get_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        self.pool
+            .read(move |tx| queries::get_user(tx, &account_id, &user_name))
+            .await
+    }
+
+    async fn list_users(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let (account_id, path_prefix, after) =
+            (account_id.to_owned(), path_prefix.to_owned(), after.clone());
+        self.pool
+            .read(move |tx| queries::list_users(tx, &account_id, &path_prefix, &after, limit))
+            .await
+    }
+
+    async fn update_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        let (new_name, new_path) = (new_name.map(str::to_owned), new_path.map(str::to_owned));
+        self.pool
+            .write(move |tx| {
+                queries::update_user(
+                    tx,
+                    &account_id,
+                    &user_name,
+                    new_name.as_deref(),
+                    new_path.as_deref(),
+                )
+            })
+            .await
+    }
+
+    async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        self.pool
+            .write(move |tx| queries::delete_user(tx, &account_id, &user_name))
+            .await
+    }
+
+    async fn create_access_key(
+        &self,
+        key: &NewAccessKey,
+        quota: u32,
+    ) -> Result<AccessKey, StoreError> {
+        let key = key.clone();
+        self.pool
+            .write(move |tx| queries::create_access_key(tx, &key, quota))
+            .await
+    }
+
+    async fn list_access_keys(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<AccessKey>, StoreError> {
+        let (account_id, owner, after) = (account_id.to_owned(), owner.clone(), after.clone());
+        self.pool
+            .read(move |tx| queries::list_access_keys(tx, &account_id, &owner, &after, limit))
+            .await
+    }
+
+    async fn update_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        let (account_id, owner, access_key_id) = (
+            account_id.to_owned(),
+            owner.clone(),
+            access_key_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                queries::update_access_key(tx, &account_id, &owner, &access_key_id, status)
+            })
+            .await
+    }
+
+    async fn delete_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, owner, access_key_id) = (
+            account_id.to_owned(),
+            owner.clone(),
+            access_key_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| queries::delete_access_key(tx, &account_id, &owner, &access_key_id))
+            .await
+    }
+
+    async fn get_credential(&self, access_key_id: &str) -> Result<Option<Credential>, StoreError> {
+        let access_key_id = access_key_id.to_owned();
+        self.pool
+            .read(move |tx| queries::get_credential(tx, &access_key_id))
+            .await
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError> {
+        let access_key_id = access_key_id.to_owned();
+        self.pool
+            .read(move |tx| queries::get_access_key_last_used(tx, &access_key_id))
+            .await
+    }
+
+    async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        let usage = usage.to_vec();
+        self.pool
+            .write(move |tx| queries::record_key_usage(tx, &usage))
+            .await
+    }
+}

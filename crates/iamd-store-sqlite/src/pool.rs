@@ -1,0 +1,221 @@
+//! The connections: one writer, which runs every write as a `BEGIN IMMEDIATE` transaction
+//! (so writes are serialised by a mutex in process and by SQLite's lock across processes),
+//! and a few query-only readers, which WAL lets run alongside it. All SQLite work runs on
+//! tokio's blocking pool.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use iamd_core::StoreError;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::queries::Fail;
+
+/// How long a connection waits for a lock held by another connection (a checkpoint, or
+/// another process) before giving up with a backend error.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection: more than the operations use, so none is
+/// ever re-prepared.
+const STATEMENT_CACHE: usize = 64;
+
+/// The schema migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+pub(crate) struct Pool {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl Pool {
+    pub(crate) fn open(path: &Path, readers: usize) -> Result<Pool, Fail> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Fail::Data(format!("cannot create directory {}: {e}", dir.display()))
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut writer = Connection::open_with_flags(path, flags)?;
+        writer.busy_timeout(BUSY_TIMEOUT)?;
+        writer.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Fail::Data(format!(
+                "cannot switch {} to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut writer, path)?;
+
+        let readers = (0..readers.max(1))
+            .map(|_| {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let reader = Connection::open_with_flags(path, flags)?;
+                reader.busy_timeout(BUSY_TIMEOUT)?;
+                reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                reader.pragma_update(None, "foreign_keys", "ON")?;
+                reader.pragma_update(None, "query_only", "ON")?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, Fail>>()?;
+
+        Ok(Pool {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `op` in one `BEGIN IMMEDIATE` transaction on the writer, committing if it
+    /// returns `Ok` and rolling back otherwise.
+    pub(crate) async fn write<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, Fail> + Send + 'static,
+    {
+        let pool = Arc::clone(self);
+        blocking(move || {
+            let mut conn = lock(&pool.writer);
+            in_transaction(&mut conn, TransactionBehavior::Immediate, op)
+        })
+        .await
+    }
+
+    /// Runs `op` in one read transaction (one consistent snapshot) on a reader.
+    pub(crate) async fn read<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, Fail> + Send + 'static,
+    {
+        let pool = Arc::clone(self);
+        blocking(move || {
+            let mut conn = pool.reader();
+            in_transaction(&mut conn, TransactionBehavior::Deferred, op)
+        })
+        .await
+    }
+
+    /// A free reader if there is one, else waits for one (round robin).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        lock(&self.readers[start % n])
+    }
+}
+
+/// A panic while a connection was held leaves it usable: its transaction was rolled back
+/// when the `Transaction` was dropped, and `in_transaction` clears any that was not.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn in_transaction<T>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    op: impl FnOnce(&Transaction<'_>) -> Result<T, Fail>,
+) -> Result<T, Fail> {
+    if !conn.is_autocommit() {
+        // A transaction left open (a failed rollback): end it before starting ours.
+        conn.execute_batch("ROLLBACK")?;
+    }
+    let tx = conn.transaction_with_behavior(behavior)?;
+    let out = op(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Fail> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Fail::into_store),
+        Err(e) => Err(StoreError::Backend(format!("storage task failed: {e}"))),
+    }
+}
+
+/// Brings the schema to the newest version, in one transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Fail> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if !(0..=known).contains(&version) {
+        return Err(Fail::Data(format!(
+            "{} has schema version {version}, newer than this iamd knows ({known})",
+            path.display()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tracing::info!(path = %path.display(), version = i + 1, "applied schema migration");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pragma(conn: &Connection, name: &str) -> String {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+            r.get::<_, rusqlite::types::Value>(0)
+        })
+        .map(|v| match v {
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        })
+        .expect("pragma")
+    }
+
+    #[test]
+    fn connections_are_durable_and_checked() {
+        let dir = std::env::temp_dir().join(format!(
+            "iamd-store-sqlite-pool-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let pool = Pool::open(&dir.join("iamd.sqlite3"), 2).expect("open");
+        {
+            let writer = lock(&pool.writer);
+            assert_eq!(pragma(&writer, "journal_mode"), "wal");
+            assert_eq!(pragma(&writer, "synchronous"), "2", "FULL");
+            assert_eq!(pragma(&writer, "foreign_keys"), "1");
+            assert_eq!(pragma(&writer, "busy_timeout"), "5000");
+            assert_eq!(
+                pragma(&writer, "user_version"),
+                MIGRATIONS.len().to_string()
+            );
+        }
+        let reader = pool.reader();
+        assert_eq!(pragma(&reader, "query_only"), "1");
+        assert!(
+            reader.execute("DELETE FROM accounts", []).is_err(),
+            "readers cannot write"
+        );
+        drop(reader);
+        drop(pool);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}

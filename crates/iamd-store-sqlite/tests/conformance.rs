@@ -1,0 +1,130 @@
+//! The shared `Store` conformance suite on SQLite, plus what only a file-backed store can
+//! show: data survives closing and reopening the database.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use iamd_core::ids;
+use iamd_core::model::{KeyOwner, NewAccessKey, Tag, User};
+use iamd_core::{After, Store};
+use iamd_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+
+/// A directory of its own for each database, under cargo's scratch directory for
+/// integration tests (`target/tmp`, removed by `cargo clean`).
+fn fresh_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "iamd-store-sqlite-{}-{nanos}-{n}",
+        std::process::id()
+    ))
+}
+
+async fn fresh_store() -> Arc<dyn Store> {
+    let path = fresh_dir().join("iamd.sqlite3");
+    Arc::new(SqliteStore::open(&path).expect("open a fresh store"))
+}
+
+iamd_core::conformance_tests!(fresh_store);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_reopening() {
+    let dir = fresh_dir();
+    // The parent directory does not exist yet: open creates it.
+    let path = dir.join("nested").join("iamd.sqlite3");
+    let account_id = ids::account_id();
+    let created = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time");
+    let root_key = NewAccessKey {
+        access_key_id: ids::access_key_id(&account_id),
+        account_id: account_id.clone(),
+        owner: KeyOwner::Root,
+        secret: ids::secret_access_key().seal(),
+        create_date: created,
+    };
+    let user = User {
+        account_id: account_id.clone(),
+        user_id: ids::user_id(),
+        user_name: "Persistent".into(),
+        path: "/kept/".into(),
+        create_date: created,
+        tags: vec![Tag {
+            key: "k".into(),
+            value: "v".into(),
+        }],
+    };
+    let user_key = NewAccessKey {
+        access_key_id: ids::access_key_id(&account_id),
+        owner: KeyOwner::User {
+            user_id: user.user_id.clone(),
+        },
+        secret: ids::secret_access_key().seal(),
+        ..root_key.clone()
+    };
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        assert_eq!(store.path(), path);
+        store
+            .bootstrap_account(&account_id, root_key.clone())
+            .await
+            .expect("bootstrap");
+        store.create_user(&user).await.expect("create_user");
+        store
+            .create_access_key(&user_key, 2)
+            .await
+            .expect("create_access_key");
+    }
+
+    let store = SqliteStore::open(&path).expect("reopen");
+    let other = ids::account_id();
+    let other_key = NewAccessKey {
+        account_id: other.clone(),
+        ..root_key.clone()
+    };
+    assert_eq!(
+        store
+            .bootstrap_account(&other, other_key)
+            .await
+            .expect("bootstrap"),
+        (account_id.clone(), false),
+        "the account is still there"
+    );
+    assert_eq!(
+        store
+            .get_user(&account_id, "persistent")
+            .await
+            .expect("get_user"),
+        Some(user.clone())
+    );
+    let cred = store
+        .get_credential(&user_key.access_key_id)
+        .await
+        .expect("get_credential")
+        .expect("the key is still there");
+    assert_eq!(cred.secret, user_key.secret);
+    assert_eq!(
+        cred.user.map(|u| u.user_name),
+        Some("Persistent".to_owned())
+    );
+    let root = store
+        .list_access_keys(&account_id, &KeyOwner::Root, &After::Start, 10)
+        .await
+        .expect("list_access_keys");
+    assert_eq!(root.len(), 1);
+    drop(store);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let path = fresh_dir().join("iamd.sqlite3");
+    drop(SqliteStore::open(&path).expect("open"));
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.pragma_update(None, "user_version", 99)
+        .expect("set version");
+    drop(conn);
+    let err = SqliteStore::open(&path).expect_err("a schema from the future");
+    assert!(err.to_string().contains("schema version 99"), "{err}");
+}
