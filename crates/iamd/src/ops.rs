@@ -84,7 +84,7 @@ pub async fn dispatch(
                 ns,
                 rid,
                 Some(&|w: &mut XmlWriter| {
-                    w.list("Users", &out.users, |w, u| write_user_fields(w, u));
+                    w.list("Users", &out.users, write_user_fields);
                     write_page_end(w, out.marker.as_deref());
                 }),
             )

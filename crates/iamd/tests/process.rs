@@ -13,6 +13,8 @@ struct Proc {
     stdout_lines: Vec<String>,
 }
 
+// The child is handed to the caller, which waits for it.
+#[allow(clippy::zombie_processes)]
 fn spawn(data_dir: &std::path::Path, with_root_env: bool) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamd"));
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -34,7 +36,8 @@ fn spawn(data_dir: &std::path::Path, with_root_env: bool) -> Proc {
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).expect("read stdout") == 0 {
-            panic!("iamd exited before listening: {stdout_lines:?}");
+            let status = child.wait();
+            panic!("iamd exited ({status:?}) before listening: {stdout_lines:?}");
         }
         let line = line.trim_end().to_owned();
         stdout_lines.push(line.clone());
