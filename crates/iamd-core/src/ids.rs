@@ -70,6 +70,11 @@ pub fn secret_access_key() -> SecretKey {
     SecretKey::new(secret)
 }
 
+/// 16 random base32 characters, for tokens that must never repeat.
+pub fn nonce() -> String {
+    random_base32(16)
+}
+
 /// Twelve random digits, for a new account.
 pub fn account_id() -> String {
     let r = random_bytes::<12>();

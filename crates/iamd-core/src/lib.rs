@@ -12,12 +12,14 @@ pub mod pagination;
 pub mod principal;
 pub mod secret;
 pub mod service;
+pub mod session;
 pub mod store;
+pub mod sts;
 pub mod usage;
 pub mod user;
 pub mod validate;
 
 pub use error::{ErrorCode, IamError};
 pub use principal::Principal;
-pub use service::{AllowAll, Authorizer, Iam, RequestContext};
+pub use service::{AllowAll, Authorizer, Iam, RequestContext, Via};
 pub use store::{After, Store, StoreError};

@@ -15,8 +15,24 @@ use crate::usage::UsageRecorder;
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub principal: Principal,
+    /// The credentials the request was signed with.
+    pub via: Via,
     pub request_id: String,
     pub now: OffsetDateTime,
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A long-term `AKIA…` key.
+    AccessKey { access_key_id: String },
+    /// Session credentials from GetSessionToken, made from `parent_access_key_id`.
+    Session {
+        access_key_id: String,
+        parent_access_key_id: String,
+        expiration: OffsetDateTime,
+        mfa: bool,
+    },
 }
 
 /// Decides whether a principal may perform an action on a resource. Runs after

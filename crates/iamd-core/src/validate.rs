@@ -117,6 +117,24 @@ impl Violations {
         self.pattern(member, value, ok, ACCESS_KEY_ID_PATTERN);
     }
 
+    /// `serialNumberType`: 9–256, `[\w+=/:,.@-]*`.
+    pub fn mfa_serial(&mut self, member: &str, value: &str) {
+        self.length(member, value, 9, 256);
+        let ok = value.chars().all(|c| is_word(c) || "+=/:,.@-".contains(c));
+        self.pattern(member, value, ok, r"[\w+=/:,.@-]*");
+    }
+
+    /// `tokenCodeType`: exactly 6 digits.
+    pub fn mfa_code(&mut self, member: &str, value: &str) {
+        self.length(member, value, 6, 6);
+        self.pattern(
+            member,
+            value,
+            value.chars().all(|c| c.is_ascii_digit()),
+            r"[\d]*",
+        );
+    }
+
     pub fn tag_key(&mut self, member: &str, value: &str) {
         self.length(member, value, 1, 128);
         let ok = !value.is_empty() && value.chars().all(is_tag_char);

@@ -65,7 +65,7 @@ operations! {
         CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
         CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed,
     }
-    Sts { GetCallerIdentity }
+    Sts { GetCallerIdentity, GetSessionToken }
 }
 
 impl Operation {

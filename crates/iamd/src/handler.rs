@@ -147,6 +147,7 @@ async fn process(
         )
         .await?;
         iam.usage().record(who.usage);
+        auth::check_session_reach(service, &who.via)?;
         let action = params.get("Action").unwrap_or("");
         let Some(op) = Operation::find(service, action) else {
             return Err(IamError::new(
@@ -160,6 +161,7 @@ async fn process(
         tracing::Span::current().record("action", op.name());
         let ctx = RequestContext {
             principal: who.principal,
+            via: who.via,
             request_id: request_id.to_owned(),
             now,
         };

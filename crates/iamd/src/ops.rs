@@ -4,6 +4,7 @@
 use iamd_core::access_key::ListAccessKeysInput;
 use iamd_core::model::{AccessKey, KeyStatus, Tag, User};
 use iamd_core::pagination;
+use iamd_core::sts::{GetSessionTokenInput, SESSION_MAX_SECONDS, SESSION_MIN_SECONDS};
 use iamd_core::user::{CreateUserInput, GetUserOutput, ListUsersInput, UpdateUserInput};
 use iamd_core::validate::Violations;
 use iamd_core::{ErrorCode, Iam, IamError, RequestContext};
@@ -226,8 +227,52 @@ pub async fn dispatch(
                 }),
             )
         }
+        Operation::GetSessionToken => {
+            let input = get_session_token_input(p)?;
+            let creds = iam.get_session_token(ctx, input).await?;
+            xml::success(
+                name,
+                ns,
+                rid,
+                Some(&|w: &mut XmlWriter| {
+                    w.start("Credentials");
+                    w.text("AccessKeyId", &creds.access_key_id);
+                    w.text("SecretAccessKey", creds.secret_access_key.expose());
+                    w.text("SessionToken", &creds.session_token);
+                    w.timestamp("Expiration", creds.expiration);
+                    w.end("Credentials");
+                }),
+            )
+        }
     };
     Ok(body)
+}
+
+fn get_session_token_input(p: &Params) -> Result<GetSessionTokenInput, IamError> {
+    let mut v = Violations::new();
+    let duration = p.get("DurationSeconds").and_then(|s| {
+        v.int_range(
+            "durationSeconds",
+            s,
+            SESSION_MIN_SECONDS,
+            SESSION_MAX_SECONDS,
+        )
+    });
+    let serial = p
+        .get("SerialNumber")
+        .inspect(|s| v.mfa_serial("serialNumber", s));
+    let code = p.get("TokenCode").inspect(|s| v.mfa_code("tokenCode", s));
+    v.finish()?;
+    Ok(GetSessionTokenInput {
+        duration_seconds: duration,
+        mfa: match (serial, code) {
+            (None, None) => None,
+            (s, c) => Some((
+                s.unwrap_or_default().to_owned(),
+                c.unwrap_or_default().to_owned(),
+            )),
+        },
+    })
 }
 
 fn optional_existing_name<'a>(v: &mut Violations, p: &'a Params) -> Option<&'a str> {

@@ -59,11 +59,22 @@ impl TestServer {
     }
 
     pub fn sts(&self, key: &str, secret: &str) -> aws_sdk_sts::Client {
+        self.sts_session(key, secret, None)
+    }
+
+    /// An STS client, with a session token when given one.
+    pub fn sts_session(&self, key: &str, secret: &str, token: Option<&str>) -> aws_sdk_sts::Client {
         let config = aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
             .region(aws_sdk_sts::config::Region::new(REGION))
             .endpoint_url(self.endpoint())
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+            .credentials_provider(Credentials::new(
+                key,
+                secret,
+                token.map(str::to_owned),
+                None,
+                "test",
+            ))
             .http_client(aws_smithy_http_client::Builder::new().build_http())
             .build();
         aws_sdk_sts::Client::from_conf(config)
@@ -89,11 +100,26 @@ impl TestServer {
 }
 
 pub fn iam_client(endpoint: &str, key: &str, secret: &str) -> aws_sdk_iam::Client {
+    iam_session_client(endpoint, key, secret, None)
+}
+
+pub fn iam_session_client(
+    endpoint: &str,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> aws_sdk_iam::Client {
     let config = aws_sdk_iam::Config::builder()
         .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
         .region(aws_sdk_iam::config::Region::new(REGION))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+        .credentials_provider(Credentials::new(
+            key,
+            secret,
+            token.map(str::to_owned),
+            None,
+            "test",
+        ))
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .build();
     aws_sdk_iam::Client::from_conf(config)
