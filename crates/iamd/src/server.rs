@@ -9,6 +9,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use iamd_core::cache::{self, CachingStore};
 use iamd_core::model::{KeyOwner, NewAccessKey};
 use iamd_core::secret::SecretKey;
 use iamd_core::usage::UsageRecorder;
@@ -154,7 +155,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .local_addr()
         .map_err(|e| StartError::Listen(config.listen, e))?;
     let usage = Arc::new(UsageRecorder::default());
-    let iam = Arc::new(Iam::new(store.clone(), Arc::new(AllowAll), usage.clone()));
+    // Authentication reads credentials through a cache; see `iamd_core::cache`.
+    let store: Arc<dyn Store> = Arc::new(CachingStore::new(store, cache::DEFAULT_TTL));
+    let iam = Arc::new(Iam::new(store, Arc::new(AllowAll), usage));
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, iam, stop_rx));
     info!(%addr, account = %account_id, "iamd listening");

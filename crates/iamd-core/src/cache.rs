@@ -1,0 +1,389 @@
+//! A read-through cache of credentials in front of any `Store`, so that authenticating a
+//! request usually costs no storage read.
+//!
+//! Staleness is bounded two ways. Writes that pass through this node invalidate what they
+//! touch at once (a key deactivated or deleted here stops working on the very next request).
+//! Entries also expire after `ttl` (1 s by default), which bounds how long a change made on
+//! another node sharing the database goes unseen. Unknown key ids are not cached, so a key
+//! created on another node authenticates here on its first request.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+};
+use crate::store::{After, Store, StoreError};
+
+/// How long another node's change may go unseen.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
+/// Past this many entries the cache starts over, bounding its memory.
+const MAX_ENTRIES: usize = 100_000;
+
+pub struct CachingStore {
+    inner: Arc<dyn Store>,
+    ttl: Duration,
+    credentials: RwLock<HashMap<String, (Instant, Credential)>>,
+    /// Bumped by every invalidation, so that a read that started before a write cannot
+    /// put back what the write made stale.
+    generation: AtomicU64,
+}
+
+impl CachingStore {
+    pub fn new(inner: Arc<dyn Store>, ttl: Duration) -> Self {
+        CachingStore {
+            inner,
+            ttl,
+            credentials: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn forget_key(&self, access_key_id: &str) {
+        let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        cached.remove(access_key_id);
+    }
+
+    /// Users are renamed, moved and deleted rarely; forgetting everything keeps it simple.
+    fn forget_all(&self) {
+        let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        cached.clear();
+    }
+}
+
+#[async_trait]
+impl Store for CachingStore {
+    async fn bootstrap_account(
+        &self,
+        account_id: &str,
+        root_key: NewAccessKey,
+    ) -> Result<(String, bool), StoreError> {
+        self.inner.bootstrap_account(account_id, root_key).await
+    }
+
+    async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        self.inner.get_account(account_id).await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        self.inner.create_user(user).await
+    }
+
+    async fn get_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        self.inner.get_user(account_id, user_name).await
+    }
+
+    async fn list_users(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        self.inner
+            .list_users(account_id, path_prefix, after, limit)
+            .await
+    }
+
+    async fn update_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .update_user(account_id, user_name, new_name, new_path)
+            .await;
+        self.forget_all();
+        result
+    }
+
+    async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError> {
+        let result = self.inner.delete_user(account_id, user_name).await;
+        self.forget_all();
+        result
+    }
+
+    async fn create_access_key(
+        &self,
+        key: &NewAccessKey,
+        quota: u32,
+    ) -> Result<AccessKey, StoreError> {
+        self.inner.create_access_key(key, quota).await
+    }
+
+    async fn list_access_keys(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<AccessKey>, StoreError> {
+        self.inner
+            .list_access_keys(account_id, owner, after, limit)
+            .await
+    }
+
+    async fn update_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .update_access_key(account_id, owner, access_key_id, status)
+            .await;
+        self.forget_key(access_key_id);
+        result
+    }
+
+    async fn delete_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .delete_access_key(account_id, owner, access_key_id)
+            .await;
+        self.forget_key(access_key_id);
+        result
+    }
+
+    async fn get_credential(&self, access_key_id: &str) -> Result<Option<Credential>, StoreError> {
+        {
+            let cached = self.credentials.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, credential)) = cached.get(access_key_id) {
+                if at.elapsed() < self.ttl {
+                    return Ok(Some(credential.clone()));
+                }
+            }
+        }
+        let fetched_at = Instant::now();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = self.inner.get_credential(access_key_id).await?;
+        let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            // A write landed meanwhile: answer, but do not cache what may be stale.
+            return Ok(found);
+        }
+        match &found {
+            Some(credential) => {
+                if cached.len() >= MAX_ENTRIES {
+                    cached.clear();
+                }
+                cached.insert(access_key_id.to_owned(), (fetched_at, credential.clone()));
+            }
+            None => {
+                cached.remove(access_key_id);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError> {
+        self.inner.get_access_key_last_used(access_key_id).await
+    }
+
+    async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
+        self.inner.record_key_usage(usage).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that counts credential reads and can change a key's status behind the
+    /// cache's back (as another node would).
+    struct Counting {
+        reads: std::sync::atomic::AtomicUsize,
+        status: RwLock<KeyStatus>,
+    }
+
+    fn credential(status: KeyStatus) -> Credential {
+        Credential {
+            key: AccessKey {
+                access_key_id: "AKIATEST".into(),
+                account_id: "123456789012".into(),
+                owner: KeyOwner::Root,
+                user_name: None,
+                status,
+                create_date: time::OffsetDateTime::UNIX_EPOCH,
+            },
+            secret: crate::secret::SecretKey::new("s".into()).seal(),
+            user: None,
+        }
+    }
+
+    #[async_trait]
+    impl Store for Counting {
+        async fn bootstrap_account(
+            &self,
+            _: &str,
+            _: NewAccessKey,
+        ) -> Result<(String, bool), StoreError> {
+            unimplemented!()
+        }
+        async fn get_account(&self, _: &str) -> Result<Option<Account>, StoreError> {
+            unimplemented!()
+        }
+        async fn create_user(&self, _: &User) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_user(&self, _: &str, _: &str) -> Result<Option<User>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_users(
+            &self,
+            _: &str,
+            _: &str,
+            _: &After,
+            _: usize,
+        ) -> Result<Vec<User>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_user(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: Option<&str>,
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn delete_user(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_access_key(
+            &self,
+            _: &NewAccessKey,
+            _: u32,
+        ) -> Result<AccessKey, StoreError> {
+            unimplemented!()
+        }
+        async fn list_access_keys(
+            &self,
+            _: &str,
+            _: &KeyOwner,
+            _: &After,
+            _: usize,
+        ) -> Result<Vec<AccessKey>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_access_key(
+            &self,
+            _: &str,
+            _: &KeyOwner,
+            _: &str,
+            status: KeyStatus,
+        ) -> Result<(), StoreError> {
+            *self.status.write().unwrap() = status;
+            Ok(())
+        }
+        async fn delete_access_key(
+            &self,
+            _: &str,
+            _: &KeyOwner,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_credential(&self, id: &str) -> Result<Option<Credential>, StoreError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok((id == "AKIATEST").then(|| credential(*self.status.read().unwrap())))
+        }
+        async fn get_access_key_last_used(
+            &self,
+            _: &str,
+        ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError> {
+            unimplemented!()
+        }
+        async fn record_key_usage(&self, _: &[KeyUsage]) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+    }
+
+    #[tokio::test]
+    async fn hits_invalidation_and_expiry() {
+        let inner = Arc::new(Counting {
+            reads: Default::default(),
+            status: RwLock::new(KeyStatus::Active),
+        });
+        let cache = CachingStore::new(inner.clone(), Duration::from_millis(200));
+        let reads = || inner.reads.load(Ordering::SeqCst);
+        for _ in 0..5 {
+            assert_eq!(
+                cache
+                    .get_credential("AKIATEST")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .key
+                    .status,
+                KeyStatus::Active
+            );
+        }
+        assert_eq!(reads(), 1, "cached after the first read");
+        // Unknown ids are never cached.
+        assert!(cache.get_credential("AKIAOTHER").await.unwrap().is_none());
+        assert!(cache.get_credential("AKIAOTHER").await.unwrap().is_none());
+        assert_eq!(reads(), 3);
+        // A write through this node is seen at once.
+        cache
+            .update_access_key("a", &KeyOwner::Root, "AKIATEST", KeyStatus::Inactive)
+            .await
+            .unwrap();
+        assert_eq!(
+            cache
+                .get_credential("AKIATEST")
+                .await
+                .unwrap()
+                .unwrap()
+                .key
+                .status,
+            KeyStatus::Inactive
+        );
+        // A write on "another node" is seen once the entry expires.
+        *inner.status.write().unwrap() = KeyStatus::Active;
+        assert_eq!(
+            cache
+                .get_credential("AKIATEST")
+                .await
+                .unwrap()
+                .unwrap()
+                .key
+                .status,
+            KeyStatus::Inactive
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(
+            cache
+                .get_credential("AKIATEST")
+                .await
+                .unwrap()
+                .unwrap()
+                .key
+                .status,
+            KeyStatus::Active
+        );
+    }
+}
