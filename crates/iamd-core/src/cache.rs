@@ -19,8 +19,8 @@ use crate::model::{
 };
 use crate::store::{After, Store, StoreError};
 
-/// How long another node's change may go unseen.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
+/// How long another node's change may go unseen: under a second, request time included.
+pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
 /// Past this many entries the cache starts over, bounding its memory.
 const MAX_ENTRIES: usize = 100_000;
 

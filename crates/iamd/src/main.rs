@@ -24,10 +24,25 @@ enum Command {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
         #[arg(long, env = "IAMD_LISTEN", default_value = server::DEFAULT_LISTEN)]
         listen: SocketAddr,
-        /// Directory of the embedded SQLite database.
-        #[arg(long, env = "IAMD_DATA_DIR", default_value = "./iamd-data")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+    /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Directory of the embedded SQLite database.
+    #[arg(long, env = "IAMD_DATA_DIR", default_value = "./iamd-data")]
+    data_dir: PathBuf,
+    /// The store: sqlite://PATH (default: the SQLite file in --data-dir), or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB for a PostgreSQL database shared by nodes.
+    #[arg(long, env = "IAMD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -39,7 +54,30 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let Command::Serve { listen, data_dir } = cli.command;
+    let (listen, store) = match cli.command {
+        Command::Serve { listen, store } => (listen, store),
+        Command::Migrate { store } => {
+            let config = Config {
+                // Not used: migrate serves nothing.
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                data_dir: store.data_dir,
+                database_url: store.database_url,
+                account_id: None,
+                root_key: None,
+            };
+            return match runtime().map(|rt| rt.block_on(server::migrate(&config))) {
+                Ok(Ok(target)) => {
+                    println!("iamd: the schema at {target} is up to date");
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => {
+                    eprintln!("iamd: {e}");
+                    ExitCode::FAILURE
+                }
+                Err(code) => code,
+            };
+        }
+    };
     let root_key = match (
         std::env::var("IAMD_ROOT_ACCESS_KEY_ID").ok(),
         std::env::var("IAMD_ROOT_SECRET_ACCESS_KEY").ok(),
@@ -53,21 +91,25 @@ fn main() -> ExitCode {
     };
     let config = Config {
         listen,
-        data_dir,
+        data_dir: store.data_dir,
+        database_url: store.database_url,
         account_id: std::env::var("IAMD_ACCOUNT_ID").ok(),
         root_key,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match runtime() {
+        Ok(runtime) => runtime.block_on(run(config)),
+        Err(code) => code,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("iamd: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run(config))
+            ExitCode::FAILURE
+        })
 }
 
 async fn run(config: Config) -> ExitCode {

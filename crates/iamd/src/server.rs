@@ -14,6 +14,7 @@ use iamd_core::model::{KeyOwner, NewAccessKey};
 use iamd_core::secret::SecretKey;
 use iamd_core::usage::UsageRecorder;
 use iamd_core::{ids, AllowAll, Iam, Store};
+use iamd_store_postgres::PgStore;
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
@@ -34,6 +35,11 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where the store is (`--database-url`, `IAMD_DATABASE_URL`): `None` or
+    /// `sqlite://PATH` for the embedded database (in `data_dir` when PATH is empty);
+    /// `postgres://…` (or `postgresql://…`) for a PostgreSQL database that several nodes
+    /// share.
+    pub database_url: Option<String>,
     /// The account created on first start (`IAMD_ACCOUNT_ID`), else 12 random digits.
     pub account_id: Option<String>,
     /// The root key created on first start (`IAMD_ROOT_ACCESS_KEY_ID`/`IAMD_ROOT_SECRET_ACCESS_KEY`).
@@ -75,8 +81,9 @@ impl Running {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot open the store in {0}: {1}")]
-    Store(PathBuf, String),
+    /// Where (a path, or a database URL without its password) and why.
+    #[error("cannot open the store at {0}: {1}")]
+    Store(String, String),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
     #[error("invalid configuration: {0}")]
@@ -125,7 +132,10 @@ async fn bootstrap(
     let (existing, created) = store
         .bootstrap_account(&account_id, root_key)
         .await
-        .map_err(|e| StartError::Store(config.data_dir.clone(), e.to_string()))?;
+        .map_err(|e| {
+            let at = Backend::of(config).map_or_else(|_| "?".into(), |b| b.to_string());
+            StartError::Store(at, e.to_string())
+        })?;
     if !created {
         if config.account_id.as_deref().is_some_and(|a| a != existing) {
             warn!(account = %existing, "the store already holds an account; IAMD_ACCOUNT_ID is ignored");
@@ -142,11 +152,64 @@ async fn bootstrap(
     ))
 }
 
+/// The store `Config::database_url` names.
+enum Backend {
+    Sqlite(PathBuf),
+    /// The URL, and its description without the password.
+    Postgres(String, String),
+}
+
+impl Backend {
+    fn of(config: &Config) -> Result<Backend, StartError> {
+        match config.database_url.as_deref() {
+            None => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"))),
+            Some(url) => match url.split_once("://") {
+                Some(("sqlite", "")) => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"))),
+                Some(("sqlite", path)) => Ok(Backend::Sqlite(PathBuf::from(path))),
+                Some(("postgres" | "postgresql", _)) => Ok(Backend::Postgres(
+                    url.to_owned(),
+                    iamd_store_postgres::redacted_url(url),
+                )),
+                _ => Err(StartError::Config(
+                    "the database URL must start with sqlite:// or postgres://".into(),
+                )),
+            },
+        }
+    }
+
+    /// Opens the store and brings its schema up to date.
+    async fn open(&self) -> Result<Arc<dyn Store>, StartError> {
+        let failed = |e: iamd_core::StoreError| StartError::Store(self.to_string(), e.to_string());
+        match self {
+            Backend::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).map_err(failed)?)),
+            Backend::Postgres(url, _) => {
+                let store: PgStore = iamd_store_postgres::connect(url).await.map_err(failed)?;
+                store.migrate().await.map_err(failed)?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Sqlite(path) => write!(f, "{}", path.display()),
+            Backend::Postgres(_, redacted) => f.write_str(redacted),
+        }
+    }
+}
+
+/// Opens the store `config` names and brings its schema up to date (`iamd migrate`);
+/// returns where it is.
+pub async fn migrate(config: &Config) -> Result<String, StartError> {
+    let backend = Backend::of(config)?;
+    backend.open().await?;
+    Ok(backend.to_string())
+}
+
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let db_path = config.data_dir.join("iamd.sqlite3");
-    let store = SqliteStore::open(&db_path)
-        .map_err(|e| StartError::Store(config.data_dir.clone(), e.to_string()))?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store = Backend::of(&config)?.open().await?;
     let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config).await?;
     let listener = TcpListener::bind(config.listen)
         .await

@@ -34,11 +34,24 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Starts iamd on SQLite, or on a fresh PostgreSQL schema when `IAMD_TEST_STORE=postgres`
+    /// (so the same client tests run on both backends; `scripts/test` does both).
     pub async fn start() -> TestServer {
         let data_dir = temp_dir("srv");
+        let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
+            Ok("postgres") => {
+                let base = iamd_store_postgres::testing::database()
+                    .await
+                    .expect("IAMD_TEST_STORE=postgres, but no PostgreSQL server is reachable");
+                let schema = iamd_store_postgres::testing::fresh_schema(&base).await;
+                Some(iamd_store_postgres::testing::with_schema(&base, &schema))
+            }
+            _ => None,
+        };
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.clone(),
+            database_url,
             account_id: Some(ACCOUNT.into()),
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
         };

@@ -1,0 +1,452 @@
+//! iamd's scale-out storage backend: the `Store` contract on a PostgreSQL database shared
+//! by any number of iamd nodes. Nodes keep no state of their own; every invariant holds in
+//! the database, one transaction per `Store` method (row locks on the owning user or
+//! account, a unique index on lower-cased names, `SERIALIZABLE` where nothing exists yet
+//! to lock). Connections come from a bounded pool with connect, wait and statement
+//! timeouts; serialization failures and deadlocks are retried, and a lost connection is
+//! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
+//! rules beyond the invariants the `Store` trait asks of every backend.
+
+mod queries;
+#[doc(hidden)]
+pub mod testing;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use iamd_core::model::{
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+};
+use iamd_core::{After, Store, StoreError};
+use tokio_postgres::{IsolationLevel, NoTls};
+
+use queries::Fail;
+
+/// Connections per node. PostgreSQL's default `max_connections` (100) fits several nodes.
+const POOL_SIZE: usize = 16;
+/// Opening a TCP connection and logging in, unless the URL says otherwise.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Waiting for a free connection, creating one, or checking one returned to the pool.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The server cancels any one statement (lock waits included) after this long.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The server ends a session left idle inside a transaction (a node cut off mid-way)
+/// after this long, releasing its locks.
+const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// A whole `Store` call, retries included: past this the caller gets a backend error even
+/// if the network hangs without closing the connection.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+/// A dead peer is noticed by TCP keepalives (and unacknowledged writes) this soon.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts at one operation when the database aborts it for a conflict (or hands out a
+/// connection that turns out dead before anything was sent).
+const ATTEMPTS: u32 = 6;
+/// The key of the advisory lock under which migrations run, so that nodes starting
+/// together apply each migration once ("iamd" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6961_6d64;
+
+/// The schema migrations, in order; migration `i` is version `i + 1` in `schema_migrations`.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+
+/// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    target: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+/// `url` without its password or parameters, fit for logs and error messages.
+pub fn redacted_url(url: &str) -> String {
+    match url.parse::<tokio_postgres::Config>() {
+        Ok(config) => describe(&config),
+        Err(_) => "<unparsable database url>".into(),
+    }
+}
+
+fn describe(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let host = match host {
+                tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            };
+            match config.get_ports().get(i).or(config.get_ports().first()) {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        config.get_user().unwrap_or(""),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// Opens a pool on the database at `url` (`postgres://user[:password]@host[:port]/db`
+/// with libpq's parameters, e.g. `?connect_timeout=2&options=-c%20search_path%3Dx`) and
+/// checks that it answers. The schema is not touched: call [`PgStore::migrate`].
+pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Backend(format!("invalid database url: {e}")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(TCP_USER_TIMEOUT);
+    }
+    config.keepalives(true).keepalives_idle(KEEPALIVE_IDLE);
+    if config.get_application_name().is_none() {
+        config.application_name("iamd");
+    }
+    // Session settings go in the startup packet (no extra round trip per connection),
+    // after whatever the URL's `options` already set.
+    let options = format!(
+        "{} -c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+        config.get_options().unwrap_or(""),
+        STATEMENT_TIMEOUT.as_millis(),
+        IDLE_IN_TRANSACTION_TIMEOUT.as_millis(),
+    );
+    config.options(options.trim_start());
+    let target = describe(&config);
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .wait_timeout(Some(POOL_TIMEOUT))
+        .create_timeout(Some(POOL_TIMEOUT))
+        .recycle_timeout(Some(POOL_TIMEOUT))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))?;
+    let store = PgStore { pool, target };
+    store
+        .bounded(async { store.client().await.map(drop) })
+        .await?;
+    Ok(store)
+}
+
+impl PgStore {
+    /// Where the store is, without credentials: `postgres://user@host:port/db`.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Brings the schema (in the connection's current schema, the first of `search_path`)
+    /// up to date. Safe to run from several nodes at once: they queue on an advisory lock
+    /// and each migration is applied once, in one transaction with its record.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .await?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    BIGINT NOT NULL PRIMARY KEY,
+                     name       TEXT   NOT NULL,
+                     applied_at BIGINT NOT NULL
+                 )",
+            )
+            .await?;
+            let applied = tx
+                .query("SELECT version FROM schema_migrations", &[])
+                .await?
+                .iter()
+                .map(|r| r.try_get::<_, i64>(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            let known = MIGRATIONS.len() as i64;
+            if let Some(newer) = applied.iter().find(|v| **v > known) {
+                return Err(Fail::Data(format!(
+                    "{} has schema version {newer}, newer than this iamd knows ({known})",
+                    self.target
+                )));
+            }
+            for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
+                let version = i as i64 + 1;
+                if applied.contains(&version) {
+                    continue;
+                }
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    &[
+                        &version,
+                        name,
+                        &time::OffsetDateTime::now_utc().unix_timestamp(),
+                    ],
+                )
+                .await?;
+                tracing::info!(target = %self.target, version, name, "applied schema migration");
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn client(&self) -> queries::Result<Object> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Backend(e) => Fail::Db(e),
+            PoolError::Timeout(kind) => {
+                Fail::Pool(format!("no database connection: {kind:?} timed out"))
+            }
+            PoolError::Closed => Fail::Pool("the connection pool is closed".into()),
+            PoolError::NoRuntimeSpecified => Fail::Pool("the pool has no runtime".into()),
+            PoolError::PostCreateHook(e) => Fail::Pool(format!("new connection refused: {e}")),
+        })
+    }
+
+    /// Runs a whole operation within `OPERATION_TIMEOUT` and reports its failure.
+    async fn bounded<T>(
+        &self,
+        op: impl std::future::Future<Output = queries::Result<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(OPERATION_TIMEOUT, op).await {
+            Ok(result) => result.map_err(Fail::into_store),
+            Err(_) => Err(StoreError::Backend(format!(
+                "database operation timed out after {OPERATION_TIMEOUT:?}"
+            ))),
+        }
+    }
+}
+
+/// A short, jittered pause before attempt `attempt + 1`.
+async fn backoff(attempt: u32) {
+    let jitter = u64::from(time::OffsetDateTime::now_utc().nanosecond() % 5_000_000) / 1_000_000;
+    let ms = (5u64 << attempt.min(6)) + jitter;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Runs `$body` (a future using `$tx`, a transaction at `$isolation`) and commits it,
+/// within the operation timeout. A conflict (40001, 40P01) runs it again, as does a
+/// connection that fails before the transaction began; a connection lost after that is
+/// not retried, for the commit may or may not have happened.
+macro_rules! transaction {
+    ($store:expr, $isolation:expr, |$tx:ident| $body:expr) => {
+        $store
+            .bounded(async {
+                let mut attempt = 1;
+                loop {
+                    let mut began = false;
+                    let outcome: queries::Result<_> = async {
+                        let mut client = $store.client().await?;
+                        let $tx = client
+                            .build_transaction()
+                            .isolation_level($isolation)
+                            .start()
+                            .await?;
+                        began = true;
+                        let value = $body.await?;
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    .await;
+                    match outcome {
+                        Err(fail)
+                            if attempt < ATTEMPTS
+                                && (fail.is_conflict() || (!began && fail.is_connection())) =>
+                        {
+                            tracing::debug!(attempt, ?fail, "retrying a database transaction");
+                            backoff(attempt).await;
+                            attempt += 1;
+                        }
+                        other => break other,
+                    }
+                }
+            })
+            .await
+    };
+}
+
+/// Runs `$body` (a future using `$client`, one statement on a pooled connection) within
+/// the operation timeout, again on a conflict or a failed connection: reads are idempotent.
+macro_rules! read {
+    ($store:expr, |$client:ident| $body:expr) => {
+        $store
+            .bounded(async {
+                let mut attempt = 1;
+                loop {
+                    let outcome: queries::Result<_> = async {
+                        let $client = $store.client().await?;
+                        $body.await
+                    }
+                    .await;
+                    match outcome {
+                        Err(fail)
+                            if attempt < ATTEMPTS
+                                && (fail.is_conflict() || fail.is_connection()) =>
+                        {
+                            tracing::debug!(attempt, ?fail, "retrying a database read");
+                            backoff(attempt).await;
+                            attempt += 1;
+                        }
+                        other => break other,
+                    }
+                }
+            })
+            .await
+    };
+}
+
+/// Row locks do the work at PostgreSQL's default level.
+const WRITE: IsolationLevel = IsolationLevel::ReadCommitted;
+
+#[async_trait]
+impl Store for PgStore {
+    async fn bootstrap_account(
+        &self,
+        account_id: &str,
+        root_key: NewAccessKey,
+    ) -> Result<(String, bool), StoreError> {
+        transaction!(self, IsolationLevel::Serializable, |tx| {
+            queries::bootstrap_account(&tx, account_id, &root_key)
+        })
+    }
+
+    async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        read!(self, |c| queries::get_account(&c, account_id))
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::create_user(&tx, user))
+    }
+
+    async fn get_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        read!(self, |c| queries::get_user(&c, account_id, user_name))
+    }
+
+    async fn list_users(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        read!(self, |c| queries::list_users(
+            &c,
+            account_id,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn update_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::update_user(
+            &tx, account_id, user_name, new_name, new_path
+        ))
+    }
+
+    async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::delete_user(
+            &tx, account_id, user_name
+        ))
+    }
+
+    async fn create_access_key(
+        &self,
+        key: &NewAccessKey,
+        quota: u32,
+    ) -> Result<AccessKey, StoreError> {
+        transaction!(self, WRITE, |tx| queries::create_access_key(
+            &tx, key, quota
+        ))
+    }
+
+    async fn list_access_keys(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        after: &After,
+        limit: usize,
+    ) -> Result<Vec<AccessKey>, StoreError> {
+        read!(self, |c| queries::list_access_keys(
+            &c, account_id, owner, after, limit
+        ))
+    }
+
+    async fn update_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::update_access_key(
+            &tx,
+            account_id,
+            owner,
+            access_key_id,
+            status
+        ))
+    }
+
+    async fn delete_access_key(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+        access_key_id: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::delete_access_key(
+            &tx,
+            account_id,
+            owner,
+            access_key_id
+        ))
+    }
+
+    async fn get_credential(&self, access_key_id: &str) -> Result<Option<Credential>, StoreError> {
+        read!(self, |c| queries::get_credential(&c, access_key_id))
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError> {
+        read!(self, |c| queries::get_access_key_last_used(
+            &c,
+            access_key_id
+        ))
+    }
+
+    async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        transaction!(self, WRITE, |tx| queries::record_key_usage(&tx, usage))
+    }
+}

@@ -1,0 +1,225 @@
+//! The shared `Store` conformance suite on PostgreSQL, each check in a fresh schema, plus
+//! what only a shared database shows: several stores (nodes) on one schema, migrations
+//! racing, and a server that cannot be reached.
+//!
+//! Needs a PostgreSQL server (CI's on 127.0.0.1:5432, or `IAMD_TEST_DATABASE_URL`); without
+//! one every test prints why it skipped and passes.
+
+use std::sync::Arc;
+
+use iamd_core::ids;
+use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use iamd_core::{Store, StoreError};
+use iamd_store_postgres::{testing, PgStore};
+use time::OffsetDateTime;
+use tokio::sync::Barrier;
+
+/// A migrated store on a fresh schema of the test database at `base`.
+async fn store_on(base: &str) -> PgStore {
+    let schema = testing::fresh_schema(base).await;
+    let store = iamd_store_postgres::connect(&testing::with_schema(base, &schema))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+async fn fresh_store(base: String) -> Arc<dyn Store> {
+    Arc::new(store_on(&base).await)
+}
+
+// The factory expression runs at the top of each generated test: with no server it
+// returns from the test (after `testing::database` said why) before any store is made.
+iamd_core::conformance_tests!({
+    let Some(base) = testing::database().await else {
+        return;
+    };
+    move || fresh_store(base)
+});
+
+/// Two stores (two nodes) on one fresh schema, each with its own pool.
+async fn two_nodes() -> Option<(PgStore, PgStore)> {
+    let base = testing::database().await?;
+    let schema = testing::fresh_schema(&base).await;
+    let url = testing::with_schema(&base, &schema);
+    let (a, b) = tokio::join!(
+        iamd_store_postgres::connect(&url),
+        iamd_store_postgres::connect(&url)
+    );
+    let (a, b) = (a.expect("connect a"), b.expect("connect b"));
+    // Nodes starting together migrate together: each migration is applied once.
+    let (ma, mb) = tokio::join!(a.migrate(), b.migrate());
+    ma.expect("migrate a");
+    mb.expect("migrate b");
+    a.migrate().await.expect("migrating again is a no-op");
+    Some((a, b))
+}
+
+fn root_key(account_id: &str) -> NewAccessKey {
+    NewAccessKey {
+        access_key_id: ids::access_key_id(account_id),
+        account_id: account_id.to_owned(),
+        owner: KeyOwner::Root,
+        secret: ids::secret_access_key().seal(),
+        create_date: OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_bootstrapping_together_create_one_account() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let (ida, idb) = (ids::account_id(), ids::account_id());
+    let (ka, kb) = (root_key(&ida), root_key(&idb));
+    let start = Arc::new(Barrier::new(2));
+    let (ra, rb) = tokio::join!(
+        async {
+            start.wait().await;
+            a.bootstrap_account(&ida, ka.clone()).await
+        },
+        async {
+            start.wait().await;
+            b.bootstrap_account(&idb, kb.clone()).await
+        }
+    );
+    let (ra, rb) = (ra.expect("bootstrap a"), rb.expect("bootstrap b"));
+    assert_eq!(ra.0, rb.0, "both nodes serve the same account");
+    assert_eq!(
+        usize::from(ra.1) + usize::from(rb.1),
+        1,
+        "exactly one created it"
+    );
+    let loser = if ra.1 { &kb } else { &ka };
+    assert!(a
+        .get_credential(&loser.access_key_id)
+        .await
+        .expect("get_credential")
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_agree_on_names_and_quotas() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let account_id = ids::account_id();
+    a.bootstrap_account(&account_id, root_key(&account_id))
+        .await
+        .expect("bootstrap");
+    let nodes: [Arc<dyn Store>; 2] = [Arc::new(a), Arc::new(b)];
+
+    // One name in three casings, created on both nodes at once: one user.
+    let start = Arc::new(Barrier::new(6));
+    let tasks: Vec<_> = ["Zed", "zed", "ZED", "Zed", "zed", "ZED"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let (node, start) = (Arc::clone(&nodes[i % 2]), Arc::clone(&start));
+            let user = User {
+                account_id: account_id.clone(),
+                user_id: ids::user_id(),
+                user_name: (*name).to_owned(),
+                path: "/".into(),
+                create_date: OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time"),
+                tags: Vec::new(),
+            };
+            tokio::spawn(async move {
+                start.wait().await;
+                node.create_user(&user).await.map(|()| user.user_id)
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(id) => created.push(id),
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!(created.len(), 1, "exactly one CreateUser wins");
+    let zed = nodes[1]
+        .get_user(&account_id, "zED")
+        .await
+        .expect("get_user")
+        .expect("the user exists");
+    assert_eq!(zed.user_id, created[0]);
+
+    // 24 key creations for one user spread over both nodes: two keys.
+    let owner = KeyOwner::User {
+        user_id: zed.user_id.clone(),
+    };
+    let start = Arc::new(Barrier::new(24));
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let (node, start) = (Arc::clone(&nodes[i % 2]), Arc::clone(&start));
+            let key = NewAccessKey {
+                owner: owner.clone(),
+                ..root_key(&account_id)
+            };
+            tokio::spawn(async move {
+                start.wait().await;
+                node.create_access_key(&key, ACCESS_KEYS_PER_USER).await
+            })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => ok += 1,
+            Err(StoreError::KeyQuotaExceeded) => refused += 1,
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (2, 22));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_backend_error() {
+    // Port 1 on localhost: refused at once. The URL's password must not be echoed.
+    let started = std::time::Instant::now();
+    let err =
+        iamd_store_postgres::connect("postgres://iamd:hunter2@127.0.0.1:1/iamd?connect_timeout=2")
+            .await
+            .expect_err("nothing listens on port 1");
+    match &err {
+        StoreError::Backend(msg) => assert!(!msg.contains("hunter2"), "{msg}"),
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        iamd_store_postgres::redacted_url(
+            "postgres://iamd:hunter2@db.example:5433/iamd?sslmode=disable"
+        ),
+        "postgres://iamd@db.example:5433/iamd"
+    );
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let Some(base) = testing::database().await else {
+        return;
+    };
+    // A newer iamd migrated this schema further.
+    let schema = testing::fresh_schema(&base).await;
+    let url = testing::with_schema(&base, &schema);
+    let newer = iamd_store_postgres::connect(&url).await.expect("connect");
+    newer.migrate().await.expect("migrate");
+    let (client, conn) = url
+        .parse::<tokio_postgres::Config>()
+        .expect("url")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+        .batch_execute("INSERT INTO schema_migrations VALUES (999, '0999_future', 0)")
+        .await
+        .expect("insert");
+    match newer.migrate().await {
+        Err(StoreError::Backend(msg)) => assert!(msg.contains("newer"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    testing::drop_schema(&base, &schema).await;
+}
