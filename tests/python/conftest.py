@@ -27,6 +27,27 @@ ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT_ID}:root"
 REGION = "eu-west-1"
 
+# AWS's self-service policy: a user may manage its own access keys and nothing else.
+SELF_SERVICE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ManageOwnAccessKeys",
+                "Effect": "Allow",
+                "Action": "iam:*AccessKey*",
+                "Resource": "arn:aws:iam::*:user/${aws:username}",
+            }
+        ],
+    }
+)
+
+
+def allow_self_service(iam, user_name):
+    """Identity policies are enforced: give a user the self-service policy."""
+    iam.put_user_policy(UserName=user_name, PolicyName="self-service", PolicyDocument=SELF_SERVICE_POLICY)
+
+
 # No retries: a retried request would hide what the server answered first.
 NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 

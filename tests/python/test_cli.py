@@ -1,6 +1,6 @@
 """The aws CLI (v1, botocore-based) against iamd."""
 
-from conftest import ACCOUNT_ID, ROOT_KEY_ID
+from conftest import ACCOUNT_ID, ROOT_KEY_ID, SELF_SERVICE_POLICY
 
 
 def _key_ids(doc):
@@ -10,6 +10,11 @@ def _key_ids(doc):
 def _cli_user_with_keys(aws, name, n):
     user = aws("iam", "create-user", "--user-name", name).json["User"]
     keys = [aws("iam", "create-access-key", "--user-name", name).json["AccessKey"] for _ in range(n)]
+    put = aws(
+        "iam", "put-user-policy", "--user-name", name, "--policy-name", "self-service",
+        "--policy-document", SELF_SERVICE_POLICY,
+    )
+    assert put.returncode == 0, put.stderr
     return user, keys
 
 

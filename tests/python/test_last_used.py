@@ -5,12 +5,13 @@ import datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT_ARN, ROOT_KEY_ID
+from conftest import ROOT_ARN, ROOT_KEY_ID, allow_self_service
 from helpers import client_error
 
 
 def _fresh_key(iam, new_user):
     name = new_user()
+    allow_self_service(iam, name)
     return name, iam.create_access_key(UserName=name)["AccessKey"]
 
 

@@ -5,7 +5,7 @@ import base64
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT_KEY_ID, ROOT_SECRET
+from conftest import ROOT_KEY_ID, ROOT_SECRET, allow_self_service
 from helpers import client_error
 
 
@@ -16,6 +16,7 @@ def _ids(resp):
 def _user_with_keys(iam, new_user, n):
     name = new_user()
     keys = [iam.create_access_key(UserName=name)["AccessKey"] for _ in range(n)]
+    allow_self_service(iam, name)
     return name, keys
 
 

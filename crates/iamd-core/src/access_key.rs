@@ -1,6 +1,7 @@
 //! Access-key operations: CreateAccessKey, ListAccessKeys, UpdateAccessKey,
 //! DeleteAccessKey, GetAccessKeyLastUsed.
 
+use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCESS_KEYS_PER_USER};
@@ -190,12 +191,14 @@ impl Iam {
                     .get_user(&key.account_id, name)
                     .await
                     .map_err(store_failure)?;
-                user.map(|u| u.arn())
-                    .unwrap_or_else(|| Self::user_arn(ctx, "/", name))
+                user.as_ref()
+                    .map(Resource::user)
+                    .unwrap_or_else(|| Self::user_resource(ctx, "/", name))
             }
-            None => ctx.principal.arn(),
+            None => Resource::arn(ctx.principal.arn()),
         };
-        self.authorize(ctx, "iam:GetAccessKeyLastUsed", &resource)?;
+        self.authorize(ctx, "iam:GetAccessKeyLastUsed", &resource)
+            .await?;
         let pending = self.usage.pending(access_key_id);
         let last_used = match (stored, pending) {
             (Some(s), Some(p)) => Some(if p.when >= s.when { p } else { s }),

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
+    PolicyVersion, User, UserPolicies,
 };
 use crate::store::{After, Store, StoreError};
 
@@ -206,6 +207,197 @@ impl Store for CachingStore {
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
         self.inner.record_key_usage(usage).await
     }
+    async fn put_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put_user_policy(
+                account_id,
+                user_name,
+                policy_name,
+                document,
+                size,
+                max_total,
+            )
+            .await
+    }
+
+    async fn get_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner
+            .get_user_policy(account_id, user_name, policy_name)
+            .await
+    }
+
+    async fn list_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner
+            .list_user_policies(account_id, user_name, after, limit)
+            .await
+    }
+
+    async fn delete_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_user_policy(account_id, user_name, policy_name)
+            .await
+    }
+
+    async fn create_policy(
+        &self,
+        policy: &ManagedPolicy,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_policy(policy, document).await
+    }
+
+    async fn get_policy(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Option<ManagedPolicy>, StoreError> {
+        self.inner.get_policy(account_id, policy_name).await
+    }
+
+    async fn list_policies(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        self.inner
+            .list_policies(account_id, path_prefix, only_attached, after, limit)
+            .await
+    }
+
+    async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError> {
+        self.inner.delete_policy(account_id, policy_name).await
+    }
+
+    async fn create_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        document: &str,
+        set_as_default: bool,
+        max_versions: u32,
+        now: time::OffsetDateTime,
+    ) -> Result<PolicyVersion, StoreError> {
+        self.inner
+            .create_policy_version(
+                account_id,
+                policy_name,
+                document,
+                set_as_default,
+                max_versions,
+                now,
+            )
+            .await
+    }
+
+    async fn get_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<Option<PolicyVersion>, StoreError> {
+        self.inner
+            .get_policy_version(account_id, policy_name, version_id)
+            .await
+    }
+
+    async fn list_policy_versions(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Vec<PolicyVersion>, StoreError> {
+        self.inner
+            .list_policy_versions(account_id, policy_name)
+            .await
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .set_default_policy_version(account_id, policy_name, version_id, now)
+            .await
+    }
+
+    async fn delete_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_policy_version(account_id, policy_name, version_id)
+            .await
+    }
+
+    async fn attach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .attach_user_policy(account_id, user_name, policy_name)
+            .await
+    }
+
+    async fn detach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .detach_user_policy(account_id, user_name, policy_name)
+            .await
+    }
+
+    async fn list_attached_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        self.inner
+            .list_attached_user_policies(account_id, user_name, path_prefix, after, limit)
+            .await
+    }
+
+    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
+        self.inner.get_user_policies(user_id).await
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +510,113 @@ mod tests {
             unimplemented!()
         }
         async fn record_key_usage(&self, _: &[KeyUsage]) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn put_user_policy(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: usize,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_user_policy(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_user_policies(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_policy(&self, _: &ManagedPolicy, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_policy(&self, _: &str, _: &str) -> Result<Option<ManagedPolicy>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_policies(
+            &self,
+            _: &str,
+            _: &str,
+            _: bool,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<ManagedPolicy>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_policy(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_policy_version(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: bool,
+            _: u32,
+            _: time::OffsetDateTime,
+        ) -> Result<PolicyVersion, StoreError> {
+            unimplemented!()
+        }
+        async fn get_policy_version(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<PolicyVersion>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_policy_versions(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Vec<PolicyVersion>, StoreError> {
+            unimplemented!()
+        }
+        async fn set_default_policy_version(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: time::OffsetDateTime,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_policy_version(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn attach_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn detach_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_attached_user_policies(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<ManagedPolicy>, StoreError> {
+            unimplemented!()
+        }
+        async fn get_user_policies(&self, _: &str) -> Result<UserPolicies, StoreError> {
             unimplemented!()
         }
     }

@@ -50,6 +50,18 @@ macro_rules! conformance_tests {
             deleting_a_user_races_key_creation_safely,
             credentials_carry_the_sealed_secret,
             key_usage_keeps_the_newest,
+            inline_policies_are_put_replaced_listed_and_deleted,
+            inline_policies_respect_the_aggregate_size,
+            managed_policies_are_named_ignoring_case,
+            list_policies_filters_orders_and_pages,
+            policy_versions_are_numbered_limited_and_never_reused,
+            delete_policy_requires_no_attachments_or_other_versions,
+            attachments_are_idempotent_and_counted,
+            concurrent_attachments_keep_the_count_exact,
+            policy_changes_race_deletes_safely,
+            user_policies_gather_inline_and_default_versions,
+            delete_user_requires_no_policies,
+            renamed_users_keep_their_policies,
         );
     };
 }
@@ -65,6 +77,7 @@ macro_rules! assert_err {
 }
 
 mod access_keys;
+mod policies;
 mod races;
 mod users;
 
@@ -72,6 +85,15 @@ pub use access_keys::{
     access_key_quota_is_per_owner, access_keys_belong_to_their_owner,
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
+};
+pub use policies::{
+    attachments_are_idempotent_and_counted, concurrent_attachments_keep_the_count_exact,
+    delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,
+    inline_policies_are_put_replaced_listed_and_deleted,
+    inline_policies_respect_the_aggregate_size, list_policies_filters_orders_and_pages,
+    managed_policies_are_named_ignoring_case, policy_changes_race_deletes_safely,
+    policy_versions_are_numbered_limited_and_never_reused, renamed_users_keep_their_policies,
+    user_policies_gather_inline_and_default_versions,
 };
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,

@@ -15,6 +15,7 @@ pub enum ErrorCode {
     InvalidClientTokenId,
     InvalidInput,
     LimitExceeded,
+    MalformedPolicyDocument,
     MalformedQueryString,
     MissingAuthenticationToken,
     NoSuchEntity,
@@ -39,6 +40,7 @@ impl ErrorCode {
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::LimitExceeded => "LimitExceeded",
+            ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::MalformedQueryString => "MalformedQueryString",
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
             ErrorCode::NoSuchEntity => "NoSuchEntity",
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::IncompleteSignature
             | ErrorCode::InvalidAction
             | ErrorCode::InvalidInput
+            | ErrorCode::MalformedPolicyDocument
             | ErrorCode::MalformedQueryString
             | ErrorCode::ValidationError => 400,
             ErrorCode::AccessDenied

@@ -61,6 +61,11 @@ pub fn user_id() -> String {
     format!("AIDA{}", random_base32(17))
 }
 
+/// A managed policy's unique id: `ANPA` + 17 base32 characters.
+pub fn policy_id() -> String {
+    format!("ANPA{}", random_base32(17))
+}
+
 /// A 40-character secret access key from `[A-Za-z0-9+/]`.
 pub fn secret_access_key() -> SecretKey {
     let secret = random_bytes::<40>()

@@ -4,12 +4,14 @@
 //! typed inputs here, and a backend crate implements `Store`.
 
 pub mod access_key;
+pub mod authz;
 pub mod cache;
 pub mod conformance;
 pub mod error;
 pub mod ids;
 pub mod model;
 pub mod pagination;
+pub mod policy;
 pub mod principal;
 pub mod secret;
 pub mod service;
@@ -20,7 +22,8 @@ pub mod usage;
 pub mod user;
 pub mod validate;
 
+pub use authz::{AllowAll, Authorizer, PolicyAuthorizer, Resource};
 pub use error::{ErrorCode, IamError};
 pub use principal::Principal;
-pub use service::{AllowAll, Authorizer, Iam, RequestContext, Via};
+pub use service::{Iam, RequestContext, Via};
 pub use store::{After, Store, StoreError};

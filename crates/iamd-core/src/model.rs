@@ -109,3 +109,49 @@ pub struct KeyUsage {
     pub service: String,
     pub region: String,
 }
+
+/// A customer managed policy. Its documents live in its versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    pub account_id: AccountId,
+    /// `ANPA…`
+    pub policy_id: String,
+    pub policy_name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub default_version_id: String,
+    /// How many users (later: groups, roles) it is attached to. Kept exact by the store.
+    pub attachment_count: u32,
+    pub create_date: OffsetDateTime,
+    pub update_date: OffsetDateTime,
+}
+
+impl ManagedPolicy {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account_id, self.path, self.policy_name
+        )
+    }
+}
+
+/// At most this many versions per managed policy (AWS's quota).
+pub const POLICY_VERSIONS_MAX: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …: never reused within a policy.
+    pub version_id: String,
+    pub document: String,
+    pub is_default: bool,
+    pub create_date: OffsetDateTime,
+}
+
+/// Every policy document that applies to a user, as authorization reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPolicies {
+    /// (policy name, document)
+    pub inline: Vec<(String, String)>,
+    /// (policy ARN, default version id, document)
+    pub managed: Vec<(String, String, String)>,
+}

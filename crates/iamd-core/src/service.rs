@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+use crate::authz::{Authorizer, Resource};
 use crate::error::{ErrorCode, IamError};
 use crate::model::{KeyOwner, User};
 use crate::principal::Principal;
@@ -15,6 +16,10 @@ use crate::usage::UsageRecorder;
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub principal: Principal,
+    /// The caller's address, for `aws:SourceIp`.
+    pub source_ip: Option<std::net::IpAddr>,
+    /// The region the request was signed for (`aws:RequestedRegion`).
+    pub region: String,
     /// The credentials the request was signed with.
     pub via: Via,
     pub request_id: String,
@@ -33,27 +38,6 @@ pub enum Via {
         expiration: OffsetDateTime,
         mfa: bool,
     },
-}
-
-/// Decides whether a principal may perform an action on a resource. Runs after
-/// authentication and before the operation looks the resource up.
-pub trait Authorizer: Send + Sync + 'static {
-    fn authorize(
-        &self,
-        principal: &Principal,
-        action: &str,
-        resource: &str,
-    ) -> Result<(), IamError>;
-}
-
-/// Lets every authenticated principal do everything (identity policies are not enforced yet).
-#[derive(Debug, Default)]
-pub struct AllowAll;
-
-impl Authorizer for AllowAll {
-    fn authorize(&self, _: &Principal, _: &str, _: &str) -> Result<(), IamError> {
-        Ok(())
-    }
 }
 
 pub struct Iam {
@@ -108,13 +92,24 @@ impl Iam {
         &self.usage
     }
 
-    pub(crate) fn authorize(
+    pub(crate) async fn authorize(
         &self,
         ctx: &RequestContext,
         action: &str,
-        resource: &str,
+        resource: &Resource,
     ) -> Result<(), IamError> {
-        self.authorizer.authorize(&ctx.principal, action, resource)
+        self.authorizer.authorize(ctx, action, resource).await
+    }
+
+    pub fn authorizer(&self) -> &Arc<dyn Authorizer> {
+        &self.authorizer
+    }
+
+    pub(crate) fn user_resource(ctx: &RequestContext, path: &str, name: &str) -> Resource {
+        Resource {
+            arn: Self::user_arn(ctx, path, name),
+            describe: format!("user {name}"),
+        }
     }
 
     pub(crate) fn user_arn(ctx: &RequestContext, path: &str, name: &str) -> String {
@@ -141,16 +136,16 @@ impl Iam {
                     .await
                     .map_err(store_failure)?;
                 let resource = match &user {
-                    Some(u) => u.arn(),
-                    None => Self::user_arn(ctx, "/", name),
+                    Some(u) => Resource::user(u),
+                    None => Resource::user_named(account, name),
                 };
-                self.authorize(ctx, action, &resource)?;
+                self.authorize(ctx, action, &resource).await?;
                 user.map(Target::User)
                     .ok_or_else(|| IamError::no_such_user(name))
             }
             (None, Principal::Root { .. }) => Ok(Target::Root),
             (None, Principal::User(me)) => {
-                self.authorize(ctx, action, &me.arn())?;
+                self.authorize(ctx, action, &Resource::user(me)).await?;
                 Ok(Target::User(me.clone()))
             }
         }
@@ -166,7 +161,17 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
-        | StoreError::UserHasAccessKeys => IamError::service_failure(&e),
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
 

@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
+    PolicyVersion, User, UserPolicies,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,26 @@ pub enum StoreError {
     KeyQuotaExceeded,
     #[error("user still has access keys")]
     UserHasAccessKeys,
+    #[error("user still has inline policies")]
+    UserHasInlinePolicies,
+    #[error("user still has attached policies")]
+    UserHasAttachedPolicies,
+    #[error("no such policy")]
+    NoSuchPolicy,
+    #[error("no such policy version")]
+    NoSuchPolicyVersion,
+    #[error("the policy is not attached to that entity")]
+    PolicyNotAttached,
+    #[error("the aggregate size of the entity's inline policies would exceed its quota")]
+    PolicySizeExceeded,
+    #[error("the policy already has the maximum number of versions")]
+    PolicyVersionsExceeded,
+    #[error("the policy is still attached")]
+    PolicyAttached,
+    #[error("the policy still has non-default versions")]
+    PolicyHasVersions,
+    #[error("the default version of a policy cannot be deleted")]
+    DefaultPolicyVersion,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -86,7 +107,9 @@ pub trait Store: Send + Sync + 'static {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// Deletes a user that has no access keys left.
+    /// Deletes a user that has no access keys, attached policies or inline policies left
+    /// (checked in that order: `UserHasAccessKeys`, `UserHasAttachedPolicies`,
+    /// `UserHasInlinePolicies`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -126,4 +149,137 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError>;
     /// Records a batch of key uses; a use older than the stored one is ignored.
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError>;
+
+    // Inline user policies. Names are matched exactly; documents are stored as given.
+
+    /// Adds or replaces a user's inline policy. `size` is the document's size as AWS
+    /// counts it; the sum over the user's inline policies (the replaced one not counted)
+    /// must stay within `max_total`, else `PolicySizeExceeded`. `NoSuchUser`.
+    async fn put_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError>;
+    /// `Err(NoSuchUser)` when the user is missing, `Ok(None)` when the policy is.
+    async fn get_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// Policy names in byte order, after `after`, at most `limit`. `NoSuchUser`.
+    async fn list_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
+    /// `NoSuchUser`, `NoSuchPolicy`.
+    async fn delete_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+
+    // Managed policies, named by their (account-unique, case-insensitive) name.
+
+    /// Creates the policy with `document` as its default version `v1`. `AlreadyExists`.
+    async fn create_policy(&self, policy: &ManagedPolicy, document: &str)
+        -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name.
+    async fn get_policy(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Option<ManagedPolicy>, StoreError>;
+    /// Policies whose path starts with `path_prefix` (only those attached to something when
+    /// `only_attached`), in lower-cased-name order after `after` (a lower-cased name).
+    async fn list_policies(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError>;
+    /// `NoSuchPolicy`; `PolicyAttached` while attached; `PolicyHasVersions` while it has
+    /// versions besides the default one.
+    async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError>;
+    /// Adds version `v{n+1}` (n = the highest version id the policy ever had), making it the
+    /// default when asked (and updating the policy's update date to `now`).
+    /// `NoSuchPolicy`; `PolicyVersionsExceeded` when it already has `max_versions`.
+    async fn create_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        document: &str,
+        set_as_default: bool,
+        max_versions: u32,
+        now: time::OffsetDateTime,
+    ) -> Result<PolicyVersion, StoreError>;
+    /// `Err(NoSuchPolicy)`; `Ok(None)` for an unknown version.
+    async fn get_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<Option<PolicyVersion>, StoreError>;
+    /// All versions, newest first. `NoSuchPolicy`.
+    async fn list_policy_versions(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Vec<PolicyVersion>, StoreError>;
+    /// `NoSuchPolicy`, `NoSuchPolicyVersion`. Setting the current default again is fine.
+    async fn set_default_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchPolicy`, `NoSuchPolicyVersion`, `DefaultPolicyVersion`.
+    async fn delete_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<(), StoreError>;
+
+    // Attachments of managed policies to users. `attachment_count` stays exact.
+
+    /// Attaching an attached policy again changes nothing. `NoSuchUser`, `NoSuchPolicy`.
+    async fn attach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchUser`, `NoSuchPolicy`, `PolicyNotAttached`.
+    async fn detach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// The user's attached policies whose path starts with `path_prefix`, in
+    /// lower-cased-name order after `after`. `NoSuchUser`.
+    async fn list_attached_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError>;
+
+    /// Every document that applies to a user (inline, and the default version of each
+    /// attached policy), in one consistent read. An unknown user has none.
+    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError>;
 }

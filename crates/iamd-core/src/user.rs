@@ -1,5 +1,6 @@
 //! User operations: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser.
 
+use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{Tag, User};
@@ -57,8 +58,9 @@ impl Iam {
         self.authorize(
             ctx,
             "iam:CreateUser",
-            &Self::user_arn(ctx, &path, &input.user_name),
-        )?;
+            &Self::user_resource(ctx, &path, &input.user_name),
+        )
+        .await?;
         if let Some(boundary) = &input.permissions_boundary {
             // No managed policies exist yet, so no boundary can be attached.
             return Err(IamError::new(
@@ -104,7 +106,8 @@ impl Iam {
                 })
             }
             (None, Principal::User(me)) => {
-                self.authorize(ctx, "iam:GetUser", &me.arn())?;
+                self.authorize(ctx, "iam:GetUser", &Resource::user(me))
+                    .await?;
                 // Re-read for tags and the current name.
                 let user = self
                     .store
@@ -122,9 +125,9 @@ impl Iam {
                     .map_err(store_failure)?;
                 let resource = user
                     .as_ref()
-                    .map(User::arn)
-                    .unwrap_or_else(|| Self::user_arn(ctx, "/", name));
-                self.authorize(ctx, "iam:GetUser", &resource)?;
+                    .map(Resource::user)
+                    .unwrap_or_else(|| Self::user_resource(ctx, "/", name));
+                self.authorize(ctx, "iam:GetUser", &resource).await?;
                 user.map(GetUserOutput::User)
                     .ok_or_else(|| IamError::no_such_user(name))
             }
@@ -136,7 +139,8 @@ impl Iam {
         ctx: &RequestContext,
         input: ListUsersInput,
     ) -> Result<ListUsersOutput, IamError> {
-        self.authorize(ctx, "iam:ListUsers", "*")?;
+        self.authorize(ctx, "iam:ListUsers", &Resource::any())
+            .await?;
         let account = ctx.principal.account_id();
         let listing = Listing {
             operation: "ListUsers",
@@ -179,9 +183,9 @@ impl Iam {
             .map_err(store_failure)?;
         let resource = user
             .as_ref()
-            .map(User::arn)
-            .unwrap_or_else(|| Self::user_arn(ctx, "/", &input.user_name));
-        self.authorize(ctx, "iam:UpdateUser", &resource)?;
+            .map(Resource::user)
+            .unwrap_or_else(|| Self::user_resource(ctx, "/", &input.user_name));
+        self.authorize(ctx, "iam:UpdateUser", &resource).await?;
         let Some(user) = user else {
             return Err(IamError::no_such_user(&input.user_name));
         };
@@ -190,8 +194,9 @@ impl Iam {
         self.authorize(
             ctx,
             "iam:UpdateUser",
-            &Self::user_arn(ctx, new_path, new_name),
-        )?;
+            &Self::user_resource(ctx, new_path, new_name),
+        )
+        .await?;
         match self
             .store
             .update_user(
@@ -221,15 +226,23 @@ impl Iam {
             .map_err(store_failure)?;
         let resource = user
             .as_ref()
-            .map(User::arn)
-            .unwrap_or_else(|| Self::user_arn(ctx, "/", user_name));
-        self.authorize(ctx, "iam:DeleteUser", &resource)?;
+            .map(Resource::user)
+            .unwrap_or_else(|| Self::user_resource(ctx, "/", user_name));
+        self.authorize(ctx, "iam:DeleteUser", &resource).await?;
         match self.store.delete_user(account, user_name).await {
             Ok(()) => Ok(()),
             Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
             Err(StoreError::UserHasAccessKeys) => Err(IamError::new(
                 ErrorCode::DeleteConflict,
                 "Cannot delete entity, must delete access keys first.",
+            )),
+            Err(StoreError::UserHasAttachedPolicies) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete entity, must detach all policies first.",
+            )),
+            Err(StoreError::UserHasInlinePolicies) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete entity, must delete policies first.",
             )),
             Err(e) => Err(store_failure(e)),
         }

@@ -135,6 +135,86 @@ impl Violations {
         );
     }
 
+    /// `policyNameType`: 1–128, `[\w+=,.@-]+` (the user-name pattern).
+    pub fn policy_name(&mut self, member: &str, value: &str) {
+        self.length(member, value, 1, 128);
+        let ok = !value.is_empty() && value.chars().all(is_name_char);
+        self.pattern(member, value, ok, USER_NAME_PATTERN);
+    }
+
+    /// `policyDocumentType`: 1–131072 characters of `[\u0009\u000A\u000D\u0020-\u00FF]`.
+    /// The value is not repeated in the message (documents are long).
+    pub fn policy_document(&mut self, member: &str, value: &str) {
+        let n = value.chars().count();
+        if n < 1 {
+            self.0.push(format!("Value at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+        }
+        if n > 131_072 {
+            self.0.push(format!("Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to 131072"));
+        }
+        let ok = value
+            .chars()
+            .all(|c| matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{FF}'));
+        if !ok {
+            self.0.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+            ));
+        }
+    }
+
+    /// `arnType`: 20–2048.
+    pub fn arn(&mut self, member: &str, value: &str) {
+        self.length(member, value, 20, 2048);
+    }
+
+    /// `policyPathType`: 1–512, `((/[A-Za-z0-9\.,\+@=_-]+)*)/`.
+    pub fn policy_path(&mut self, member: &str, value: &str) {
+        self.length(member, value, 1, 512);
+        let ok = value.ends_with('/')
+            && value
+                .split('/')
+                .skip(1)
+                .collect::<Vec<_>>()
+                .split_last()
+                .is_some_and(|(last, segments)| {
+                    last.is_empty()
+                        && segments.iter().all(|s| {
+                            !s.is_empty()
+                                && s.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || ".,+@=_-".contains(c))
+                        })
+                })
+            && value.starts_with('/');
+        self.pattern(member, value, ok, r"((/[A-Za-z0-9\.,\+@=_-]+)*)/");
+    }
+
+    /// `policyVersionIdType`: `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`.
+    pub fn policy_version_id(&mut self, member: &str, value: &str) {
+        let (number, suffix) = match value.strip_prefix('v') {
+            Some(rest) => match rest.split_once('.') {
+                Some((n, s)) => (n, Some(s)),
+                None => (rest, None),
+            },
+            None => ("", None),
+        };
+        let ok = number.starts_with(|c: char| ('1'..='9').contains(&c))
+            && number.chars().all(|c| c.is_ascii_digit())
+            && suffix.is_none_or(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        self.pattern(member, value, ok, r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?");
+    }
+
+    /// A boolean member: `true` or `false`.
+    pub fn boolean(&mut self, member: &str, value: &str) -> Option<bool> {
+        match value {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                self.clause(Some(value), member, "Member must be a boolean");
+                None
+            }
+        }
+    }
+
     pub fn tag_key(&mut self, member: &str, value: &str) {
         self.length(member, value, 1, 128);
         let ok = !value.is_empty() && value.chars().all(is_tag_char);

@@ -64,6 +64,11 @@ operations! {
     Iam {
         CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
         CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed,
+        PutUserPolicy, GetUserPolicy, ListUserPolicies, DeleteUserPolicy,
+        CreatePolicy, GetPolicy, ListPolicies, DeletePolicy,
+        CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions, SetDefaultPolicyVersion, DeletePolicyVersion,
+        AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies,
+        SimulatePrincipalPolicy, SimulateCustomPolicy,
     }
     Sts { GetCallerIdentity, GetSessionToken }
 }

@@ -68,6 +68,21 @@ impl XmlWriter {
     }
 }
 
+impl XmlWriter {
+    /// A list of plain strings: `<name><member>a</member>…</name>`.
+    pub fn string_list(&mut self, name: &str, items: &[String]) {
+        if items.is_empty() {
+            self.empty(name);
+            return;
+        }
+        self.start(name);
+        for i in items {
+            self.text("member", i);
+        }
+        self.end(name);
+    }
+}
+
 /// `2016-12-03T18:53:41Z`: whole seconds, UTC.
 pub fn format_timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

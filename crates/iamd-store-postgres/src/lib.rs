@@ -1,12 +1,13 @@
 //! iamd's scale-out storage backend: the `Store` contract on a PostgreSQL database shared
 //! by any number of iamd nodes. Nodes keep no state of their own; every invariant holds in
-//! the database, one transaction per `Store` method (row locks on the owning user or
-//! account, a unique index on lower-cased names, `SERIALIZABLE` where nothing exists yet
-//! to lock). Connections come from a bounded pool with connect, wait and statement
+//! the database, one transaction per `Store` method (row locks on the owning user,
+//! account or managed policy, a unique index on lower-cased names, `SERIALIZABLE` where
+//! nothing exists yet to lock). Connections come from a bounded pool with connect, wait and statement
 //! timeouts; serialization failures and deadlocks are retried, and a lost connection is
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod policies;
 mod queries;
 #[doc(hidden)]
 pub mod testing;
@@ -18,7 +19,8 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_core::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
+    PolicyVersion, User, UserPolicies,
 };
 use iamd_core::{After, Store, StoreError};
 use tokio_postgres::{IsolationLevel, NoTls};
@@ -50,7 +52,13 @@ const ATTEMPTS: u32 = 6;
 const MIGRATION_LOCK: i64 = 0x6961_6d64;
 
 /// The schema migrations, in order; migration `i` is version `i + 1` in `schema_migrations`.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_policies",
+        include_str!("../migrations/0002_policies.sql"),
+    ),
+];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
 #[derive(Clone)]
@@ -448,5 +456,235 @@ impl Store for PgStore {
             return Ok(());
         }
         transaction!(self, WRITE, |tx| queries::record_key_usage(&tx, usage))
+    }
+
+    async fn put_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::put_user_policy(
+            &tx,
+            account_id,
+            user_name,
+            policy_name,
+            document,
+            size,
+            max_total
+        ))
+    }
+
+    async fn get_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        read!(self, |c| policies::get_user_policy(
+            &c,
+            account_id,
+            user_name,
+            policy_name
+        ))
+    }
+
+    async fn list_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| policies::list_user_policies(
+            &c, account_id, user_name, after, limit
+        ))
+    }
+
+    async fn delete_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::delete_user_policy(
+            &tx,
+            account_id,
+            user_name,
+            policy_name
+        ))
+    }
+
+    async fn create_policy(
+        &self,
+        policy: &ManagedPolicy,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::create_policy(
+            &tx, policy, document
+        ))
+    }
+
+    async fn get_policy(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Option<ManagedPolicy>, StoreError> {
+        read!(self, |c| policies::get_policy(&c, account_id, policy_name))
+    }
+
+    async fn list_policies(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        read!(self, |c| policies::list_policies(
+            &c,
+            account_id,
+            path_prefix,
+            only_attached,
+            after,
+            limit
+        ))
+    }
+
+    async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::delete_policy(
+            &tx,
+            account_id,
+            policy_name
+        ))
+    }
+
+    async fn create_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        document: &str,
+        set_as_default: bool,
+        max_versions: u32,
+        now: time::OffsetDateTime,
+    ) -> Result<PolicyVersion, StoreError> {
+        transaction!(self, WRITE, |tx| policies::create_policy_version(
+            &tx,
+            account_id,
+            policy_name,
+            document,
+            set_as_default,
+            max_versions,
+            now
+        ))
+    }
+
+    async fn get_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<Option<PolicyVersion>, StoreError> {
+        read!(self, |c| policies::get_policy_version(
+            &c,
+            account_id,
+            policy_name,
+            version_id
+        ))
+    }
+
+    async fn list_policy_versions(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Vec<PolicyVersion>, StoreError> {
+        read!(self, |c| policies::list_policy_versions(
+            &c,
+            account_id,
+            policy_name
+        ))
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::set_default_policy_version(
+            &tx,
+            account_id,
+            policy_name,
+            version_id,
+            now
+        ))
+    }
+
+    async fn delete_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::delete_policy_version(
+            &tx,
+            account_id,
+            policy_name,
+            version_id
+        ))
+    }
+
+    async fn attach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::attach_user_policy(
+            &tx,
+            account_id,
+            user_name,
+            policy_name
+        ))
+    }
+
+    async fn detach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| policies::detach_user_policy(
+            &tx,
+            account_id,
+            user_name,
+            policy_name
+        ))
+    }
+
+    async fn list_attached_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        read!(self, |c| policies::list_attached_user_policies(
+            &c,
+            account_id,
+            user_name,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
+        read!(self, |c| policies::get_user_policies(&c, user_id))
     }
 }

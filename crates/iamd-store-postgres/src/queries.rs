@@ -102,7 +102,7 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
 
 pub(crate) type Result<T> = std::result::Result<T, Fail>;
 
-fn time_of(secs: i64) -> Result<OffsetDateTime> {
+pub(crate) fn time_of(secs: i64) -> Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(secs)
         .map_err(|_| Fail::Data(format!("stored time {secs} is out of range")))
 }
@@ -122,7 +122,7 @@ fn status_of(s: &str) -> Result<KeyStatus> {
     KeyStatus::parse(s).ok_or_else(|| Fail::Data(format!("stored key status {s:?} is unknown")))
 }
 
-fn limit_of(limit: usize) -> i64 {
+pub(crate) fn limit_of(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -137,7 +137,7 @@ fn owner_filter(owner: &KeyOwner) -> (&'static str, Option<&str>) {
     }
 }
 
-async fn query_opt<C: GenericClient>(
+pub(crate) async fn query_opt<C: GenericClient>(
     c: &C,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -146,7 +146,7 @@ async fn query_opt<C: GenericClient>(
     Ok(c.query_opt(&stmt, params).await?)
 }
 
-async fn query<C: GenericClient>(
+pub(crate) async fn query<C: GenericClient>(
     c: &C,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -155,7 +155,7 @@ async fn query<C: GenericClient>(
     Ok(c.query(&stmt, params).await?)
 }
 
-async fn execute<C: GenericClient>(
+pub(crate) async fn execute<C: GenericClient>(
     c: &C,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -256,7 +256,7 @@ fn user_from(row: &Row) -> Result<User> {
 
 /// Locks the user named `user_name` (ignoring case) in the account until the transaction
 /// ends, and returns its id: deleting, renaming and adding keys to one user take turns.
-async fn lock_user_by_name<C: GenericClient>(
+pub(crate) async fn lock_user_by_name<C: GenericClient>(
     tx: &C,
     account_id: &str,
     user_name: &str,
@@ -374,8 +374,9 @@ pub(crate) async fn update_user<C: GenericClient>(
     Ok(())
 }
 
-/// Holds the user's row lock while it checks for keys, so that a key being created for
-/// the user (which takes the same lock) is either seen here or refused there.
+/// Holds the user's row lock while it checks for keys and policies, so that a key being
+/// created for the user, or a policy being attached or put (which take the same lock), is
+/// either seen here or refused there.
 pub(crate) async fn delete_user<C: GenericClient>(
     tx: &C,
     account_id: &str,
@@ -395,6 +396,24 @@ pub(crate) async fn delete_user<C: GenericClient>(
     .unwrap_or(false);
     if has_keys {
         return Err(StoreError::UserHasAccessKeys.into());
+    }
+    // Attaching and putting inline policies take the same user lock, so what these
+    // checks see stays true until the user is gone.
+    let (has_attached, has_inline): (bool, bool) = query_opt(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = $1),
+                EXISTS (SELECT 1 FROM user_policies WHERE user_id = $1)",
+        &[&user_id],
+    )
+    .await?
+    .map(|r| Ok::<_, Fail>((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()?
+    .unwrap_or((false, false));
+    if has_attached {
+        return Err(StoreError::UserHasAttachedPolicies.into());
+    }
+    if has_inline {
+        return Err(StoreError::UserHasInlinePolicies.into());
     }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
     execute(tx, "DELETE FROM users WHERE user_id = $1", &[&user_id]).await?;

@@ -223,3 +223,65 @@ async fn a_newer_schema_is_refused() {
     }
     testing::drop_schema(&base, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_schema_is_upgraded_with_its_data() {
+    let Some(base) = testing::database().await else {
+        return;
+    };
+    // A schema as the first release left it: 0001 applied and recorded, with a user.
+    let schema = testing::fresh_schema(&base).await;
+    let url = testing::with_schema(&base, &schema);
+    let (client, conn) = url
+        .parse::<tokio_postgres::Config>()
+        .expect("url")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+        .batch_execute(include_str!("../migrations/0001_init.sql"))
+        .await
+        .expect("0001");
+    client
+        .batch_execute(
+            "CREATE TABLE schema_migrations (
+                 version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL
+             );
+             INSERT INTO schema_migrations VALUES (1, '0001_init', 0);
+             INSERT INTO accounts VALUES ('123456789012', 1700000000);
+             INSERT INTO users VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1700000000);",
+        )
+        .await
+        .expect("version 1 data");
+
+    let store = iamd_store_postgres::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let versions: Vec<(i64, String)> = client
+        .query(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .expect("schema_migrations")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        versions,
+        [(1, "0001_init".to_owned()), (2, "0002_policies".to_owned())]
+    );
+    store
+        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .await
+        .expect("the old user takes policies");
+    assert_eq!(
+        store
+            .get_user_policies("AIDAOLD")
+            .await
+            .expect("get_user_policies")
+            .inline,
+        [("p".to_owned(), "{}".to_owned())]
+    );
+    testing::drop_schema(&base, &schema).await;
+}

@@ -5,6 +5,7 @@
 //! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
+mod policies;
 mod pool;
 mod queries;
 
@@ -13,7 +14,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_core::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, User,
+    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
+    PolicyVersion, User, UserPolicies,
 };
 use iamd_core::{After, Store, StoreError};
 
@@ -215,6 +217,317 @@ impl Store for SqliteStore {
         let usage = usage.to_vec();
         self.pool
             .write(move |tx| queries::record_key_usage(tx, &usage))
+            .await
+    }
+
+    async fn put_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, policy_name, document) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            policy_name.to_owned(),
+            document.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::put_user_policy(
+                    tx,
+                    &account_id,
+                    &user_name,
+                    &policy_name,
+                    &document,
+                    size,
+                    max_total,
+                )
+            })
+            .await
+    }
+
+    async fn get_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (account_id, user_name, policy_name) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .read(move |tx| policies::get_user_policy(tx, &account_id, &user_name, &policy_name))
+            .await
+    }
+
+    async fn list_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let (account_id, user_name, after) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                policies::list_user_policies(tx, &account_id, &user_name, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn delete_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, policy_name) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::delete_user_policy(tx, &account_id, &user_name, &policy_name)
+            })
+            .await
+    }
+
+    async fn create_policy(
+        &self,
+        policy: &ManagedPolicy,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let (policy, document) = (policy.clone(), document.to_owned());
+        self.pool
+            .write(move |tx| policies::create_policy(tx, &policy, &document))
+            .await
+    }
+
+    async fn get_policy(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Option<ManagedPolicy>, StoreError> {
+        let (account_id, policy_name) = (account_id.to_owned(), policy_name.to_owned());
+        self.pool
+            .read(move |tx| policies::get_policy(tx, &account_id, &policy_name))
+            .await
+    }
+
+    async fn list_policies(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        let (account_id, path_prefix, after) = (
+            account_id.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                policies::list_policies(
+                    tx,
+                    &account_id,
+                    &path_prefix,
+                    only_attached,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError> {
+        let (account_id, policy_name) = (account_id.to_owned(), policy_name.to_owned());
+        self.pool
+            .write(move |tx| policies::delete_policy(tx, &account_id, &policy_name))
+            .await
+    }
+
+    async fn create_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        document: &str,
+        set_as_default: bool,
+        max_versions: u32,
+        now: time::OffsetDateTime,
+    ) -> Result<PolicyVersion, StoreError> {
+        let (account_id, policy_name, document) = (
+            account_id.to_owned(),
+            policy_name.to_owned(),
+            document.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::create_policy_version(
+                    tx,
+                    &account_id,
+                    &policy_name,
+                    &document,
+                    set_as_default,
+                    max_versions,
+                    now,
+                )
+            })
+            .await
+    }
+
+    async fn get_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<Option<PolicyVersion>, StoreError> {
+        let (account_id, policy_name, version_id) = (
+            account_id.to_owned(),
+            policy_name.to_owned(),
+            version_id.to_owned(),
+        );
+        self.pool
+            .read(move |tx| {
+                policies::get_policy_version(tx, &account_id, &policy_name, &version_id)
+            })
+            .await
+    }
+
+    async fn list_policy_versions(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+    ) -> Result<Vec<PolicyVersion>, StoreError> {
+        let (account_id, policy_name) = (account_id.to_owned(), policy_name.to_owned());
+        self.pool
+            .read(move |tx| policies::list_policy_versions(tx, &account_id, &policy_name))
+            .await
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (account_id, policy_name, version_id) = (
+            account_id.to_owned(),
+            policy_name.to_owned(),
+            version_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::set_default_policy_version(
+                    tx,
+                    &account_id,
+                    &policy_name,
+                    &version_id,
+                    now,
+                )
+            })
+            .await
+    }
+
+    async fn delete_policy_version(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        version_id: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, policy_name, version_id) = (
+            account_id.to_owned(),
+            policy_name.to_owned(),
+            version_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::delete_policy_version(tx, &account_id, &policy_name, &version_id)
+            })
+            .await
+    }
+
+    async fn attach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, policy_name) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::attach_user_policy(tx, &account_id, &user_name, &policy_name)
+            })
+            .await
+    }
+
+    async fn detach_user_policy(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, policy_name) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                policies::detach_user_policy(tx, &account_id, &user_name, &policy_name)
+            })
+            .await
+    }
+
+    async fn list_attached_user_policies(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        let (account_id, user_name, path_prefix, after) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                policies::list_attached_user_policies(
+                    tx,
+                    &account_id,
+                    &user_name,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
+        let user_id = user_id.to_owned();
+        self.pool
+            .read(move |tx| policies::get_user_policies(tx, &user_id))
             .await
     }
 }

@@ -49,10 +49,10 @@ impl Fail {
     }
 }
 
-type Result<T> = std::result::Result<T, Fail>;
+pub(crate) type Result<T> = std::result::Result<T, Fail>;
 
 /// `query_row` on a cached statement: the operations run the same few statements over and over.
-fn query_one<T>(
+pub(crate) fn query_one<T>(
     tx: &Transaction<'_>,
     sql: &str,
     params: impl rusqlite::Params,
@@ -61,7 +61,7 @@ fn query_one<T>(
     tx.prepare_cached(sql)?.query_row(params, f)
 }
 
-fn time_of(secs: i64) -> Result<OffsetDateTime> {
+pub(crate) fn time_of(secs: i64) -> Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(secs)
         .map_err(|_| Fail::Data(format!("stored time {secs} is out of range")))
 }
@@ -81,7 +81,7 @@ fn status_of(s: &str) -> Result<KeyStatus> {
     KeyStatus::parse(s).ok_or_else(|| Fail::Data(format!("stored key status {s:?} is unknown")))
 }
 
-fn limit_of(limit: usize) -> i64 {
+pub(crate) fn limit_of(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -179,7 +179,7 @@ fn user_from(
 }
 
 /// The id of the user named `user_name` (ignoring case) in the account.
-fn user_id_by_name(
+pub(crate) fn user_id_by_name(
     tx: &Transaction<'_>,
     account_id: &str,
     user_name: &str,
@@ -294,6 +294,24 @@ pub(crate) fn delete_user(tx: &Transaction<'_>, account_id: &str, user_name: &st
     )?;
     if has_keys {
         return Err(StoreError::UserHasAccessKeys.into());
+    }
+    let has_attached: bool = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = ?1)",
+        [&user_id],
+        |r| r.get(0),
+    )?;
+    if has_attached {
+        return Err(StoreError::UserHasAttachedPolicies.into());
+    }
+    let has_inline: bool = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM user_policies WHERE user_id = ?1)",
+        [&user_id],
+        |r| r.get(0),
+    )?;
+    if has_inline {
+        return Err(StoreError::UserHasInlinePolicies.into());
     }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM users WHERE user_id = ?1", [&user_id])?;

@@ -128,3 +128,44 @@ async fn a_newer_schema_is_refused() {
     let err = SqliteStore::open(&path).expect_err("a schema from the future");
     assert!(err.to_string().contains("schema version 99"), "{err}");
 }
+
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_with_its_data() {
+    let dir = fresh_dir();
+    let path = dir.join("iamd.sqlite3");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // A database as the first release left it: schema version 1, with a user.
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+        .expect("0001");
+    conn.pragma_update(None, "user_version", 1)
+        .expect("set version");
+    conn.execute_batch(
+        "INSERT INTO accounts VALUES ('123456789012', 1700000000);
+         INSERT INTO users VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1700000000);",
+    )
+    .expect("version 1 data");
+    drop(conn);
+
+    let store = SqliteStore::open(&path).expect("open upgrades");
+    store
+        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .await
+        .expect("the old user takes policies");
+    assert_eq!(
+        store
+            .get_user_policies("AIDAOLD")
+            .await
+            .expect("get_user_policies")
+            .inline,
+        [("p".to_owned(), "{}".to_owned())]
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version");
+    assert_eq!(version, 2);
+    drop(conn);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}

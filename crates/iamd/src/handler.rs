@@ -15,11 +15,15 @@ use crate::auth;
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-pub async fn handle(iam: &Iam, req: http::Request<Incoming>) -> Response<Full<Bytes>> {
+pub async fn handle(
+    iam: &Iam,
+    req: http::Request<Incoming>,
+    peer: std::net::SocketAddr,
+) -> Response<Full<Bytes>> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = info_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
-        let (service, result) = process(iam, req, &request_id).await;
+        let (service, result) = process(iam, req, &request_id, peer).await;
         let (status, body) = match result {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => {
@@ -58,6 +62,7 @@ async fn process(
     iam: &Iam,
     req: http::Request<Incoming>,
     request_id: &str,
+    peer: std::net::SocketAddr,
 ) -> (Service, Result<String, IamError>) {
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("");
@@ -162,6 +167,8 @@ async fn process(
         let ctx = RequestContext {
             principal: who.principal,
             via: who.via,
+            source_ip: Some(peer.ip()),
+            region: auth_info.region.clone(),
             request_id: request_id.to_owned(),
             now,
         };

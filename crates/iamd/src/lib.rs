@@ -4,6 +4,7 @@
 mod auth;
 mod handler;
 mod ops;
+mod ops_policy;
 pub mod server;
 
 pub use server::{start, Config, Running, DEFAULT_LISTEN};

@@ -26,6 +26,10 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         store: StoreArgs,
+        /// Enforce identity policies (`on`, as AWS does), or let every authenticated caller
+        /// do everything (`off`, for local setups that expect an emulator without enforcement).
+        #[arg(long, env = "IAMD_AUTHORIZATION", default_value = "on", value_parser = ["on", "off"])]
+        authorization: String,
     },
     /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
     Migrate {
@@ -54,8 +58,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let (listen, store) = match cli.command {
-        Command::Serve { listen, store } => (listen, store),
+    let (listen, store, authorization) = match cli.command {
+        Command::Serve {
+            listen,
+            store,
+            authorization,
+        } => (listen, store, authorization == "on"),
         Command::Migrate { store } => {
             let config = Config {
                 // Not used: migrate serves nothing.
@@ -64,6 +72,7 @@ fn main() -> ExitCode {
                 database_url: store.database_url,
                 account_id: None,
                 root_key: None,
+                authorization: true,
             };
             return match runtime().map(|rt| rt.block_on(server::migrate(&config))) {
                 Ok(Ok(target)) => {
@@ -95,6 +104,7 @@ fn main() -> ExitCode {
         database_url: store.database_url,
         account_id: std::env::var("IAMD_ACCOUNT_ID").ok(),
         root_key,
+        authorization,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),

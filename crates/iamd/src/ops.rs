@@ -227,6 +227,26 @@ pub async fn dispatch(
                 }),
             )
         }
+        Operation::PutUserPolicy
+        | Operation::GetUserPolicy
+        | Operation::ListUserPolicies
+        | Operation::DeleteUserPolicy
+        | Operation::CreatePolicy
+        | Operation::GetPolicy
+        | Operation::ListPolicies
+        | Operation::DeletePolicy
+        | Operation::CreatePolicyVersion
+        | Operation::GetPolicyVersion
+        | Operation::ListPolicyVersions
+        | Operation::SetDefaultPolicyVersion
+        | Operation::DeletePolicyVersion
+        | Operation::AttachUserPolicy
+        | Operation::DetachUserPolicy
+        | Operation::ListAttachedUserPolicies
+        | Operation::SimulatePrincipalPolicy
+        | Operation::SimulateCustomPolicy => crate::ops_policy::dispatch(iam, ctx, op, p)
+            .await?
+            .ok_or_else(|| IamError::service_failure(&"policy operation not dispatched"))?,
         Operation::GetSessionToken => {
             let input = get_session_token_input(p)?;
             let creds = iam.get_session_token(ctx, input).await?;

@@ -13,7 +13,7 @@ use iamd_core::cache::{self, CachingStore};
 use iamd_core::model::{KeyOwner, NewAccessKey};
 use iamd_core::secret::SecretKey;
 use iamd_core::usage::UsageRecorder;
-use iamd_core::{ids, AllowAll, Iam, Store};
+use iamd_core::{ids, AllowAll, Authorizer, Iam, PolicyAuthorizer, Store};
 use iamd_store_postgres::PgStore;
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -44,6 +44,9 @@ pub struct Config {
     pub account_id: Option<String>,
     /// The root key created on first start (`IAMD_ROOT_ACCESS_KEY_ID`/`IAMD_ROOT_SECRET_ACCESS_KEY`).
     pub root_key: Option<(String, SecretKey)>,
+    /// Enforce identity policies (`--authorization on`, the default). Off, every
+    /// authenticated caller may do everything, as in emulators without enforcement.
+    pub authorization: bool,
 }
 
 /// What first start created, to be shown to the operator once.
@@ -220,7 +223,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let usage = Arc::new(UsageRecorder::default());
     // Authentication reads credentials through a cache; see `iamd_core::cache`.
     let store: Arc<dyn Store> = Arc::new(CachingStore::new(store, cache::DEFAULT_TTL));
-    let iam = Arc::new(Iam::new(store, Arc::new(AllowAll), usage));
+    let authorizer: Arc<dyn Authorizer> = if config.authorization {
+        Arc::new(PolicyAuthorizer::new(store.clone()))
+    } else {
+        warn!("authorization is off: every authenticated caller may do everything");
+        Arc::new(AllowAll)
+    };
+    let iam = Arc::new(Iam::new(store, authorizer, usage));
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, iam, stop_rx));
     info!(%addr, account = %account_id, "iamd listening");
@@ -251,7 +260,7 @@ async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<b
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(conn) => conn,
                     Err(e) => {
                         // Out of file descriptors and the like: back off briefly, keep serving.
@@ -264,7 +273,7 @@ async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<b
                 let iam = iam.clone();
                 let service = service_fn(move |req| {
                     let iam = iam.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&iam, req).await) }
+                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&iam, req, peer).await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())

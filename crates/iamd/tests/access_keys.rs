@@ -22,6 +22,7 @@ async fn root_without_user_name_lists_its_own_keys() {
 async fn a_user_lists_its_own_keys_without_naming_itself() {
     let srv = TestServer::start().await;
     let (key, secret) = srv.user_with_key("alice").await;
+    srv.allow_self_service("alice").await;
     srv.root()
         .create_user()
         .user_name("bob")
@@ -71,6 +72,7 @@ async fn create_access_key_returns_an_aws_shaped_key_once() {
     assert!(key.create_date().is_some());
     // The listing never shows the secret; the SDK's model has no field for it, so check
     // that the key works instead: the secret is the one returned.
+    srv.allow_self_service("carol").await;
     let carol = srv.iam(key.access_key_id(), key.secret_access_key());
     carol.list_access_keys().send().await.unwrap();
 }
@@ -430,6 +432,7 @@ async fn forged_and_foreign_markers_are_refused() {
 async fn update_and_delete_keys() {
     let srv = TestServer::start().await;
     let (key, secret) = srv.user_with_key("kate").await;
+    srv.allow_self_service("kate").await;
     let root = srv.root();
     root.update_access_key()
         .user_name("kate")
@@ -537,6 +540,7 @@ async fn update_and_delete_keys() {
 async fn last_used_is_na_until_used_then_shows_service_and_region() {
     let srv = TestServer::start().await;
     let (key, secret) = srv.user_with_key("liam").await;
+    srv.allow_self_service("liam").await;
     let root = srv.root();
     let out = root
         .get_access_key_last_used()

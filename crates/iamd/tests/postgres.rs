@@ -52,6 +52,7 @@ impl Cluster {
                 database_url: Some(url),
                 account_id: Some(ACCOUNT.into()),
                 root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
+                authorization: true,
             })
         });
         // Started concurrently: they migrate and bootstrap the account at the same time.
@@ -142,6 +143,16 @@ async fn user_with_key(root: &aws_sdk_iam::Client, name: &str) -> (String, Strin
         .expect("create key")
         .access_key
         .expect("access key");
+    // Identity policies are enforced: let the user read itself, the call these tests make.
+    root.put_user_policy()
+        .user_name(name)
+        .policy_name("get-self")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("put policy");
     (key.access_key_id, key.secret_access_key)
 }
 

@@ -82,6 +82,7 @@ async fn names_are_unique_ignoring_case() {
 async fn get_user_of_the_caller() {
     let srv = TestServer::start().await;
     let (key, secret) = srv.user_with_key("carl").await;
+    srv.allow("carl", "iam:GetUser").await;
     let me = srv.iam(&key, &secret).get_user().send().await.unwrap();
     assert_eq!(me.user().unwrap().user_name(), "carl");
     let root = srv.root().get_user().send().await.unwrap();
@@ -110,6 +111,7 @@ async fn get_user_of_the_caller() {
 async fn rename_moves_keys_along() {
     let srv = TestServer::start().await;
     let (key, secret) = srv.user_with_key("dora").await;
+    srv.allow("dora", "iam:GetUser").await;
     let root = srv.root();
     let before = root
         .get_user()

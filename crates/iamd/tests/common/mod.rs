@@ -11,6 +11,17 @@ use iamd_core::secret::SecretKey;
 pub const ACCOUNT: &str = "123456789012";
 pub const ROOT_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const ROOT_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+/// The self-service policy of AWS's documentation: manage your own access keys.
+pub const SELF_SERVICE_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Sid": "ManageOwnAccessKeys",
+    "Effect": "Allow",
+    "Action": "iam:*AccessKey*",
+    "Resource": "arn:aws:iam::*:user/${aws:username}"
+  }]
+}"#;
+
 /// Any region works: clients sign with their configured one when given an endpoint.
 pub const REGION: &str = "eu-west-1";
 
@@ -37,6 +48,11 @@ impl TestServer {
     /// Starts iamd on SQLite, or on a fresh PostgreSQL schema when `IAMD_TEST_STORE=postgres`
     /// (so the same client tests run on both backends; `scripts/test` does both).
     pub async fn start() -> TestServer {
+        Self::start_with(true).await
+    }
+
+    /// `authorization: false` is `iamd serve --authorization off`.
+    pub async fn start_with(authorization: bool) -> TestServer {
         let data_dir = temp_dir("srv");
         let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
             Ok("postgres") => {
@@ -54,6 +70,7 @@ impl TestServer {
             database_url,
             account_id: Some(ACCOUNT.into()),
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
+            authorization,
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
@@ -91,6 +108,33 @@ impl TestServer {
             .http_client(aws_smithy_http_client::Builder::new().build_http())
             .build();
         aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// Gives `name` the classic self-service policy: its own access keys, nothing else.
+    pub async fn allow_self_service(&self, name: &str) {
+        self.root()
+            .put_user_policy()
+            .user_name(name)
+            .policy_name("self-service")
+            .policy_document(SELF_SERVICE_POLICY)
+            .send()
+            .await
+            .expect("put self-service policy");
+    }
+
+    /// Gives `name` an inline policy allowing `action` on every resource.
+    pub async fn allow(&self, name: &str, action: &str) {
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+        );
+        self.root()
+            .put_user_policy()
+            .user_name(name)
+            .policy_name(action.replace([':', '*'], "-"))
+            .policy_document(document)
+            .send()
+            .await
+            .expect("put policy");
     }
 
     /// Creates a user with one access key and returns (key id, secret).

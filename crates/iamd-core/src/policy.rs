@@ -1,0 +1,841 @@
+//! Policy operations: inline user policies, customer managed policies and their versions,
+//! attachments, and the policy simulator.
+
+use iamd_policy::{
+    evaluate, CompiledPolicy, Context, ContextValue, Decision, Policy, PolicyError, PolicyKind,
+    Request, SizeQuota, USER_INLINE_AGGREGATE_MAX,
+};
+
+use crate::authz::{self, Resource};
+use crate::error::{ErrorCode, IamError};
+use crate::ids;
+use crate::model::{ManagedPolicy, PolicyVersion, User, POLICY_VERSIONS_MAX};
+use crate::pagination::{self, Listing, SortKey};
+use crate::principal::Principal;
+use crate::service::{store_failure, Iam, RequestContext};
+use crate::store::{After, StoreError};
+
+/// A validated policy document as received, and its compiled form.
+fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
+    Policy::parse_as(document, kind).map_err(policy_error)
+}
+
+/// Exhaustive: a new `PolicyError` variant must be mapped here.
+fn policy_error(e: PolicyError) -> IamError {
+    match e {
+        PolicyError::Malformed(m) => IamError::new(ErrorCode::MalformedPolicyDocument, m),
+        PolicyError::LimitExceeded(m) => IamError::new(ErrorCode::LimitExceeded, m),
+    }
+}
+
+/// A managed policy's ARN, split: `arn:aws:iam::{account}:policy{path}{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyArn {
+    pub account_id: String,
+    pub path: String,
+    pub name: String,
+}
+
+impl PolicyArn {
+    pub fn parse(arn: &str) -> Option<PolicyArn> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let path_and_name = resource.strip_prefix("policy")?;
+        if !path_and_name.starts_with('/') {
+            return None;
+        }
+        let split = path_and_name.rfind('/')?;
+        let (path, name) = (&path_and_name[..=split], &path_and_name[split + 1..]);
+        if name.is_empty() {
+            return None;
+        }
+        Some(PolicyArn {
+            account_id: account.to_owned(),
+            path: path.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+fn no_such_policy(arn: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!("Policy {arn} was not found."),
+    )
+}
+
+fn not_attachable(arn: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!("Policy {arn} does not exist or is not attachable."),
+    )
+}
+
+fn no_such_user_policy(name: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!("The user policy with name {name} cannot be found."),
+    )
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatePolicyInput {
+    pub policy_name: String,
+    pub path: Option<String>,
+    pub document: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyScope {
+    All,
+    Aws,
+    Local,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListPoliciesInput {
+    pub scope: PolicyScope,
+    pub only_attached: bool,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub marker: Option<String>,
+}
+
+/// One simulated action on one resource.
+#[derive(Debug, Clone)]
+pub struct SimulationResult {
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+    /// (source policy id, source policy type)
+    pub matched: Vec<(String, &'static str)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContextEntry {
+    pub key: String,
+    pub values: Vec<String>,
+    /// `string`, `stringList`, `numeric`, `boolean`, `date`, `ip`, … (the `List` forms too).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SimulateInput {
+    /// SimulatePrincipalPolicy: the user whose policies are simulated.
+    pub policy_source_arn: Option<String>,
+    pub extra_policies: Vec<String>,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub context: Vec<ContextEntry>,
+}
+
+impl Iam {
+    async fn user_for_policy_op(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        action: &str,
+    ) -> Result<User, IamError> {
+        let account = ctx.principal.account_id();
+        let user = self
+            .store
+            .get_user(account, user_name)
+            .await
+            .map_err(store_failure)?;
+        let resource = user
+            .as_ref()
+            .map(Resource::user)
+            .unwrap_or_else(|| Self::user_resource(ctx, "/", user_name));
+        self.authorize(ctx, action, &resource).await?;
+        user.ok_or_else(|| IamError::no_such_user(user_name))
+    }
+
+    /// Resolves a managed policy ARN of the caller's account, authorizing `action` on it.
+    async fn managed_policy(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        action: &str,
+        missing: fn(&str) -> IamError,
+    ) -> Result<ManagedPolicy, IamError> {
+        self.authorize(ctx, action, &Resource::arn(arn)).await?;
+        let parsed = PolicyArn::parse(arn).ok_or_else(|| {
+            IamError::new(ErrorCode::InvalidInput, format!("ARN {arn} is not valid."))
+        })?;
+        if parsed.account_id != ctx.principal.account_id() {
+            // AWS managed policies (`arn:aws:iam::aws:policy/…`) are not provided.
+            return Err(missing(arn));
+        }
+        let policy = self
+            .store
+            .get_policy(&parsed.account_id, &parsed.name)
+            .await
+            .map_err(store_failure)?
+            .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
+            .ok_or_else(|| missing(arn))?;
+        Ok(policy)
+    }
+
+    pub async fn put_user_policy(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:PutUserPolicy")
+            .await?;
+        parse(document, PolicyKind::Identity)?;
+        let size = iamd_policy::policy_size(document);
+        let result = self
+            .store
+            .put_user_policy(
+                &user.account_id,
+                &user.user_name,
+                policy_name,
+                document,
+                size,
+                USER_INLINE_AGGREGATE_MAX,
+            )
+            .await;
+        match result {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(StoreError::PolicySizeExceeded) => Err(IamError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "Maximum policy size of {USER_INLINE_AGGREGATE_MAX} bytes exceeded for user {}",
+                    user.user_name
+                ),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn get_user_policy(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(String, String), IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:GetUserPolicy")
+            .await?;
+        match self
+            .store
+            .get_user_policy(&user.account_id, &user.user_name, policy_name)
+            .await
+        {
+            Ok(Some(doc)) => Ok((user.user_name, doc)),
+            Ok(None) => Err(no_such_user_policy(policy_name)),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn list_user_policies(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<String>, IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:ListUserPolicies")
+            .await?;
+        let listing = Listing {
+            operation: "ListUserPolicies",
+            scope: &user.user_id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = match marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut names = match self
+            .store
+            .list_user_policies(
+                &user.account_id,
+                &user.user_name,
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+        {
+            Ok(n) => n,
+            Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
+            Err(e) => return Err(store_failure(e)),
+        };
+        let marker = truncate(&mut names, max_items, |n| {
+            pagination::encode(&listing, &After::UserName(n.clone()))
+        });
+        Ok(Page {
+            items: names,
+            marker,
+        })
+    }
+
+    pub async fn delete_user_policy(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:DeleteUserPolicy")
+            .await?;
+        match self
+            .store
+            .delete_user_policy(&user.account_id, &user.user_name, policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchPolicy) => Err(no_such_user_policy(policy_name)),
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn create_policy(
+        &self,
+        ctx: &RequestContext,
+        input: CreatePolicyInput,
+    ) -> Result<ManagedPolicy, IamError> {
+        let account_id = ctx.principal.account_id().to_owned();
+        let path = input.path.unwrap_or_else(|| "/".to_owned());
+        let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
+        let policy = ManagedPolicy {
+            account_id,
+            policy_id: ids::policy_id(),
+            policy_name: input.policy_name,
+            path,
+            description: input.description,
+            default_version_id: "v1".to_owned(),
+            attachment_count: 0,
+            create_date: now,
+            update_date: now,
+        };
+        self.authorize(ctx, "iam:CreatePolicy", &Resource::arn(policy.arn()))
+            .await?;
+        parse(&input.document, PolicyKind::Managed)?;
+        iamd_policy::check_size(SizeQuota::Managed, &policy.policy_name, &[&input.document])
+            .map_err(policy_error)?;
+        match self.store.create_policy(&policy, &input.document).await {
+            Ok(()) => Ok(policy),
+            Err(StoreError::AlreadyExists) => Err(IamError::new(
+                ErrorCode::EntityAlreadyExists,
+                format!(
+                    "A policy called {} already exists. Duplicate names are not allowed.",
+                    policy.policy_name
+                ),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<ManagedPolicy, IamError> {
+        self.managed_policy(ctx, arn, "iam:GetPolicy", no_such_policy)
+            .await
+    }
+
+    pub async fn list_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesInput,
+    ) -> Result<Page<ManagedPolicy>, IamError> {
+        self.authorize(ctx, "iam:ListPolicies", &Resource::any())
+            .await?;
+        let account = ctx.principal.account_id();
+        let scope = format!("{account}:{}", input.only_attached);
+        let listing = Listing {
+            operation: "ListPolicies",
+            scope: &scope,
+            sorted_by: SortKey::UserName,
+        };
+        if input.scope == PolicyScope::Aws {
+            return Ok(Page {
+                items: Vec::new(),
+                marker: None,
+            });
+        }
+        let after = match &input.marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let prefix = input.path_prefix.as_deref().unwrap_or("/");
+        let mut items = self
+            .store
+            .list_policies(
+                account,
+                prefix,
+                input.only_attached,
+                after.as_deref(),
+                input.max_items + 1,
+            )
+            .await
+            .map_err(store_failure)?;
+        let marker = truncate(&mut items, input.max_items, |p| {
+            pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
+        });
+        Ok(Page { items, marker })
+    }
+
+    pub async fn delete_policy(&self, ctx: &RequestContext, arn: &str) -> Result<(), IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:DeletePolicy", no_such_policy)
+            .await?;
+        match self.store.delete_policy(&policy.account_id, &policy.policy_name).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(StoreError::PolicyAttached) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete a policy attached to entities.",
+            )),
+            Err(StoreError::PolicyHasVersions) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn create_policy_version(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        document: &str,
+        set_as_default: bool,
+    ) -> Result<PolicyVersion, IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:CreatePolicyVersion", no_such_policy)
+            .await?;
+        parse(document, PolicyKind::Managed)?;
+        iamd_policy::check_size(SizeQuota::Managed, &policy.policy_name, &[document])
+            .map_err(policy_error)?;
+        let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
+        match self
+            .store
+            .create_policy_version(&policy.account_id, &policy.policy_name, document, set_as_default, POLICY_VERSIONS_MAX, now)
+            .await
+        {
+            Ok(v) => {
+                if set_as_default {
+                    self.authorizer.policies_changed();
+                }
+                Ok(v)
+            }
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(StoreError::PolicyVersionsExceeded) => Err(IamError::new(
+                ErrorCode::LimitExceeded,
+                format!("A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn get_policy_version(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<PolicyVersion, IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:GetPolicyVersion", no_such_policy)
+            .await?;
+        let missing = || {
+            IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            )
+        };
+        match self
+            .store
+            .get_policy_version(&policy.account_id, &policy.policy_name, version_id)
+            .await
+        {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(missing()),
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn list_policy_versions(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<Vec<PolicyVersion>, IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:ListPolicyVersions", no_such_policy)
+            .await?;
+        match self
+            .store
+            .list_policy_versions(&policy.account_id, &policy.policy_name)
+            .await
+        {
+            Ok(v) => Ok(v),
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn set_default_policy_version(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<(), IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:SetDefaultPolicyVersion", no_such_policy)
+            .await?;
+        let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
+        match self
+            .store
+            .set_default_policy_version(&policy.account_id, &policy.policy_name, version_id, now)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn delete_policy_version(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<(), IamError> {
+        let policy = self
+            .managed_policy(ctx, arn, "iam:DeletePolicyVersion", no_such_policy)
+            .await?;
+        match self
+            .store
+            .delete_policy_version(&policy.account_id, &policy.policy_name, version_id)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
+            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            )),
+            Err(StoreError::DefaultPolicyVersion) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete the default version of a policy.",
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn attach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:AttachUserPolicy")
+            .await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, not_attachable)
+            .await?;
+        match self
+            .store
+            .attach_user_policy(&user.account_id, &user.user_name, &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(StoreError::NoSuchPolicy) => Err(not_attachable(arn)),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn detach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:DetachUserPolicy")
+            .await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, no_such_policy)
+            .await?;
+        match self
+            .store
+            .detach_user_policy(&user.account_id, &user.user_name, &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
+            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => {
+                Err(no_such_policy(arn))
+            }
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    /// Attach and detach are authorized on the user, not on the policy.
+    async fn managed_policy_unauthorized(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        missing: fn(&str) -> IamError,
+    ) -> Result<ManagedPolicy, IamError> {
+        let parsed = PolicyArn::parse(arn).ok_or_else(|| missing(arn))?;
+        if parsed.account_id != ctx.principal.account_id() {
+            return Err(missing(arn));
+        }
+        self.store
+            .get_policy(&parsed.account_id, &parsed.name)
+            .await
+            .map_err(store_failure)?
+            .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
+            .ok_or_else(|| missing(arn))
+    }
+
+    pub async fn list_attached_user_policies(
+        &self,
+        ctx: &RequestContext,
+        user_name: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<ManagedPolicy>, IamError> {
+        let user = self
+            .user_for_policy_op(ctx, user_name, "iam:ListAttachedUserPolicies")
+            .await?;
+        let listing = Listing {
+            operation: "ListAttachedUserPolicies",
+            scope: &user.user_id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = match marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut items = match self
+            .store
+            .list_attached_user_policies(
+                &user.account_id,
+                &user.user_name,
+                path_prefix.unwrap_or("/"),
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+        {
+            Ok(i) => i,
+            Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
+            Err(e) => return Err(store_failure(e)),
+        };
+        let marker = truncate(&mut items, max_items, |p| {
+            pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
+        });
+        Ok(Page { items, marker })
+    }
+
+    /// SimulatePrincipalPolicy (with `policy_source_arn`) or SimulateCustomPolicy.
+    pub async fn simulate(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateInput,
+    ) -> Result<Vec<SimulationResult>, IamError> {
+        let mut policies: Vec<(String, &'static str, CompiledPolicy)> = Vec::new();
+        let mut context = Context::new();
+        match &input.policy_source_arn {
+            Some(arn) => {
+                let name = arn
+                    .strip_prefix(&format!("arn:aws:iam::{}:user", ctx.principal.account_id()))
+                    .and_then(|rest| rest.rsplit('/').next())
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| {
+                        IamError::new(ErrorCode::InvalidInput, format!("Invalid ARN: {arn}"))
+                    })?
+                    .to_owned();
+                let user = self
+                    .user_for_policy_op(ctx, &name, "iam:SimulatePrincipalPolicy")
+                    .await?;
+                let stored = self
+                    .store
+                    .get_user_policies(&user.user_id)
+                    .await
+                    .map_err(store_failure)?;
+                let managed: std::collections::HashSet<String> = stored
+                    .managed
+                    .iter()
+                    .map(|(arn, _, _)| arn.clone())
+                    .collect();
+                for (id, p) in authz::compile(&stored) {
+                    let kind = if managed.contains(&id) {
+                        "user-managed"
+                    } else {
+                        "user"
+                    };
+                    policies.push((id, kind, p));
+                }
+                let simulated = RequestContext {
+                    principal: Principal::User(user.clone()),
+                    ..ctx.clone()
+                };
+                context = authz::user_context(&simulated, &user, &user.tags);
+            }
+            None => {
+                self.authorize(ctx, "iam:SimulateCustomPolicy", &Resource::any())
+                    .await?
+            }
+        }
+        for (i, doc) in input.extra_policies.iter().enumerate() {
+            let p = parse(doc, PolicyKind::Identity)?;
+            policies.push((format!("PolicyInputList.{}", i + 1), "none", p.compile()));
+        }
+        for entry in &input.context {
+            let values = entry
+                .values
+                .iter()
+                .map(|v| context_value(&entry.kind, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            context = context.with_values(&entry.key, values);
+        }
+        let refs: Vec<(&str, &CompiledPolicy)> =
+            policies.iter().map(|(id, _, p)| (id.as_str(), p)).collect();
+        let kinds: std::collections::HashMap<&str, &'static str> = policies
+            .iter()
+            .map(|(id, kind, _)| (id.as_str(), *kind))
+            .collect();
+        let resources = if input.resources.is_empty() {
+            vec!["*".to_owned()]
+        } else {
+            input.resources.clone()
+        };
+        let mut results = Vec::new();
+        for action in &input.actions {
+            for resource in &resources {
+                let eval = evaluate(
+                    &refs,
+                    &Request {
+                        action,
+                        resource,
+                        context: &context,
+                    },
+                );
+                let matched = eval
+                    .matched
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.source_policy_id.clone(),
+                            kinds
+                                .get(m.source_policy_id.as_str())
+                                .copied()
+                                .unwrap_or("none"),
+                        )
+                    })
+                    .collect();
+                results.push(SimulationResult {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    decision: eval.decision,
+                    matched,
+                });
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// A simulator context value of the given `ContextKeyType`.
+fn context_value(kind: &str, value: &str) -> Result<ContextValue, IamError> {
+    let bad = || {
+        IamError::new(
+            ErrorCode::InvalidInput,
+            format!("Invalid context value {value} for type {kind}."),
+        )
+    };
+    Ok(match kind.trim_end_matches("List") {
+        "boolean" => ContextValue::Bool(value.parse().map_err(|_| bad())?),
+        "numeric" => ContextValue::Number(value.parse().map_err(|_| bad())?),
+        "ip" => ContextValue::Ip(value.parse().map_err(|_| bad())?),
+        "date" => ContextValue::Date(
+            time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| bad())?,
+        ),
+        _ => ContextValue::String(value.to_owned()),
+    })
+}
+
+/// Cuts `items` to `max` and returns the marker for the next page when there is one.
+fn truncate<T>(items: &mut Vec<T>, max: usize, marker: impl Fn(&T) -> String) -> Option<String> {
+    if items.len() > max {
+        items.truncate(max);
+        items.last().map(marker)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_arns() {
+        let a = PolicyArn::parse("arn:aws:iam::123456789012:policy/team/self-service").unwrap();
+        assert_eq!(
+            (a.account_id.as_str(), a.path.as_str(), a.name.as_str()),
+            ("123456789012", "/team/", "self-service")
+        );
+        assert_eq!(
+            PolicyArn::parse("arn:aws:iam::123456789012:policy/p")
+                .unwrap()
+                .path,
+            "/"
+        );
+        assert!(PolicyArn::parse("arn:aws:iam::123456789012:user/p").is_none());
+        assert!(PolicyArn::parse("arn:aws:iam::123456789012:policy/").is_none());
+        assert!(PolicyArn::parse("nonsense").is_none());
+    }
+}

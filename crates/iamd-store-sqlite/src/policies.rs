@@ -1,0 +1,561 @@
+//! The policy operations of `Store` as SQL (inline user policies, managed policies and
+//! their versions, attachments), each run inside the one transaction it is given. Writes
+//! run on the single writer (`BEGIN IMMEDIATE`), so a check and the write it guards cannot
+//! be interleaved with another write.
+
+use iamd_core::model::{ManagedPolicy, PolicyVersion, UserPolicies};
+use iamd_core::StoreError;
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use time::OffsetDateTime;
+
+use crate::queries::{limit_of, query_one, time_of, user_id_by_name, Fail, Result};
+
+fn user_id_of(tx: &Transaction<'_>, account_id: &str, user_name: &str) -> Result<String> {
+    Ok(user_id_by_name(tx, account_id, user_name)?.ok_or(StoreError::NoSuchUser)?)
+}
+
+fn size_of(size: usize) -> Result<i64> {
+    i64::try_from(size).map_err(|_| Fail::Data(format!("policy size {size} is out of range")))
+}
+
+pub(crate) fn put_user_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    policy_name: &str,
+    document: &str,
+    size: usize,
+    max_total: usize,
+) -> Result<()> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    let size = size_of(size)?;
+    let others: i64 = query_one(
+        tx,
+        "SELECT coalesce(sum(size), 0) FROM user_policies WHERE user_id = ?1 AND policy_name <> ?2",
+        params![user_id, policy_name],
+        |r| r.get(0),
+    )?;
+    if i128::from(others) + i128::from(size) > max_total as i128 {
+        return Err(StoreError::PolicySizeExceeded.into());
+    }
+    tx.prepare_cached(
+        "INSERT INTO user_policies (user_id, policy_name, document, size) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, policy_name) DO UPDATE SET document = excluded.document,
+                                                          size = excluded.size",
+    )?
+    .execute(params![user_id, policy_name, document, size])?;
+    Ok(())
+}
+
+pub(crate) fn get_user_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    policy_name: &str,
+) -> Result<Option<String>> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    Ok(query_one(
+        tx,
+        "SELECT document FROM user_policies WHERE user_id = ?1 AND policy_name = ?2",
+        params![user_id, policy_name],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub(crate) fn list_user_policies(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    // Names are never empty, so "" is before the first.
+    let mut stmt = tx.prepare_cached(
+        "SELECT policy_name FROM user_policies WHERE user_id = ?1 AND policy_name > ?2
+         ORDER BY policy_name LIMIT ?3",
+    )?;
+    let names = stmt
+        .query_map(
+            params![user_id, after.unwrap_or(""), limit_of(limit)],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
+}
+
+pub(crate) fn delete_user_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    let deleted = tx
+        .prepare_cached("DELETE FROM user_policies WHERE user_id = ?1 AND policy_name = ?2")?
+        .execute(params![user_id, policy_name])?;
+    if deleted == 0 {
+        return Err(StoreError::NoSuchPolicy.into());
+    }
+    Ok(())
+}
+
+/// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
+const POLICY_COLUMNS: &str = "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
+     p.default_version_id, p.attachment_count, p.create_date, p.update_date";
+
+type PolicyRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+fn policy_of(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn policy_from(
+    (
+        policy_id,
+        account_id,
+        policy_name,
+        path,
+        description,
+        default_version_id,
+        attachment_count,
+        created,
+        updated,
+    ): PolicyRow,
+) -> Result<ManagedPolicy> {
+    Ok(ManagedPolicy {
+        account_id,
+        policy_id,
+        policy_name,
+        path,
+        description,
+        default_version_id,
+        attachment_count: u32::try_from(attachment_count).map_err(|_| {
+            Fail::Data(format!(
+                "stored attachment count {attachment_count} is out of range"
+            ))
+        })?,
+        create_date: time_of(created)?,
+        update_date: time_of(updated)?,
+    })
+}
+
+/// The id and default version of the policy named `policy_name` (ignoring case) in the
+/// account; `NoSuchPolicy` if there is none.
+fn policy_by_name(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+) -> Result<(String, String)> {
+    let row = query_one(
+        tx,
+        "SELECT policy_id, default_version_id FROM managed_policies
+         WHERE account_id = ?1 AND policy_name_lower = ?2",
+        params![account_id, policy_name.to_lowercase()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    Ok(row.ok_or(StoreError::NoSuchPolicy)?)
+}
+
+fn version_id(number: i64) -> String {
+    format!("v{number}")
+}
+
+pub(crate) fn create_policy(
+    tx: &Transaction<'_>,
+    policy: &ManagedPolicy,
+    document: &str,
+) -> Result<()> {
+    // UNIQUE (account_id, policy_name_lower) turns a taken name into AlreadyExists.
+    tx.prepare_cached(
+        "INSERT INTO managed_policies (policy_id, account_id, policy_name, policy_name_lower,
+             path, description, default_version_id, highest_version, attachment_count,
+             create_date, update_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        policy.policy_id,
+        policy.account_id,
+        policy.policy_name,
+        policy.policy_name.to_lowercase(),
+        policy.path,
+        policy.description,
+        version_id(1),
+        i64::from(policy.attachment_count),
+        policy.create_date.unix_timestamp(),
+        policy.update_date.unix_timestamp(),
+    ])?;
+    insert_version(
+        tx,
+        &policy.policy_id,
+        1,
+        document,
+        policy.create_date.unix_timestamp(),
+    )
+}
+
+fn insert_version(
+    tx: &Transaction<'_>,
+    policy_id: &str,
+    number: i64,
+    document: &str,
+    created: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO policy_versions (policy_id, version_id, version_number, document, create_date)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        policy_id,
+        version_id(number),
+        number,
+        document,
+        created
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn get_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+) -> Result<Option<ManagedPolicy>> {
+    query_one(
+        tx,
+        &format!(
+            "SELECT {POLICY_COLUMNS} FROM managed_policies p
+             WHERE p.account_id = ?1 AND p.policy_name_lower = ?2"
+        ),
+        params![account_id, policy_name.to_lowercase()],
+        policy_of,
+    )
+    .optional()?
+    .map(policy_from)
+    .transpose()
+}
+
+pub(crate) fn list_policies(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    path_prefix: &str,
+    only_attached: bool,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ManagedPolicy>> {
+    // A plain string prefix: `substr` rather than LIKE, for paths may hold `%` and `_`.
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {POLICY_COLUMNS} FROM managed_policies p
+         WHERE p.account_id = ?1 AND substr(p.path, 1, length(?2)) = ?2
+           AND (NOT ?3 OR p.attachment_count > 0) AND p.policy_name_lower > ?4
+         ORDER BY p.policy_name_lower LIMIT ?5"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                account_id,
+                path_prefix,
+                only_attached,
+                after.unwrap_or(""),
+                limit_of(limit)
+            ],
+            policy_of,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(policy_from).collect()
+}
+
+pub(crate) fn delete_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let row: Option<(String, String, i64)> = query_one(
+        tx,
+        "SELECT policy_id, default_version_id, attachment_count FROM managed_policies
+         WHERE account_id = ?1 AND policy_name_lower = ?2",
+        params![account_id, policy_name.to_lowercase()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?;
+    let (policy_id, default_version, attachments) = row.ok_or(StoreError::NoSuchPolicy)?;
+    if attachments > 0 {
+        return Err(StoreError::PolicyAttached.into());
+    }
+    let others: bool = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = ?1 AND version_id <> ?2)",
+        params![policy_id, default_version],
+        |r| r.get(0),
+    )?;
+    if others {
+        return Err(StoreError::PolicyHasVersions.into());
+    }
+    tx.prepare_cached("DELETE FROM policy_versions WHERE policy_id = ?1")?
+        .execute([&policy_id])?;
+    tx.prepare_cached("DELETE FROM managed_policies WHERE policy_id = ?1")?
+        .execute([&policy_id])?;
+    Ok(())
+}
+
+pub(crate) fn create_policy_version(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+    document: &str,
+    set_as_default: bool,
+    max_versions: u32,
+    now: OffsetDateTime,
+) -> Result<PolicyVersion> {
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let (count, highest): (i64, i64) = query_one(
+        tx,
+        "SELECT (SELECT count(*) FROM policy_versions WHERE policy_id = ?1),
+                highest_version
+         FROM managed_policies WHERE policy_id = ?1",
+        [&policy_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if count >= i64::from(max_versions) {
+        return Err(StoreError::PolicyVersionsExceeded.into());
+    }
+    let number = highest + 1;
+    let created = now.unix_timestamp();
+    insert_version(tx, &policy_id, number, document, created)?;
+    if set_as_default {
+        tx.prepare_cached(
+            "UPDATE managed_policies
+             SET highest_version = ?1, default_version_id = ?2, update_date = ?3
+             WHERE policy_id = ?4",
+        )?
+        .execute(params![number, version_id(number), created, policy_id])?;
+    } else {
+        tx.prepare_cached("UPDATE managed_policies SET highest_version = ?1 WHERE policy_id = ?2")?
+            .execute(params![number, policy_id])?;
+    }
+    Ok(PolicyVersion {
+        version_id: version_id(number),
+        document: document.to_owned(),
+        is_default: set_as_default,
+        create_date: time_of(created)?,
+    })
+}
+
+type VersionRow = (String, String, i64);
+
+fn version_from(
+    default_version: &str,
+    (version_id, document, created): VersionRow,
+) -> Result<PolicyVersion> {
+    Ok(PolicyVersion {
+        is_default: version_id == default_version,
+        version_id,
+        document,
+        create_date: time_of(created)?,
+    })
+}
+
+pub(crate) fn get_policy_version(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+    version_id: &str,
+) -> Result<Option<PolicyVersion>> {
+    let (policy_id, default_version) = policy_by_name(tx, account_id, policy_name)?;
+    query_one(
+        tx,
+        "SELECT version_id, document, create_date FROM policy_versions
+         WHERE policy_id = ?1 AND version_id = ?2",
+        params![policy_id, version_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .map(|row| version_from(&default_version, row))
+    .transpose()
+}
+
+pub(crate) fn list_policy_versions(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+) -> Result<Vec<PolicyVersion>> {
+    let (policy_id, default_version) = policy_by_name(tx, account_id, policy_name)?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT version_id, document, create_date FROM policy_versions
+         WHERE policy_id = ?1 ORDER BY version_number DESC",
+    )?;
+    let rows = stmt
+        .query_map([&policy_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<VersionRow>>>()?;
+    rows.into_iter()
+        .map(|row| version_from(&default_version, row))
+        .collect()
+}
+
+fn version_exists(tx: &Transaction<'_>, policy_id: &str, version_id: &str) -> Result<bool> {
+    Ok(query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = ?1 AND version_id = ?2)",
+        params![policy_id, version_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub(crate) fn set_default_policy_version(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+    version_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    if !version_exists(tx, &policy_id, version_id)? {
+        return Err(StoreError::NoSuchPolicyVersion.into());
+    }
+    tx.prepare_cached(
+        "UPDATE managed_policies SET default_version_id = ?1, update_date = ?2 WHERE policy_id = ?3",
+    )?
+    .execute(params![version_id, now.unix_timestamp(), policy_id])?;
+    Ok(())
+}
+
+pub(crate) fn delete_policy_version(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    policy_name: &str,
+    version_id: &str,
+) -> Result<()> {
+    let (policy_id, default_version) = policy_by_name(tx, account_id, policy_name)?;
+    if !version_exists(tx, &policy_id, version_id)? {
+        return Err(StoreError::NoSuchPolicyVersion.into());
+    }
+    if version_id == default_version {
+        return Err(StoreError::DefaultPolicyVersion.into());
+    }
+    tx.prepare_cached("DELETE FROM policy_versions WHERE policy_id = ?1 AND version_id = ?2")?
+        .execute(params![policy_id, version_id])?;
+    Ok(())
+}
+
+pub(crate) fn attach_user_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO user_policy_attachments (user_id, policy_id) VALUES (?1, ?2)
+             ON CONFLICT (user_id, policy_id) DO NOTHING",
+        )?
+        .execute(params![user_id, policy_id])?;
+    if inserted > 0 {
+        tx.prepare_cached(
+            "UPDATE managed_policies SET attachment_count = attachment_count + 1
+             WHERE policy_id = ?1",
+        )?
+        .execute([&policy_id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn detach_user_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let deleted = tx
+        .prepare_cached(
+            "DELETE FROM user_policy_attachments WHERE user_id = ?1 AND policy_id = ?2",
+        )?
+        .execute(params![user_id, policy_id])?;
+    if deleted == 0 {
+        return Err(StoreError::PolicyNotAttached.into());
+    }
+    tx.prepare_cached(
+        "UPDATE managed_policies SET attachment_count = attachment_count - 1 WHERE policy_id = ?1",
+    )?
+    .execute([&policy_id])?;
+    Ok(())
+}
+
+pub(crate) fn list_attached_user_policies(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    user_name: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ManagedPolicy>> {
+    let user_id = user_id_of(tx, account_id, user_name)?;
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {POLICY_COLUMNS} FROM user_policy_attachments a
+             JOIN managed_policies p ON p.policy_id = a.policy_id
+         WHERE a.user_id = ?1 AND substr(p.path, 1, length(?2)) = ?2 AND p.policy_name_lower > ?3
+         ORDER BY p.policy_name_lower LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![user_id, path_prefix, after.unwrap_or(""), limit_of(limit)],
+            policy_of,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(policy_from).collect()
+}
+
+/// Runs in one read transaction, so both statements see the same snapshot.
+pub(crate) fn get_user_policies(tx: &Transaction<'_>, user_id: &str) -> Result<UserPolicies> {
+    let mut inline = tx.prepare_cached(
+        "SELECT policy_name, document FROM user_policies WHERE user_id = ?1 ORDER BY policy_name",
+    )?;
+    let inline = inline
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    let mut managed = tx.prepare_cached(
+        "SELECT p.account_id, p.path, p.policy_name, p.default_version_id, v.document
+         FROM user_policy_attachments a
+             JOIN managed_policies p ON p.policy_id = a.policy_id
+             JOIN policy_versions v
+                 ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
+         WHERE a.user_id = ?1
+         ORDER BY p.policy_name_lower",
+    )?;
+    let managed = managed
+        .query_map([user_id], |r| {
+            let (account_id, path, name): (String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok((
+                format!("arn:aws:iam::{account_id}:policy{path}{name}"),
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
+    Ok(UserPolicies { inline, managed })
+}

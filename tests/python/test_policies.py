@@ -1,0 +1,133 @@
+"""Identity policies through boto3: enforcement with AWS's texts, the self-service policy,
+explicit deny, managed policies attached and detached, and the simulator."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ACCOUNT_ID, SELF_SERVICE_POLICY, allow_self_service
+
+DENY_DELETE = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:DeleteAccessKey", "Resource": "*"}]}
+)
+LIST_USERS = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}
+)
+
+
+def error_of(exc):
+    return exc.value.response["ResponseMetadata"]["HTTPStatusCode"], exc.value.response["Error"]
+
+
+@pytest.fixture
+def user_key(iam, new_user):
+    def make():
+        name = new_user()
+        return name, iam.create_access_key(UserName=name)["AccessKey"]
+
+    return make
+
+
+def test_no_policy_means_access_denied_with_aws_text(user_key, user_client):
+    name, key = user_key()
+    with pytest.raises(ClientError) as exc:
+        user_client(key).list_access_keys()
+    status, error = error_of(exc)
+    assert status == 403
+    assert error == {
+        "Type": "Sender",
+        "Code": "AccessDenied",
+        "Message": f"User: arn:aws:iam::{ACCOUNT_ID}:user/{name} is not authorized to perform: "
+        f"iam:ListAccessKeys on resource: user {name} because no identity-based policy allows "
+        "the iam:ListAccessKeys action",
+    }
+
+
+def test_self_service_own_keys_only(iam, user_key, user_client):
+    alice, key = user_key()
+    bob, _ = user_key()
+    allow_self_service(iam, alice)
+    me = user_client(key)
+    assert [k["AccessKeyId"] for k in me.list_access_keys()["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    new = me.create_access_key()["AccessKey"]
+    assert new["UserName"] == alice
+    me.update_access_key(AccessKeyId=new["AccessKeyId"], Status="Inactive")
+    me.delete_access_key(AccessKeyId=new["AccessKeyId"])
+    with pytest.raises(ClientError) as exc:
+        me.list_access_keys(UserName=bob)
+    status, error = error_of(exc)
+    assert (status, error["Code"]) == (403, "AccessDenied")
+    assert error["Message"].endswith(f"on resource: user {bob} because no identity-based policy allows the iam:ListAccessKeys action")
+
+
+def test_explicit_deny_beats_allow(iam, user_key, user_client):
+    name, key = user_key()
+    allow_self_service(iam, name)
+    iam.put_user_policy(UserName=name, PolicyName="no-deletes", PolicyDocument=DENY_DELETE)
+    with pytest.raises(ClientError) as exc:
+        user_client(key).delete_access_key(AccessKeyId=key["AccessKeyId"])
+    _, error = error_of(exc)
+    assert error["Message"] == (
+        f"User: arn:aws:iam::{ACCOUNT_ID}:user/{name} is not authorized to perform: iam:DeleteAccessKey "
+        f"on resource: user {name} with an explicit deny in an identity-based policy"
+    )
+
+
+def test_get_user_policy_returns_the_document(iam, new_user):
+    name = new_user()
+    iam.put_user_policy(UserName=name, PolicyName="self-service", PolicyDocument=SELF_SERVICE_POLICY)
+    got = iam.get_user_policy(UserName=name, PolicyName="self-service")
+    # botocore URL-decodes and parses the document IAM sends URL-encoded.
+    assert got["PolicyDocument"] == json.loads(SELF_SERVICE_POLICY)
+    assert iam.list_user_policies(UserName=name)["PolicyNames"] == ["self-service"]
+    with pytest.raises(ClientError) as exc:
+        iam.put_user_policy(UserName=name, PolicyName="bad", PolicyDocument='{"Version": "2012-10-17"}')
+    status, error = error_of(exc)
+    assert (status, error["Code"]) == (400, "MalformedPolicyDocument")
+
+
+def test_managed_policy_attach_and_detach_take_effect_at_once(iam, user_key, user_client, unique_name):
+    name, key = user_key()
+    policy = iam.create_policy(PolicyName=unique_name("p"), PolicyDocument=LIST_USERS)["Policy"]
+    client = user_client(key)
+    with pytest.raises(ClientError):
+        client.list_users()
+    iam.attach_user_policy(UserName=name, PolicyArn=policy["Arn"])
+    client.list_users()
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["AttachmentCount"] == 1
+    iam.detach_user_policy(UserName=name, PolicyArn=policy["Arn"])
+    with pytest.raises(ClientError) as exc:
+        client.list_users()
+    assert error_of(exc)[1]["Code"] == "AccessDenied"
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["AttachmentCount"] == 0
+    version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId="v1")["PolicyVersion"]
+    assert version["Document"] == json.loads(LIST_USERS)
+    iam.delete_policy(PolicyArn=policy["Arn"])
+
+
+def test_simulator_agrees_with_live_calls(iam, user_key, user_client):
+    name, key = user_key()
+    other, _ = user_key()
+    allow_self_service(iam, name)
+    me_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
+    other_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{other}"
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=me_arn, ActionNames=["iam:ListAccessKeys"], ResourceArns=[me_arn, other_arn]
+    )["EvaluationResults"]
+    decisions = {r["EvalResourceName"]: r["EvalDecision"] for r in results}
+    assert decisions == {me_arn: "allowed", other_arn: "implicitDeny"}
+    client = user_client(key)
+    client.list_access_keys(UserName=name)
+    with pytest.raises(ClientError):
+        client.list_access_keys(UserName=other)
+    custom = iam.simulate_custom_policy(
+        PolicyInputList=[SELF_SERVICE_POLICY, DENY_DELETE],
+        ActionNames=["iam:DeleteAccessKey", "iam:CreateAccessKey"],
+        ResourceArns=[me_arn],
+        ContextEntries=[{"ContextKeyName": "aws:username", "ContextKeyValues": [name], "ContextKeyType": "string"}],
+    )["EvaluationResults"]
+    assert {r["EvalActionName"]: r["EvalDecision"] for r in custom} == {
+        "iam:DeleteAccessKey": "explicitDeny",
+        "iam:CreateAccessKey": "allowed",
+    }
