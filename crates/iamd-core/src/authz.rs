@@ -8,19 +8,18 @@
 //! change made on another node goes unseen.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use iamd_policy::{
-    access_denied_message, evaluate, CompiledPolicy, Context, Policy, PolicyKind, Request,
+    access_denied_message, evaluate, CompiledPolicy, Context, Decision, Policy, PolicyKind, Request,
 };
 
 use crate::error::{ErrorCode, IamError};
-use crate::model::{Tag, User, UserPolicies};
-use crate::principal::Principal;
+use crate::model::{Role, Tag, User, UserPolicies};
+use crate::principal::{Principal, RoleSession};
 use crate::service::RequestContext;
 use crate::store::Store;
 
@@ -77,6 +76,11 @@ pub trait Authorizer: Send + Sync + 'static {
 
     /// Called after any write that changes which policies apply to whom.
     fn policies_changed(&self) {}
+
+    /// Whether policies (trust policies included) are enforced at all.
+    fn enforces(&self) -> bool {
+        true
+    }
 }
 
 /// Lets every authenticated principal do everything (`--authorization off`).
@@ -85,6 +89,10 @@ pub struct AllowAll;
 
 #[async_trait]
 impl Authorizer for AllowAll {
+    fn enforces(&self) -> bool {
+        false
+    }
+
     async fn authorize(&self, _: &RequestContext, _: &str, _: &Resource) -> Result<(), IamError> {
         Ok(())
     }
@@ -119,17 +127,11 @@ pub fn compile(stored: &UserPolicies) -> Vec<(String, CompiledPolicy)> {
         .collect()
 }
 
-/// The request context AWS gives identity policies for a user's request.
-pub fn user_context(ctx: &RequestContext, user: &User, tags: &[Tag]) -> Context {
-    let mut c = Context::for_user(
-        &user.account_id,
-        &user.arn(),
-        &user.user_name,
-        &user.user_id,
-    )
-    .current_time(ctx.now)
-    .secure_transport(false)
-    .mfa_present(false);
+fn common_context(ctx: &RequestContext, mut c: Context, tags: &[Tag]) -> Context {
+    c = c
+        .current_time(ctx.now)
+        .secure_transport(false)
+        .mfa_present(false);
     if !ctx.region.is_empty() {
         c = c.requested_region(&ctx.region);
     }
@@ -140,6 +142,69 @@ pub fn user_context(ctx: &RequestContext, user: &User, tags: &[Tag]) -> Context 
         c = c.principal_tag(&t.key, &t.value);
     }
     c
+}
+
+/// The request context AWS gives identity policies for a user's request.
+pub fn user_context(ctx: &RequestContext, user: &User, tags: &[Tag]) -> Context {
+    let c = Context::for_user(
+        &user.account_id,
+        &user.arn(),
+        &user.user_name,
+        &user.user_id,
+    );
+    common_context(ctx, c, tags)
+}
+
+/// The request context of a role session: `aws:PrincipalArn` is the role's ARN,
+/// `aws:userid` is `ROLEID:session`, and `aws:username` is absent.
+pub fn role_session_context(ctx: &RequestContext, session: &RoleSession) -> Context {
+    let c = Context::new()
+        .userid(&format!(
+            "{}:{}",
+            session.role.role_id, session.session_name
+        ))
+        .principal_arn(&session.role.arn())
+        .principal_account(&session.role.account_id)
+        .principal_type("AssumedRole");
+    common_context(ctx, c, &session.role.tags)
+}
+
+/// Whose policies apply.
+enum Entity<'a> {
+    User(&'a User),
+    Role(&'a Role),
+}
+
+impl Entity<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Entity::User(u) => &u.user_id,
+            Entity::Role(r) => &r.role_id,
+        }
+    }
+}
+
+fn deny(message: String) -> IamError {
+    IamError::new(ErrorCode::AccessDenied, message)
+}
+
+fn eval(
+    policies: &[(String, CompiledPolicy)],
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> Decision {
+    let refs: Vec<(&str, &CompiledPolicy)> =
+        policies.iter().map(|(id, p)| (id.as_str(), p)).collect();
+    evaluate(
+        &refs,
+        &Request {
+            action,
+            resource,
+            context,
+        },
+    )
+    .decision
 }
 
 pub struct PolicyAuthorizer {
@@ -157,29 +222,42 @@ impl PolicyAuthorizer {
         }
     }
 
-    async fn compiled(&self, user: &User) -> Result<Arc<Compiled>, IamError> {
+    async fn compiled(&self, entity: Entity<'_>) -> Result<Arc<Compiled>, IamError> {
         {
             let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, c)) = cache.get(&user.user_id) {
+            if let Some((at, c)) = cache.get(entity.id()) {
                 if at.elapsed() < TTL {
                     return Ok(c.clone());
                 }
             }
         }
+        let failure = |e: crate::store::StoreError| IamError::service_failure(&e);
         let generation = self.generation.load(Ordering::SeqCst);
         let fetched_at = Instant::now();
-        let stored = self
-            .store
-            .get_user_policies(&user.user_id)
-            .await
-            .map_err(|e| IamError::service_failure(&e))?;
-        let tags = self
-            .store
-            .get_user(&user.account_id, &user.user_name)
-            .await
-            .map_err(|e| IamError::service_failure(&e))?
-            .map(|u| u.tags)
-            .unwrap_or_default();
+        let (stored, tags) = match &entity {
+            Entity::User(user) => {
+                let stored = self
+                    .store
+                    .get_user_policies(&user.user_id)
+                    .await
+                    .map_err(failure)?;
+                let tags = self
+                    .store
+                    .get_user(&user.account_id, &user.user_name)
+                    .await
+                    .map_err(failure)?
+                    .map(|u| u.tags)
+                    .unwrap_or_default();
+                (stored, tags)
+            }
+            Entity::Role(role) => (
+                self.store
+                    .get_role_policies(&role.role_id)
+                    .await
+                    .map_err(failure)?,
+                role.tags.clone(),
+            ),
+        };
         let compiled = Arc::new(Compiled {
             policies: compile(&stored),
             tags,
@@ -189,9 +267,50 @@ impl PolicyAuthorizer {
             if cache.len() >= MAX_ENTRIES {
                 cache.clear();
             }
-            cache.insert(user.user_id.clone(), (fetched_at, compiled.clone()));
+            cache.insert(entity.id().to_owned(), (fetched_at, compiled.clone()));
         }
         Ok(compiled)
+    }
+
+    /// A role session's session policies, compiled: the inline one and the default
+    /// versions of the managed ones (a managed policy that no longer exists allows nothing).
+    async fn session_policies(
+        &self,
+        session: &RoleSession,
+    ) -> Result<Vec<(String, CompiledPolicy)>, IamError> {
+        let mut out = Vec::new();
+        if let Some(doc) = &session.policy {
+            if let Ok(p) = Policy::parse_as(doc, PolicyKind::Identity) {
+                out.push(("session-policy".to_owned(), p.compile()));
+            }
+        }
+        for arn in &session.policy_arns {
+            let Some(parsed) = crate::policy::PolicyArn::parse(arn) else {
+                continue;
+            };
+            let policy = self
+                .store
+                .get_policy(&parsed.account_id, &parsed.name)
+                .await
+                .map_err(|e| IamError::service_failure(&e))?
+                .filter(|p| p.path == parsed.path);
+            let Some(policy) = policy else { continue };
+            let version = self
+                .store
+                .get_policy_version(
+                    &policy.account_id,
+                    &policy.policy_name,
+                    &policy.default_version_id,
+                )
+                .await
+                .map_err(|e| IamError::service_failure(&e))?;
+            if let Some(p) =
+                version.and_then(|v| Policy::parse_as(&v.document, PolicyKind::Managed).ok())
+            {
+                out.push((arn.clone(), p.compile()));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -203,26 +322,51 @@ impl Authorizer for PolicyAuthorizer {
         action: &str,
         resource: &Resource,
     ) -> Result<(), IamError> {
-        let user = match &ctx.principal {
-            Principal::Root { .. } => return Ok(()),
-            Principal::User(user) => user,
-        };
-        let compiled = self.compiled(user).await?;
-        let context = user_context(ctx, user, &compiled.tags);
-        let refs: Vec<(&str, &CompiledPolicy)> = compiled
-            .policies
-            .iter()
-            .map(|(id, p)| (id.as_str(), p))
-            .collect();
-        let request = Request {
-            action,
-            resource: &resource.arn,
-            context: &context,
-        };
-        let decision = evaluate(&refs, &request).decision;
-        match access_denied_message(&ctx.principal.arn(), action, &resource.describe, decision) {
-            None => Ok(()),
-            Some(message) => Err(IamError::new(ErrorCode::AccessDenied, message)),
+        let caller = ctx.principal.arn();
+        match &ctx.principal {
+            Principal::Root { .. } => Ok(()),
+            Principal::User(user) => {
+                let compiled = self.compiled(Entity::User(user)).await?;
+                let context = user_context(ctx, user, &compiled.tags);
+                let decision = eval(&compiled.policies, action, &resource.arn, &context);
+                match access_denied_message(&caller, action, &resource.describe, decision) {
+                    None => Ok(()),
+                    Some(message) => Err(deny(message)),
+                }
+            }
+            Principal::RoleSession(session) => {
+                // The role's policies, intersected with the session policies if any were given.
+                let compiled = self.compiled(Entity::Role(&session.role)).await?;
+                let context = role_session_context(ctx, session);
+                let identity = eval(&compiled.policies, action, &resource.arn, &context);
+                let has_session_policies =
+                    session.policy.is_some() || !session.policy_arns.is_empty();
+                let session_decision = if has_session_policies {
+                    let policies = self.session_policies(session).await?;
+                    Some(eval(&policies, action, &resource.arn, &context))
+                } else {
+                    None
+                };
+                let head = format!(
+                    "User: {caller} is not authorized to perform: {action} on resource: {}",
+                    resource.describe
+                );
+                match (identity, session_decision) {
+                    (Decision::ExplicitDeny, _) => Err(deny(format!(
+                        "{head} with an explicit deny in an identity-based policy"
+                    ))),
+                    (_, Some(Decision::ExplicitDeny)) => Err(deny(format!(
+                        "{head} with an explicit deny in a session policy"
+                    ))),
+                    (Decision::ImplicitDeny, _) => Err(deny(format!(
+                        "{head} because no identity-based policy allows the {action} action"
+                    ))),
+                    (Decision::Allowed, Some(Decision::ImplicitDeny)) => Err(deny(format!(
+                        "{head} because no session policy allows the {action} action"
+                    ))),
+                    (Decision::Allowed, Some(Decision::Allowed) | None) => Ok(()),
+                }
+            }
         }
     }
 
@@ -231,9 +375,4 @@ impl Authorizer for PolicyAuthorizer {
         self.generation.fetch_add(1, Ordering::SeqCst);
         cache.clear();
     }
-}
-
-/// The source address of a request, for `aws:SourceIp`.
-pub fn source_ip(addr: Option<std::net::SocketAddr>) -> Option<IpAddr> {
-    addr.map(|a| a.ip())
 }

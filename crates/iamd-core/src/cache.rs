@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, User, UserPolicies,
+    PolicyVersion, Role, User, UserPolicies,
 };
 use crate::store::{After, Store, StoreError};
 
@@ -398,6 +398,154 @@ impl Store for CachingStore {
     async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
         self.inner.get_user_policies(user_id).await
     }
+    async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
+        self.inner.create_role(role).await
+    }
+
+    async fn get_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Option<Role>, StoreError> {
+        self.inner.get_role(account_id, role_name).await
+    }
+
+    async fn get_role_by_id(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        self.inner.get_role_by_id(role_id).await
+    }
+
+    async fn list_roles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Role>, StoreError> {
+        self.inner
+            .list_roles(account_id, path_prefix, after, limit)
+            .await
+    }
+
+    async fn update_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<u32>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_role(account_id, role_name, description, max_session_duration)
+            .await
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_assume_role_policy(account_id, role_name, document)
+            .await
+    }
+
+    async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError> {
+        self.inner.delete_role(account_id, role_name).await
+    }
+
+    async fn put_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put_role_policy(
+                account_id,
+                role_name,
+                policy_name,
+                document,
+                size,
+                max_total,
+            )
+            .await
+    }
+
+    async fn get_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner
+            .get_role_policy(account_id, role_name, policy_name)
+            .await
+    }
+
+    async fn list_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner
+            .list_role_policies(account_id, role_name, after, limit)
+            .await
+    }
+
+    async fn delete_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_role_policy(account_id, role_name, policy_name)
+            .await
+    }
+
+    async fn attach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .attach_role_policy(account_id, role_name, policy_name)
+            .await
+    }
+
+    async fn detach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .detach_role_policy(account_id, role_name, policy_name)
+            .await
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        self.inner
+            .list_attached_role_policies(account_id, role_name, path_prefix, after, limit)
+            .await
+    }
+
+    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
+        self.inner.get_role_policies(role_id).await
+    }
 }
 
 #[cfg(test)]
@@ -617,6 +765,94 @@ mod tests {
             unimplemented!()
         }
         async fn get_user_policies(&self, _: &str) -> Result<UserPolicies, StoreError> {
+            unimplemented!()
+        }
+        async fn create_role(&self, _: &Role) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_role(&self, _: &str, _: &str) -> Result<Option<Role>, StoreError> {
+            unimplemented!()
+        }
+        async fn get_role_by_id(&self, _: &str) -> Result<Option<Role>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_roles(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<Role>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_role(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: Option<u32>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn update_assume_role_policy(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_role(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn put_role_policy(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: usize,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_role_policy(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_role_policies(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn attach_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn detach_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_attached_role_policies(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<ManagedPolicy>, StoreError> {
+            unimplemented!()
+        }
+        async fn get_role_policies(&self, _: &str) -> Result<UserPolicies, StoreError> {
             unimplemented!()
         }
     }

@@ -62,6 +62,16 @@ macro_rules! conformance_tests {
             user_policies_gather_inline_and_default_versions,
             delete_user_requires_no_policies,
             renamed_users_keep_their_policies,
+            roles_are_found_ignoring_case_with_tags_and_secret,
+            list_roles_filters_orders_and_pages,
+            update_role_changes_only_given_fields,
+            delete_role_requires_no_policies,
+            role_inline_policies_are_put_listed_and_deleted,
+            role_inline_policies_respect_the_aggregate_size,
+            role_attachments_are_idempotent_and_counted_with_users,
+            role_policies_gather_inline_and_default_versions,
+            concurrent_role_and_user_attachments_keep_the_count_exact,
+            role_changes_race_safely,
         );
     };
 }
@@ -79,6 +89,7 @@ macro_rules! assert_err {
 mod access_keys;
 mod policies;
 mod races;
+mod roles;
 mod users;
 
 pub use access_keys::{
@@ -97,6 +108,14 @@ pub use policies::{
 };
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,
+};
+pub use roles::{
+    concurrent_role_and_user_attachments_keep_the_count_exact, delete_role_requires_no_policies,
+    list_roles_filters_orders_and_pages, role_attachments_are_idempotent_and_counted_with_users,
+    role_changes_race_safely, role_inline_policies_are_put_listed_and_deleted,
+    role_inline_policies_respect_the_aggregate_size,
+    role_policies_gather_inline_and_default_versions,
+    roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use users::{
     delete_user_requires_no_keys, list_users_filters_by_plain_path_prefix,

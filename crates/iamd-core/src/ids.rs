@@ -61,6 +61,11 @@ pub fn user_id() -> String {
     format!("AIDA{}", random_base32(17))
 }
 
+/// A role's unique id: `AROA` + 17 base32 characters.
+pub fn role_id() -> String {
+    format!("AROA{}", random_base32(17))
+}
+
 /// A managed policy's unique id: `ANPA` + 17 base32 characters.
 pub fn policy_id() -> String {
     format!("ANPA{}", random_base32(17))

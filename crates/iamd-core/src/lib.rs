@@ -13,6 +13,7 @@ pub mod model;
 pub mod pagination;
 pub mod policy;
 pub mod principal;
+pub mod role;
 pub mod secret;
 pub mod service;
 pub mod session;

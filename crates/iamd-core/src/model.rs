@@ -147,7 +147,36 @@ pub struct PolicyVersion {
     pub create_date: OffsetDateTime,
 }
 
-/// Every policy document that applies to a user, as authorization reads them.
+/// An IAM role: assumed through STS AssumeRole by the principals its trust policy names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub account_id: AccountId,
+    /// `AROA…`
+    pub role_id: String,
+    pub role_name: String,
+    pub path: String,
+    pub description: Option<String>,
+    /// The trust policy, as given.
+    pub assume_role_policy_document: String,
+    /// 3600–43200 seconds.
+    pub max_session_duration: u32,
+    pub create_date: OffsetDateTime,
+    pub tags: Vec<Tag>,
+    /// Keys the MACs of this role's session tokens (see `session`); never shown. Deleting
+    /// the role therefore ends its sessions.
+    pub session_secret: SealedSecret,
+}
+
+impl Role {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account_id, self.path, self.role_name
+        )
+    }
+}
+
+/// Every policy document that applies to a user or a role, as authorization reads them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPolicies {
     /// (policy name, document)

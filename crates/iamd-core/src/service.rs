@@ -31,6 +31,11 @@ pub struct RequestContext {
 pub enum Via {
     /// A long-term `AKIA…` key.
     AccessKey { access_key_id: String },
+    /// Role-session credentials from AssumeRole.
+    RoleSession {
+        access_key_id: String,
+        expiration: OffsetDateTime,
+    },
     /// Session credentials from GetSessionToken, made from `parent_access_key_id`.
     Session {
         access_key_id: String,
@@ -144,6 +149,7 @@ impl Iam {
                     .ok_or_else(|| IamError::no_such_user(name))
             }
             (None, Principal::Root { .. }) => Ok(Target::Root),
+            (None, Principal::RoleSession(_)) => Err(non_user_credentials()),
             (None, Principal::User(me)) => {
                 self.authorize(ctx, action, &Resource::user(me)).await?;
                 Ok(Target::User(me.clone()))
@@ -165,6 +171,9 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::UserHasInlinePolicies
         | StoreError::UserHasAttachedPolicies
         | StoreError::NoSuchPolicy
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
         | StoreError::NoSuchPolicyVersion
         | StoreError::PolicyNotAttached
         | StoreError::PolicySizeExceeded
@@ -173,6 +182,11 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
+}
+
+/// A call that acts on "the caller" made with role credentials, which have no user.
+pub(crate) fn non_user_credentials() -> IamError {
+    IamError::validation("Must specify userName when calling with non-User credentials")
 }
 
 pub(crate) fn key_quota_exceeded() -> IamError {

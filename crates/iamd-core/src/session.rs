@@ -1,8 +1,11 @@
-//! Session credentials (GetSessionToken) without server-side session state: the session
-//! token carries its claims (temporary key id, parent key id, expiry, MFA) and a MAC made
-//! with a key derived from the parent key's secret, and the session's secret is derived
-//! from the same parent secret. Any node that can read the parent key can therefore verify
-//! a session, and deactivating or deleting the parent key ends every session made from it.
+//! Temporary credentials without server-side session state. A session token carries its
+//! claims (the temporary key id, who issued it, expiry, MFA, a nonce) and a MAC keyed by the
+//! issuer's secret; the session's secret access key is derived from the same secret.
+//!
+//! The issuer is either a long-term access key (GetSessionToken: its secret keys the MAC)
+//! or a role (AssumeRole: the role's own `session_secret`). Any node that can read the
+//! issuer can verify a session, and deactivating or deleting the key, or deleting the
+//! role, ends every session it issued.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -16,19 +19,35 @@ use crate::secret::SecretKey;
 type HmacSha256 = Hmac<Sha256>;
 
 const TOKEN_PREFIX: &str = "IQoJaWFtZA"; // fixed, so tokens look alike; carries no meaning
-const VERSION: &str = "s1";
 const MAC_LABEL: &[u8] = b"iamd session token mac v1";
 const SECRET_LABEL: &[u8] = b"iamd session secret v1";
 const SECRET_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Who issued a session, and what it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issuer {
+    /// GetSessionToken, called with this long-term key.
+    AccessKey { parent_access_key_id: String },
+    /// AssumeRole.
+    Role {
+        role_id: String,
+        session_name: String,
+        /// The inline session policy, as given.
+        policy: Option<String>,
+        /// Managed policies given as session policies.
+        policy_arns: Vec<String>,
+        /// Assumed with role-session credentials (role chaining).
+        chained: bool,
+    },
+}
 
 /// What a session token says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionClaims {
     /// The temporary `ASIA…` key id the session signs with.
     pub access_key_id: String,
-    /// The long-term key that called GetSessionToken.
-    pub parent_access_key_id: String,
+    pub issuer: Issuer,
     pub expiration: OffsetDateTime,
     /// Whether MFA was presented when the session was made.
     pub mfa: bool,
@@ -36,56 +55,93 @@ pub struct SessionClaims {
     pub nonce: String,
 }
 
+fn b64(s: &str) -> String {
+    STANDARD.encode(s)
+}
+
+fn unb64(s: &str) -> Option<String> {
+    String::from_utf8(STANDARD.decode(s).ok()?).ok()
+}
+
 impl SessionClaims {
+    /// The signed text. Free-form fields are base64-encoded, so `|` only separates.
     fn payload(&self) -> String {
-        format!(
-            "{VERSION}|{}|{}|{}|{}|{}",
-            self.access_key_id,
-            self.parent_access_key_id,
-            self.expiration.unix_timestamp(),
-            u8::from(self.mfa),
-            self.nonce
-        )
+        let exp = self.expiration.unix_timestamp();
+        let mfa = u8::from(self.mfa);
+        let (id, nonce) = (&self.access_key_id, &self.nonce);
+        match &self.issuer {
+            Issuer::AccessKey {
+                parent_access_key_id,
+            } => {
+                format!("s1|{id}|{parent_access_key_id}|{exp}|{mfa}|{nonce}")
+            }
+            Issuer::Role {
+                role_id,
+                session_name,
+                policy,
+                policy_arns,
+                chained,
+            } => format!(
+                "r1|{id}|{role_id}|{exp}|{mfa}|{nonce}|{}|{}|{}|{}",
+                b64(session_name),
+                u8::from(*chained),
+                b64(policy.as_deref().unwrap_or("")),
+                b64(&policy_arns.join("\n")),
+            ),
+        }
     }
 
-    /// Reads the claims of a token without trusting them yet: the caller looks up the parent
-    /// key named here and then calls `verify`.
-    pub fn peek(token: &str) -> Option<SessionClaims> {
-        let body = token.strip_prefix(TOKEN_PREFIX)?;
-        let raw = STANDARD.decode(body).ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        let (payload, _mac) = text.rsplit_once('|')?;
-        let mut parts = payload.split('|');
-        let claims = match (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some(VERSION), Some(id), Some(parent), Some(exp), Some(mfa), Some(nonce), None) => {
-                SessionClaims {
-                    access_key_id: id.to_owned(),
-                    parent_access_key_id: parent.to_owned(),
-                    expiration: OffsetDateTime::from_unix_timestamp(exp.parse().ok()?).ok()?,
-                    mfa: match mfa {
-                        "0" => false,
-                        "1" => true,
-                        _ => return None,
-                    },
-                    nonce: nonce.to_owned(),
+    fn from_payload(payload: &str) -> Option<SessionClaims> {
+        let f: Vec<&str> = payload.split('|').collect();
+        let flag = |s: &str| match s {
+            "0" => Some(false),
+            "1" => Some(true),
+            _ => None,
+        };
+        let expiration = OffsetDateTime::from_unix_timestamp(f.get(3)?.parse().ok()?).ok()?;
+        let issuer = match (f[0], f.len()) {
+            ("s1", 6) => Issuer::AccessKey {
+                parent_access_key_id: f[2].to_owned(),
+            },
+            ("r1", 10) => {
+                let policy = unb64(f[8])?;
+                let arns = unb64(f[9])?;
+                Issuer::Role {
+                    role_id: f[2].to_owned(),
+                    session_name: unb64(f[6])?,
+                    chained: flag(f[7])?,
+                    policy: (!policy.is_empty()).then_some(policy),
+                    policy_arns: arns.lines().map(str::to_owned).collect(),
                 }
             }
             _ => return None,
         };
-        Some(claims)
+        Some(SessionClaims {
+            access_key_id: f[1].to_owned(),
+            issuer,
+            expiration,
+            mfa: flag(f[4])?,
+            nonce: f[5].to_owned(),
+        })
+    }
+
+    /// Reads the claims of a token without trusting them yet: the caller looks up the
+    /// issuer named here and then calls `verify`.
+    pub fn peek(token: &str) -> Option<SessionClaims> {
+        let (payload, _) = split(token)?;
+        Self::from_payload(&payload)
     }
 }
 
-fn mac(parent_secret: &SecretKey, label: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut key = HmacSha256::new_from_slice(parent_secret.expose().as_bytes())
+/// (payload, hex MAC) of a token.
+fn split(token: &str) -> Option<(String, String)> {
+    let text = unb64(token.strip_prefix(TOKEN_PREFIX)?)?;
+    let (payload, tag) = text.rsplit_once('|')?;
+    Some((payload.to_owned(), tag.to_owned()))
+}
+
+fn mac(issuer_secret: &SecretKey, label: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut key = HmacSha256::new_from_slice(issuer_secret.expose().as_bytes())
         .expect("HMAC takes any key length");
     key.update(label);
     let derived = key.finalize().into_bytes();
@@ -95,30 +151,27 @@ fn mac(parent_secret: &SecretKey, label: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// Makes the token and the session secret for `claims`.
-pub fn mint(parent_secret: &SecretKey, claims: &SessionClaims) -> (String, SecretKey) {
+pub fn mint(issuer_secret: &SecretKey, claims: &SessionClaims) -> (String, SecretKey) {
     let payload = claims.payload();
-    let tag = hex::encode(mac(parent_secret, MAC_LABEL, payload.as_bytes()));
-    let token = format!(
-        "{TOKEN_PREFIX}{}",
-        STANDARD.encode(format!("{payload}|{tag}"))
-    );
-    (token, session_secret(parent_secret, claims))
+    let tag = hex::encode(mac(issuer_secret, MAC_LABEL, payload.as_bytes()));
+    let token = format!("{TOKEN_PREFIX}{}", b64(&format!("{payload}|{tag}")));
+    (token, session_secret(issuer_secret, claims))
 }
 
-/// Checks the token's MAC against the parent secret. `Some` only for an untampered token.
-pub fn verify(parent_secret: &SecretKey, token: &str) -> Option<SessionClaims> {
-    let claims = SessionClaims::peek(token)?;
-    let raw = STANDARD.decode(token.strip_prefix(TOKEN_PREFIX)?).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (_, tag) = text.rsplit_once('|')?;
-    let expected = hex::encode(mac(parent_secret, MAC_LABEL, claims.payload().as_bytes()));
-    bool::from(expected.as_bytes().ct_eq(tag.as_bytes())).then_some(claims)
+/// Checks the token's MAC against the issuer's secret. `Some` only for an untampered token.
+pub fn verify(issuer_secret: &SecretKey, token: &str) -> Option<SessionClaims> {
+    let (payload, tag) = split(token)?;
+    let expected = hex::encode(mac(issuer_secret, MAC_LABEL, payload.as_bytes()));
+    if !bool::from(expected.as_bytes().ct_eq(tag.as_bytes())) {
+        return None;
+    }
+    SessionClaims::from_payload(&payload)
 }
 
 /// The session's 40-character secret access key.
-pub fn session_secret(parent_secret: &SecretKey, claims: &SessionClaims) -> SecretKey {
-    let a = mac(parent_secret, SECRET_LABEL, claims.payload().as_bytes());
-    let b = mac(parent_secret, SECRET_LABEL, &a);
+pub fn session_secret(issuer_secret: &SecretKey, claims: &SessionClaims) -> SecretKey {
+    let a = mac(issuer_secret, SECRET_LABEL, claims.payload().as_bytes());
+    let b = mac(issuer_secret, SECRET_LABEL, &a);
     let secret = a
         .iter()
         .chain(b.iter())
@@ -132,10 +185,10 @@ pub fn session_secret(parent_secret: &SecretKey, claims: &SessionClaims) -> Secr
 mod tests {
     use super::*;
 
-    fn claims() -> SessionClaims {
+    fn claims(issuer: Issuer) -> SessionClaims {
         SessionClaims {
             access_key_id: "ASIAEXAMPLEEXAMPLE00".into(),
-            parent_access_key_id: "AKIAEXAMPLEEXAMPLE00".into(),
+            issuer,
             expiration: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
             mfa: false,
             nonce: "n0nce".into(),
@@ -144,19 +197,34 @@ mod tests {
 
     #[test]
     fn minted_tokens_verify_and_tampered_ones_do_not() {
-        let parent = SecretKey::new("parent-secret".into());
-        let (token, secret) = mint(&parent, &claims());
-        assert_eq!(secret.expose().len(), 40);
-        assert_eq!(verify(&parent, &token), Some(claims()));
-        assert_eq!(session_secret(&parent, &claims()), secret);
-        assert_eq!(verify(&SecretKey::new("other".into()), &token), None);
-        // Change one character anywhere in the token.
-        for i in TOKEN_PREFIX.len()..token.len() {
-            let mut bytes = token.clone().into_bytes();
-            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
-            let tampered = String::from_utf8(bytes).unwrap();
-            if tampered != token {
-                assert_eq!(verify(&parent, &tampered), None, "position {i}");
+        let issuers = [
+            Issuer::AccessKey {
+                parent_access_key_id: "AKIAEXAMPLEEXAMPLE00".into(),
+            },
+            Issuer::Role {
+                role_id: "AROAEXAMPLE".into(),
+                session_name: "s@x=1,y.z-".into(),
+                policy: Some(r#"{"a":"|b|"}"#.into()),
+                policy_arns: vec!["arn:aws:iam::123456789012:policy/p".into()],
+                chained: true,
+            },
+        ];
+        for issuer in issuers {
+            let c = claims(issuer);
+            let parent = SecretKey::new("issuer-secret".into());
+            let (token, secret) = mint(&parent, &c);
+            assert_eq!(secret.expose().len(), 40);
+            assert_eq!(SessionClaims::peek(&token), Some(c.clone()));
+            assert_eq!(verify(&parent, &token), Some(c.clone()));
+            assert_eq!(session_secret(&parent, &c), secret);
+            assert_eq!(verify(&SecretKey::new("other".into()), &token), None);
+            for i in TOKEN_PREFIX.len()..token.len() {
+                let mut bytes = token.clone().into_bytes();
+                bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+                let tampered = String::from_utf8(bytes).unwrap();
+                if tampered != token {
+                    assert_eq!(verify(&parent, &tampered), None, "position {i}");
+                }
             }
         }
         assert_eq!(SessionClaims::peek("garbage"), None);

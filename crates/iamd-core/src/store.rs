@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, User, UserPolicies,
+    PolicyVersion, Role, User, UserPolicies,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,12 @@ pub enum StoreError {
     UserHasAttachedPolicies,
     #[error("no such policy")]
     NoSuchPolicy,
+    #[error("no such role")]
+    NoSuchRole,
+    #[error("role still has inline policies")]
+    RoleHasInlinePolicies,
+    #[error("role still has attached policies")]
+    RoleHasAttachedPolicies,
     #[error("no such policy version")]
     NoSuchPolicyVersion,
     #[error("the policy is not attached to that entity")]
@@ -282,4 +288,102 @@ pub trait Store: Send + Sync + 'static {
     /// Every document that applies to a user (inline, and the default version of each
     /// attached policy), in one consistent read. An unknown user has none.
     async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError>;
+
+    // Roles. Names are unique per account ignoring case, like users'. Managed policies
+    // attached to roles count in the policy's `attachment_count` (and so block
+    // `delete_policy`) exactly like user attachments.
+
+    /// `AlreadyExists` on a case-insensitive name clash. Tags are stored in order.
+    async fn create_role(&self, role: &Role) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name, with tags.
+    async fn get_role(&self, account_id: &str, role_name: &str)
+        -> Result<Option<Role>, StoreError>;
+    /// Lookup by role id (for verifying role sessions); tags are filled in too.
+    async fn get_role_by_id(&self, role_id: &str) -> Result<Option<Role>, StoreError>;
+    /// Roles whose path starts with `path_prefix`, in lower-cased-name order after `after`
+    /// (a lower-cased name), at most `limit`. Tags are not filled in.
+    async fn list_roles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Role>, StoreError>;
+    /// Sets the description and/or maximum session duration (each only when given). `NoSuchRole`.
+    async fn update_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<u32>,
+    ) -> Result<(), StoreError>;
+    /// Replaces the trust policy. `NoSuchRole`.
+    async fn update_assume_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchRole`; `RoleHasAttachedPolicies`, then `RoleHasInlinePolicies` (checked in that
+    /// order, in the same transaction). Its tags go with it.
+    async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError>;
+
+    /// As `put_user_policy`, for a role (`NoSuchRole`, `PolicySizeExceeded`).
+    async fn put_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError>;
+    /// `Err(NoSuchRole)`; `Ok(None)` when the policy is missing.
+    async fn get_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// Names in byte order after `after`. `NoSuchRole`.
+    async fn list_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
+    /// `NoSuchRole`, `NoSuchPolicy`.
+    async fn delete_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// Idempotent. `NoSuchRole`, `NoSuchPolicy`.
+    async fn attach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchRole`, `NoSuchPolicy`, `PolicyNotAttached`.
+    async fn detach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// As `list_attached_user_policies`, for a role. `NoSuchRole`.
+    async fn list_attached_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError>;
+    /// As `get_user_policies`, for a role: its inline policies and the default versions of
+    /// its attached policies, in one consistent read. An unknown role has none.
+    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError>;
 }

@@ -105,6 +105,7 @@ impl Iam {
                     create_date: account.create_date,
                 })
             }
+            (None, Principal::RoleSession(_)) => Err(crate::service::non_user_credentials()),
             (None, Principal::User(me)) => {
                 self.authorize(ctx, "iam:GetUser", &Resource::user(me))
                     .await?;

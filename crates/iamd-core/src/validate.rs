@@ -124,6 +124,24 @@ impl Violations {
         self.pattern(member, value, ok, r"[\w+=/:,.@-]*");
     }
 
+    /// `roleSessionNameType`: 2–64, `[\w+=,.@-]*`.
+    pub fn role_session_name(&mut self, member: &str, value: &str) {
+        self.length(member, value, 2, 64);
+        self.pattern(
+            member,
+            value,
+            value.chars().all(is_name_char),
+            r"[\w+=,.@-]*",
+        );
+    }
+
+    /// `externalIdType`: 2–1224, `[\w+=,.@:\/-]*`.
+    pub fn external_id(&mut self, member: &str, value: &str) {
+        self.length(member, value, 2, 1224);
+        let ok = value.chars().all(|c| is_word(c) || "+=,.@:/-".contains(c));
+        self.pattern(member, value, ok, r"[\w+=,.@:\/-]*");
+    }
+
     /// `tokenCodeType`: exactly 6 digits.
     pub fn mfa_code(&mut self, member: &str, value: &str) {
         self.length(member, value, 6, 6);

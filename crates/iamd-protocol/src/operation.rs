@@ -69,8 +69,11 @@ operations! {
         CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions, SetDefaultPolicyVersion, DeletePolicyVersion,
         AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies,
         SimulatePrincipalPolicy, SimulateCustomPolicy,
+        CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy, DeleteRole,
+        PutRolePolicy, GetRolePolicy, ListRolePolicies, DeleteRolePolicy,
+        AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies,
     }
-    Sts { GetCallerIdentity, GetSessionToken }
+    Sts { GetCallerIdentity, GetSessionToken, AssumeRole }
 }
 
 impl Operation {

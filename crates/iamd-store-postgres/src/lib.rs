@@ -1,14 +1,15 @@
 //! iamd's scale-out storage backend: the `Store` contract on a PostgreSQL database shared
 //! by any number of iamd nodes. Nodes keep no state of their own; every invariant holds in
-//! the database, one transaction per `Store` method (row locks on the owning user,
+//! the database, one transaction per `Store` method (row locks on the owning user, role,
 //! account or managed policy, a unique index on lower-cased names, `SERIALIZABLE` where
-//! nothing exists yet to lock). Connections come from a bounded pool with connect, wait and statement
-//! timeouts; serialization failures and deadlocks are retried, and a lost connection is
+//! nothing exists yet to lock). Connections come from a bounded pool with connect, wait
+//! and statement timeouts; serialization failures and deadlocks are retried, and a lost connection is
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
 mod policies;
 mod queries;
+mod roles;
 #[doc(hidden)]
 pub mod testing;
 
@@ -20,7 +21,7 @@ use deadpool_postgres::{
 };
 use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, User, UserPolicies,
+    PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_core::{After, Store, StoreError};
 use tokio_postgres::{IsolationLevel, NoTls};
@@ -58,6 +59,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_policies",
         include_str!("../migrations/0002_policies.sql"),
     ),
+    ("0003_roles", include_str!("../migrations/0003_roles.sql")),
 ];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
@@ -686,5 +688,180 @@ impl Store for PgStore {
 
     async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
         read!(self, |c| policies::get_user_policies(&c, user_id))
+    }
+
+    async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::create_role(&tx, role))
+    }
+
+    async fn get_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Option<Role>, StoreError> {
+        read!(self, |c| roles::get_role(&c, account_id, role_name))
+    }
+
+    async fn get_role_by_id(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        read!(self, |c| roles::get_role_by_id(&c, role_id))
+    }
+
+    async fn list_roles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Role>, StoreError> {
+        read!(self, |c| roles::list_roles(
+            &c,
+            account_id,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn update_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<u32>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::update_role(
+            &tx,
+            account_id,
+            role_name,
+            description,
+            max_session_duration
+        ))
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::update_assume_role_policy(
+            &tx, account_id, role_name, document
+        ))
+    }
+
+    async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::delete_role(
+            &tx, account_id, role_name
+        ))
+    }
+
+    async fn put_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::put_role_policy(
+            &tx,
+            account_id,
+            role_name,
+            policy_name,
+            document,
+            size,
+            max_total
+        ))
+    }
+
+    async fn get_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        read!(self, |c| roles::get_role_policy(
+            &c,
+            account_id,
+            role_name,
+            policy_name
+        ))
+    }
+
+    async fn list_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| roles::list_role_policies(
+            &c, account_id, role_name, after, limit
+        ))
+    }
+
+    async fn delete_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::delete_role_policy(
+            &tx,
+            account_id,
+            role_name,
+            policy_name
+        ))
+    }
+
+    async fn attach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::attach_role_policy(
+            &tx,
+            account_id,
+            role_name,
+            policy_name
+        ))
+    }
+
+    async fn detach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::detach_role_policy(
+            &tx,
+            account_id,
+            role_name,
+            policy_name
+        ))
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        read!(self, |c| roles::list_attached_role_policies(
+            &c,
+            account_id,
+            role_name,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
+        read!(self, |c| roles::get_role_policies(&c, role_id))
     }
 }

@@ -26,13 +26,13 @@ async fn locked_user<C: GenericClient>(
         .ok_or(StoreError::NoSuchUser)?)
 }
 
-fn size_of(size: usize) -> Result<i64> {
+pub(crate) fn size_of(size: usize) -> Result<i64> {
     i64::try_from(size).map_err(|_| Fail::Data(format!("policy size {size} is out of range")))
 }
 
 /// At least one row, so that a listing starting from the owner's row (a `LEFT JOIN`) can
 /// tell an owner with nothing to list from a missing owner even when `limit` is 0.
-fn limit_at_least_one(limit: usize) -> i64 {
+pub(crate) fn limit_at_least_one(limit: usize) -> i64 {
     limit_of(limit.max(1))
 }
 
@@ -153,10 +153,11 @@ pub(crate) async fn delete_user_policy<C: GenericClient>(
 }
 
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
-const POLICY_COLUMNS: &str = "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
+pub(crate) const POLICY_COLUMNS: &str =
+    "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
      p.default_version_id, p.attachment_count, p.create_date, p.update_date";
 
-fn policy_from(row: &Row) -> Result<ManagedPolicy> {
+pub(crate) fn policy_from(row: &Row) -> Result<ManagedPolicy> {
     let attachment_count: i64 = row.try_get(6)?;
     Ok(ManagedPolicy {
         policy_id: row.try_get(0)?,
@@ -177,14 +178,14 @@ fn policy_from(row: &Row) -> Result<ManagedPolicy> {
 
 /// A policy's row, locked until the transaction ends: changes to one policy's versions,
 /// attachments and existence take turns, on any node.
-struct LockedPolicy {
-    policy_id: String,
+pub(crate) struct LockedPolicy {
+    pub(crate) policy_id: String,
     default_version_id: String,
     highest_version: i64,
     attachment_count: i64,
 }
 
-async fn lock_policy<C: GenericClient>(
+pub(crate) async fn lock_policy<C: GenericClient>(
     tx: &C,
     account_id: &str,
     policy_name: &str,

@@ -269,7 +269,11 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
         .collect();
     assert_eq!(
         versions,
-        [(1, "0001_init".to_owned()), (2, "0002_policies".to_owned())]
+        [
+            (1, "0001_init".to_owned()),
+            (2, "0002_policies".to_owned()),
+            (3, "0003_roles".to_owned())
+        ]
     );
     store
         .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)

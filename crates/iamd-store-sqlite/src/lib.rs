@@ -8,6 +8,7 @@
 mod policies;
 mod pool;
 mod queries;
+mod roles;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, User, UserPolicies,
+    PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_core::{After, Store, StoreError};
 
@@ -528,6 +529,248 @@ impl Store for SqliteStore {
         let user_id = user_id.to_owned();
         self.pool
             .read(move |tx| policies::get_user_policies(tx, &user_id))
+            .await
+    }
+
+    async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
+        let role = role.clone();
+        self.pool
+            .write(move |tx| roles::create_role(tx, &role))
+            .await
+    }
+
+    async fn get_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Option<Role>, StoreError> {
+        let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
+        self.pool
+            .read(move |tx| roles::get_role(tx, &account_id, &role_name))
+            .await
+    }
+
+    async fn get_role_by_id(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        let role_id = role_id.to_owned();
+        self.pool
+            .read(move |tx| roles::get_role_by_id(tx, &role_id))
+            .await
+    }
+
+    async fn list_roles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Role>, StoreError> {
+        let (account_id, path_prefix, after) = (
+            account_id.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                roles::list_roles(tx, &account_id, &path_prefix, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn update_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<u32>,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, description) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            description.map(str::to_owned),
+        );
+        self.pool
+            .write(move |tx| {
+                roles::update_role(
+                    tx,
+                    &account_id,
+                    &role_name,
+                    description.as_deref(),
+                    max_session_duration,
+                )
+            })
+            .await
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, document) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            document.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                roles::update_assume_role_policy(tx, &account_id, &role_name, &document)
+            })
+            .await
+    }
+
+    async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError> {
+        let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
+        self.pool
+            .write(move |tx| roles::delete_role(tx, &account_id, &role_name))
+            .await
+    }
+
+    async fn put_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+        size: usize,
+        max_total: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, policy_name, document) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            policy_name.to_owned(),
+            document.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                roles::put_role_policy(
+                    tx,
+                    &account_id,
+                    &role_name,
+                    &policy_name,
+                    &document,
+                    size,
+                    max_total,
+                )
+            })
+            .await
+    }
+
+    async fn get_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (account_id, role_name, policy_name) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .read(move |tx| roles::get_role_policy(tx, &account_id, &role_name, &policy_name))
+            .await
+    }
+
+    async fn list_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let (account_id, role_name, after) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                roles::list_role_policies(tx, &account_id, &role_name, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn delete_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, policy_name) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| roles::delete_role_policy(tx, &account_id, &role_name, &policy_name))
+            .await
+    }
+
+    async fn attach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, policy_name) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| roles::attach_role_policy(tx, &account_id, &role_name, &policy_name))
+            .await
+    }
+
+    async fn detach_role_policy(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, policy_name) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| roles::detach_role_policy(tx, &account_id, &role_name, &policy_name))
+            .await
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ManagedPolicy>, StoreError> {
+        let (account_id, role_name, path_prefix, after) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                roles::list_attached_role_policies(
+                    tx,
+                    &account_id,
+                    &role_name,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
+        let role_id = role_id.to_owned();
+        self.pool
+            .read(move |tx| roles::get_role_policies(tx, &role_id))
             .await
     }
 }

@@ -14,7 +14,7 @@ fn user_id_of(tx: &Transaction<'_>, account_id: &str, user_name: &str) -> Result
     Ok(user_id_by_name(tx, account_id, user_name)?.ok_or(StoreError::NoSuchUser)?)
 }
 
-fn size_of(size: usize) -> Result<i64> {
+pub(crate) fn size_of(size: usize) -> Result<i64> {
     i64::try_from(size).map_err(|_| Fail::Data(format!("policy size {size} is out of range")))
 }
 
@@ -102,7 +102,8 @@ pub(crate) fn delete_user_policy(
 }
 
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
-const POLICY_COLUMNS: &str = "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
+pub(crate) const POLICY_COLUMNS: &str =
+    "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
      p.default_version_id, p.attachment_count, p.create_date, p.update_date";
 
 type PolicyRow = (
@@ -117,7 +118,7 @@ type PolicyRow = (
     i64,
 );
 
-fn policy_of(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
+pub(crate) fn policy_of(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -131,7 +132,7 @@ fn policy_of(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
     ))
 }
 
-fn policy_from(
+pub(crate) fn policy_from(
     (
         policy_id,
         account_id,
@@ -163,7 +164,7 @@ fn policy_from(
 
 /// The id and default version of the policy named `policy_name` (ignoring case) in the
 /// account; `NoSuchPolicy` if there is none.
-fn policy_by_name(
+pub(crate) fn policy_by_name(
     tx: &Transaction<'_>,
     account_id: &str,
     policy_name: &str,

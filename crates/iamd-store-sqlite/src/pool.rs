@@ -19,12 +19,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection: more than the operations use, so none is
 /// ever re-prepared.
-const STATEMENT_CACHE: usize = 64;
+const STATEMENT_CACHE: usize = 128;
 
 /// The schema migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_policies.sql"),
+    include_str!("../migrations/0003_roles.sql"),
 ];
 
 pub(crate) struct Pool {

@@ -3,8 +3,9 @@
 
 use http::request::Parts;
 use iamd_core::model::{Credential, KeyStatus, KeyUsage};
+use iamd_core::principal::RoleSession;
 use iamd_core::secret::SecretKey;
-use iamd_core::session::{self, SessionClaims};
+use iamd_core::session::{self, Issuer, SessionClaims};
 use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
 use iamd_protocol::Service;
 use iamd_sigv4::{ParsedAuth, SigV4Error};
@@ -43,7 +44,8 @@ fn invalid_token() -> IamError {
 pub struct Authenticated {
     pub principal: Principal,
     pub via: Via,
-    pub usage: KeyUsage,
+    /// The long-term key behind the request (none for role sessions).
+    pub usage: Option<KeyUsage>,
 }
 
 async fn active_credential(
@@ -66,7 +68,14 @@ pub fn check_session_reach(service: Service, via: &Via) -> Result<(), IamError> 
     }
 }
 
-/// Steps 2–5 of verification (for session credentials: the token, its parent key and its
+fn expired() -> IamError {
+    IamError::new(
+        ErrorCode::ExpiredToken,
+        "The security token included in the request is expired",
+    )
+}
+
+/// Steps 2–5 of verification (for session credentials: the token, its issuer and its
 /// expiry before the signature), after `iamd_sigv4::parse` located the auth information and
 /// the service was chosen.
 pub async fn authenticate(
@@ -79,48 +88,87 @@ pub async fn authenticate(
 ) -> Result<Authenticated, IamError> {
     iamd_sigv4::check_time(auth, now).map_err(sigv4_error)?;
     iamd_sigv4::check_scope(auth, signing_name).map_err(sigv4_error)?;
-    let (credential, secret, via): (Credential, SecretKey, Via) = match &auth.session_token {
-        None => {
-            let credential = active_credential(store, &auth.access_key_id)
-                .await?
-                .ok_or_else(invalid_key)?;
-            let secret = credential
-                .secret
-                .open()
-                .map_err(|e| IamError::service_failure(&e))?;
-            let via = Via::AccessKey {
-                access_key_id: credential.key.access_key_id.clone(),
-            };
-            (credential, secret, via)
-        }
-        Some(token) => {
-            let claimed = SessionClaims::peek(token)
-                .filter(|c| c.access_key_id == auth.access_key_id)
-                .ok_or_else(invalid_token)?;
-            let parent = active_credential(store, &claimed.parent_access_key_id)
-                .await?
-                .ok_or_else(invalid_token)?;
-            let parent_secret = parent
-                .secret
-                .open()
-                .map_err(|e| IamError::service_failure(&e))?;
-            let claims = session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
-            if now > claims.expiration {
-                return Err(IamError::new(
-                    ErrorCode::ExpiredToken,
-                    "The security token included in the request is expired",
-                ));
+    let failure = |e: &dyn std::fmt::Display| IamError::service_failure(e);
+    // The caller, the secret the request must be signed with, how it authenticated, and
+    // the long-term key whose use this is (none for role sessions).
+    let (principal, secret, via, used_key): (Principal, SecretKey, Via, Option<Credential>) =
+        match &auth.session_token {
+            None => {
+                let credential = active_credential(store, &auth.access_key_id)
+                    .await?
+                    .ok_or_else(invalid_key)?;
+                let secret = credential.secret.open().map_err(|e| failure(&e))?;
+                let via = Via::AccessKey {
+                    access_key_id: credential.key.access_key_id.clone(),
+                };
+                (principal_of(&credential), secret, via, Some(credential))
             }
-            let secret = session::session_secret(&parent_secret, &claims);
-            let via = Via::Session {
-                access_key_id: claims.access_key_id,
-                parent_access_key_id: claims.parent_access_key_id,
-                expiration: claims.expiration,
-                mfa: claims.mfa,
-            };
-            (parent, secret, via)
-        }
-    };
+            Some(token) => {
+                let claimed = SessionClaims::peek(token)
+                    .filter(|c| c.access_key_id == auth.access_key_id)
+                    .ok_or_else(invalid_token)?;
+                match &claimed.issuer {
+                    Issuer::AccessKey {
+                        parent_access_key_id,
+                    } => {
+                        let parent = active_credential(store, parent_access_key_id)
+                            .await?
+                            .ok_or_else(invalid_token)?;
+                        let parent_secret = parent.secret.open().map_err(|e| failure(&e))?;
+                        let claims =
+                            session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
+                        if now > claims.expiration {
+                            return Err(expired());
+                        }
+                        let via = Via::Session {
+                            access_key_id: claims.access_key_id.clone(),
+                            parent_access_key_id: parent_access_key_id.clone(),
+                            expiration: claims.expiration,
+                            mfa: claims.mfa,
+                        };
+                        let secret = session::session_secret(&parent_secret, &claims);
+                        (principal_of(&parent), secret, via, Some(parent))
+                    }
+                    Issuer::Role { role_id, .. } => {
+                        // A deleted role ends its sessions: its session secret is gone.
+                        let role = store
+                            .get_role_by_id(role_id)
+                            .await
+                            .map_err(|e| failure(&e))?
+                            .ok_or_else(invalid_token)?;
+                        let role_secret = role.session_secret.open().map_err(|e| failure(&e))?;
+                        let claims =
+                            session::verify(&role_secret, token).ok_or_else(invalid_token)?;
+                        if now > claims.expiration {
+                            return Err(expired());
+                        }
+                        let Issuer::Role {
+                            session_name,
+                            policy,
+                            policy_arns,
+                            chained,
+                            ..
+                        } = claims.issuer.clone()
+                        else {
+                            return Err(invalid_token());
+                        };
+                        let secret = session::session_secret(&role_secret, &claims);
+                        let via = Via::RoleSession {
+                            access_key_id: claims.access_key_id,
+                            expiration: claims.expiration,
+                        };
+                        let session = RoleSession {
+                            role,
+                            session_name,
+                            policy,
+                            policy_arns,
+                            chained,
+                        };
+                        (Principal::RoleSession(Box::new(session)), secret, via, None)
+                    }
+                }
+            }
+        };
     let signing_key = iamd_sigv4::derive_signing_key(
         secret.expose().as_bytes(),
         &auth.scope_date,
@@ -128,20 +176,23 @@ pub async fn authenticate(
         &auth.service,
     );
     iamd_sigv4::verify(auth, parts, body, &signing_key).map_err(sigv4_error)?;
-    let principal = match credential.user {
-        Some(user) => Principal::User(user),
-        None => Principal::Root {
-            account_id: credential.key.account_id.clone(),
-        },
-    };
     Ok(Authenticated {
         principal,
         via,
-        usage: KeyUsage {
-            access_key_id: credential.key.access_key_id,
+        usage: used_key.map(|c| KeyUsage {
+            access_key_id: c.key.access_key_id,
             when: now.replace_nanosecond(0).unwrap_or(now),
             service: auth.service.clone(),
             region: auth.region.clone(),
-        },
+        }),
     })
+}
+
+fn principal_of(credential: &Credential) -> Principal {
+    match &credential.user {
+        Some(user) => Principal::User(user.clone()),
+        None => Principal::Root {
+            account_id: credential.key.account_id.clone(),
+        },
+    }
 }

@@ -151,7 +151,9 @@ async fn process(
             now,
         )
         .await?;
-        iam.usage().record(who.usage);
+        if let Some(usage) = who.usage {
+            iam.usage().record(usage);
+        }
         auth::check_session_reach(service, &who.via)?;
         let action = params.get("Action").unwrap_or("");
         let Some(op) = Operation::find(service, action) else {

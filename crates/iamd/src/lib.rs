@@ -5,6 +5,7 @@ mod auth;
 mod handler;
 mod ops;
 mod ops_policy;
+mod ops_role;
 pub mod server;
 
 pub use server::{start, Config, Running, DEFAULT_LISTEN};

@@ -11,6 +11,8 @@ use iamd_core::{ErrorCode, Iam, IamError, RequestContext};
 use iamd_protocol::xml::{self, XmlWriter};
 use iamd_protocol::{Operation, Params};
 
+pub(crate) use crate::ops_policy::encode_document;
+
 /// The longest name a lookup accepts (`existingUserNameType`); new names allow 64.
 const EXISTING_NAME_MAX: usize = 128;
 const NEW_NAME_MAX: usize = 64;
@@ -221,7 +223,7 @@ pub async fn dispatch(
                 ns,
                 rid,
                 Some(&|w: &mut XmlWriter| {
-                    w.text("UserId", principal.unique_id());
+                    w.text("UserId", &principal.unique_id());
                     w.text("Account", principal.account_id());
                     w.text("Arn", &principal.arn());
                 }),
@@ -247,6 +249,22 @@ pub async fn dispatch(
         | Operation::SimulateCustomPolicy => crate::ops_policy::dispatch(iam, ctx, op, p)
             .await?
             .ok_or_else(|| IamError::service_failure(&"policy operation not dispatched"))?,
+        Operation::CreateRole
+        | Operation::GetRole
+        | Operation::ListRoles
+        | Operation::UpdateRole
+        | Operation::UpdateAssumeRolePolicy
+        | Operation::DeleteRole
+        | Operation::PutRolePolicy
+        | Operation::GetRolePolicy
+        | Operation::ListRolePolicies
+        | Operation::DeleteRolePolicy
+        | Operation::AttachRolePolicy
+        | Operation::DetachRolePolicy
+        | Operation::ListAttachedRolePolicies
+        | Operation::AssumeRole => crate::ops_role::dispatch(iam, ctx, op, p)
+            .await?
+            .ok_or_else(|| IamError::service_failure(&"role operation not dispatched"))?,
         Operation::GetSessionToken => {
             let input = get_session_token_input(p)?;
             let creds = iam.get_session_token(ctx, input).await?;
@@ -337,7 +355,7 @@ fn create_user_input(p: &Params) -> Result<CreateUserInput, IamError> {
 }
 
 /// `Tags.member.N.Key` / `.Value`, in request order.
-fn tags(v: &mut Violations, p: &Params) -> Vec<Tag> {
+pub(crate) fn tags(v: &mut Violations, p: &Params) -> Vec<Tag> {
     let mut tags: Vec<(usize, Option<&str>, Option<&str>)> = Vec::new();
     for (index, field, value) in p.members("Tags") {
         if tags.last().map(|t| t.0) != Some(index) {

@@ -19,7 +19,7 @@ const DOCUMENT_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-fn encode_document(document: &str) -> String {
+pub(crate) fn encode_document(document: &str) -> String {
     utf8_percent_encode(document, DOCUMENT_ESCAPES).to_string()
 }
 
@@ -78,7 +78,7 @@ fn write_version_fields(w: &mut XmlWriter, version: &PolicyVersion, with_documen
     w.timestamp("CreateDate", version.create_date);
 }
 
-fn page_end(w: &mut XmlWriter, marker: Option<&str>) {
+pub(crate) fn page_end(w: &mut XmlWriter, marker: Option<&str>) {
     w.bool("IsTruncated", marker.is_some());
     w.opt_text("Marker", marker);
 }
@@ -373,6 +373,11 @@ pub async fn dispatch(
         _ => return Ok(None),
     };
     Ok(Some(body))
+}
+
+pub(crate) fn write_policy_name_and_arn(w: &mut XmlWriter, policy: &ManagedPolicy) {
+    w.text("PolicyName", &policy.policy_name);
+    w.text("PolicyArn", &policy.arn());
 }
 
 fn write_policy_fields(w: &mut XmlWriter, policy: &ManagedPolicy) {

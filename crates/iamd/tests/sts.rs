@@ -5,7 +5,7 @@ mod common;
 use aws_sdk_iam::types::StatusType;
 use common::{err_of, iam_session_client, TestServer, ACCOUNT, ROOT_KEY, ROOT_SECRET};
 use iamd_core::secret::SecretKey;
-use iamd_core::session::{self, SessionClaims};
+use iamd_core::session::{self, Issuer, SessionClaims};
 
 fn sts_err<E, R>(e: aws_sdk_sts::error::SdkError<E, R>) -> (String, String, u16)
 where
@@ -215,7 +215,9 @@ async fn an_expired_session_is_expired_token() {
     // a minute ago: the test cannot wait out the 15-minute minimum.
     let claims = SessionClaims {
         access_key_id: "ASIAEXPIREDEXPIRED00".into(),
-        parent_access_key_id: key.clone(),
+        issuer: Issuer::AccessKey {
+            parent_access_key_id: key.clone(),
+        },
         expiration: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
         mfa: false,
         nonce: "expired".into(),

@@ -1,0 +1,468 @@
+//! Role operations: CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy,
+//! DeleteRole, role inline policies and managed-policy attachments.
+
+use iamd_policy::{Policy, PolicyError, PolicyKind, SizeQuota, ROLE_INLINE_AGGREGATE_MAX};
+
+use crate::authz::Resource;
+use crate::error::{ErrorCode, IamError};
+use crate::ids;
+use crate::model::{ManagedPolicy, Role, Tag};
+use crate::pagination::{self, Listing, SortKey};
+use crate::policy::{Page, PolicyArn};
+use crate::service::{store_failure, Iam, RequestContext};
+use crate::store::{After, StoreError};
+
+pub const MIN_SESSION_DURATION: u32 = 3_600;
+pub const MAX_SESSION_DURATION: u32 = 43_200;
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateRoleInput {
+    pub role_name: String,
+    pub path: Option<String>,
+    pub assume_role_policy_document: String,
+    pub description: Option<String>,
+    pub max_session_duration: Option<u32>,
+    pub tags: Vec<Tag>,
+}
+
+fn policy_error(e: PolicyError) -> IamError {
+    match e {
+        PolicyError::Malformed(m) => IamError::new(ErrorCode::MalformedPolicyDocument, m),
+        PolicyError::LimitExceeded(m) => IamError::new(ErrorCode::LimitExceeded, m),
+    }
+}
+
+pub fn no_such_role(name: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!("The role with name {name} cannot be found."),
+    )
+}
+
+fn validate_trust_policy(document: &str) -> Result<(), IamError> {
+    Policy::parse_as(document, PolicyKind::Trust).map_err(policy_error)?;
+    iamd_policy::check_size(SizeQuota::Trust, "", &[document]).map_err(policy_error)
+}
+
+fn role_error(role_name: &str, e: StoreError) -> IamError {
+    match e {
+        StoreError::NoSuchRole => no_such_role(role_name),
+        e => store_failure(e),
+    }
+}
+
+impl Iam {
+    fn role_resource(ctx: &RequestContext, role_name: &str) -> Resource {
+        Resource::arn(format!(
+            "arn:aws:iam::{}:role/{role_name}",
+            ctx.principal.account_id()
+        ))
+    }
+
+    /// Looks a role up after authorizing `action` on it.
+    async fn role_for(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        action: &str,
+    ) -> Result<Role, IamError> {
+        let role = self
+            .store
+            .get_role(ctx.principal.account_id(), role_name)
+            .await
+            .map_err(store_failure)?;
+        let resource = match &role {
+            Some(r) => Resource::arn(r.arn()),
+            None => Self::role_resource(ctx, role_name),
+        };
+        self.authorize(ctx, action, &resource).await?;
+        role.ok_or_else(|| no_such_role(role_name))
+    }
+
+    pub async fn create_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRoleInput,
+    ) -> Result<Role, IamError> {
+        let path = input.path.unwrap_or_else(|| "/".to_owned());
+        let role = Role {
+            account_id: ctx.principal.account_id().to_owned(),
+            role_id: ids::role_id(),
+            role_name: input.role_name,
+            path,
+            description: input.description,
+            assume_role_policy_document: input.assume_role_policy_document,
+            max_session_duration: input.max_session_duration.unwrap_or(MIN_SESSION_DURATION),
+            create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
+            tags: input.tags,
+            session_secret: ids::secret_access_key().seal(),
+        };
+        self.authorize(ctx, "iam:CreateRole", &Resource::arn(role.arn()))
+            .await?;
+        validate_trust_policy(&role.assume_role_policy_document)?;
+        match self.store.create_role(&role).await {
+            Ok(()) => Ok(role),
+            Err(StoreError::AlreadyExists) => Err(IamError::new(
+                ErrorCode::EntityAlreadyExists,
+                format!("Role with name {} already exists.", role.role_name),
+            )),
+            Err(e) => Err(store_failure(e)),
+        }
+    }
+
+    pub async fn get_role(&self, ctx: &RequestContext, role_name: &str) -> Result<Role, IamError> {
+        self.role_for(ctx, role_name, "iam:GetRole").await
+    }
+
+    pub async fn list_roles(
+        &self,
+        ctx: &RequestContext,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<Role>, IamError> {
+        self.authorize(ctx, "iam:ListRoles", &Resource::any())
+            .await?;
+        let account = ctx.principal.account_id();
+        let listing = Listing {
+            operation: "ListRoles",
+            scope: account,
+            sorted_by: SortKey::UserName,
+        };
+        let after = match marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut items = self
+            .store
+            .list_roles(
+                account,
+                path_prefix.unwrap_or("/"),
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+            .map_err(store_failure)?;
+        let marker = if items.len() > max_items {
+            items.truncate(max_items);
+            items
+                .last()
+                .map(|r| pagination::encode(&listing, &After::UserName(r.role_name.to_lowercase())))
+        } else {
+            None
+        };
+        Ok(Page { items, marker })
+    }
+
+    pub async fn update_role(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<u32>,
+    ) -> Result<(), IamError> {
+        let role = self.role_for(ctx, role_name, "iam:UpdateRole").await?;
+        self.store
+            .update_role(
+                &role.account_id,
+                &role.role_name,
+                description,
+                max_session_duration,
+            )
+            .await
+            .map_err(|e| role_error(role_name, e))
+    }
+
+    pub async fn update_assume_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        document: &str,
+    ) -> Result<(), IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:UpdateAssumeRolePolicy")
+            .await?;
+        validate_trust_policy(document)?;
+        self.store
+            .update_assume_role_policy(&role.account_id, &role.role_name, document)
+            .await
+            .map_err(|e| role_error(role_name, e))
+    }
+
+    pub async fn delete_role(&self, ctx: &RequestContext, role_name: &str) -> Result<(), IamError> {
+        let role = self.role_for(ctx, role_name, "iam:DeleteRole").await?;
+        let result = match self
+            .store
+            .delete_role(&role.account_id, &role.role_name)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::RoleHasAttachedPolicies) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete entity, must detach all policies first.",
+            )),
+            Err(StoreError::RoleHasInlinePolicies) => Err(IamError::new(
+                ErrorCode::DeleteConflict,
+                "Cannot delete entity, must delete policies first.",
+            )),
+            Err(e) => Err(role_error(role_name, e)),
+        };
+        self.authorizer.policies_changed();
+        result
+    }
+
+    pub async fn put_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), IamError> {
+        let role = self.role_for(ctx, role_name, "iam:PutRolePolicy").await?;
+        Policy::parse_as(document, PolicyKind::Identity).map_err(policy_error)?;
+        let size = iamd_policy::policy_size(document);
+        match self
+            .store
+            .put_role_policy(
+                &role.account_id,
+                &role.role_name,
+                policy_name,
+                document,
+                size,
+                ROLE_INLINE_AGGREGATE_MAX,
+            )
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::PolicySizeExceeded) => Err(IamError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "Maximum policy size of {ROLE_INLINE_AGGREGATE_MAX} bytes exceeded for role {}",
+                    role.role_name
+                ),
+            )),
+            Err(e) => Err(role_error(role_name, e)),
+        }
+    }
+
+    pub async fn get_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(String, String), IamError> {
+        let role = self.role_for(ctx, role_name, "iam:GetRolePolicy").await?;
+        match self
+            .store
+            .get_role_policy(&role.account_id, &role.role_name, policy_name)
+            .await
+        {
+            Ok(Some(doc)) => Ok((role.role_name, doc)),
+            Ok(None) => Err(IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("The role policy with name {policy_name} cannot be found."),
+            )),
+            Err(e) => Err(role_error(role_name, e)),
+        }
+    }
+
+    pub async fn list_role_policies(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<String>, IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:ListRolePolicies")
+            .await?;
+        let listing = Listing {
+            operation: "ListRolePolicies",
+            scope: &role.role_id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = match marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut names = self
+            .store
+            .list_role_policies(
+                &role.account_id,
+                &role.role_name,
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+            .map_err(|e| role_error(role_name, e))?;
+        let marker = if names.len() > max_items {
+            names.truncate(max_items);
+            names
+                .last()
+                .map(|n| pagination::encode(&listing, &After::UserName(n.clone())))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: names,
+            marker,
+        })
+    }
+
+    pub async fn delete_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:DeleteRolePolicy")
+            .await?;
+        match self
+            .store
+            .delete_role_policy(&role.account_id, &role.role_name, policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchPolicy) => Err(IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("The role policy with name {policy_name} cannot be found."),
+            )),
+            Err(e) => Err(role_error(role_name, e)),
+        }
+    }
+
+    async fn attachable(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        missing: &(dyn Fn() -> IamError + Sync),
+    ) -> Result<ManagedPolicy, IamError> {
+        let parsed = PolicyArn::parse(arn)
+            .filter(|p| p.account_id == ctx.principal.account_id())
+            .ok_or_else(missing)?;
+        self.store
+            .get_policy(&parsed.account_id, &parsed.name)
+            .await
+            .map_err(store_failure)?
+            .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
+            .ok_or_else(missing)
+    }
+
+    pub async fn attach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:AttachRolePolicy")
+            .await?;
+        let missing = || {
+            IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {arn} does not exist or is not attachable."),
+            )
+        };
+        let policy = self.attachable(ctx, arn, &missing).await?;
+        match self
+            .store
+            .attach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchPolicy) => Err(missing()),
+            Err(e) => Err(role_error(role_name, e)),
+        }
+    }
+
+    pub async fn detach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:DetachRolePolicy")
+            .await?;
+        let missing = || {
+            IamError::new(
+                ErrorCode::NoSuchEntity,
+                format!("Policy {arn} was not found."),
+            )
+        };
+        let policy = self.attachable(ctx, arn, &missing).await?;
+        match self
+            .store
+            .detach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => Err(missing()),
+            Err(e) => Err(role_error(role_name, e)),
+        }
+    }
+
+    pub async fn list_attached_role_policies(
+        &self,
+        ctx: &RequestContext,
+        role_name: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<ManagedPolicy>, IamError> {
+        let role = self
+            .role_for(ctx, role_name, "iam:ListAttachedRolePolicies")
+            .await?;
+        let listing = Listing {
+            operation: "ListAttachedRolePolicies",
+            scope: &role.role_id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = match marker {
+            Some(m) => match pagination::decode(&listing, m)? {
+                After::UserName(n) => Some(n),
+                _ => None,
+            },
+            None => None,
+        };
+        let mut items = self
+            .store
+            .list_attached_role_policies(
+                &role.account_id,
+                &role.role_name,
+                path_prefix.unwrap_or("/"),
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+            .map_err(|e| role_error(role_name, e))?;
+        let marker = if items.len() > max_items {
+            items.truncate(max_items);
+            items.last().map(|p| {
+                pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, marker })
+    }
+}

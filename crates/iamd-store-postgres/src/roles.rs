@@ -1,0 +1,516 @@
+//! The role operations of `Store` as SQL: roles and their tags, their inline policies and
+//! their managed-policy attachments. Writes run inside the one transaction they are given
+//! and lock the rows they depend on first, always in the same order: the role's row, then
+//! the policy's row (as user attachments lock the user's, then the policy's). Role
+//! attachments count in the policy's `attachment_count` exactly like user attachments, so
+//! `delete_policy` (under the policy's lock) sees them. Reads are single statements (one
+//! snapshot each); those that must tell a missing role from an empty answer start from
+//! the role's row with a `LEFT JOIN`.
+//!
+//! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
+
+use deadpool_postgres::GenericClient;
+use iamd_core::model::{ManagedPolicy, Role, Tag, UserPolicies};
+use iamd_core::secret::SealedSecret;
+use iamd_core::StoreError;
+use tokio_postgres::Row;
+
+use crate::policies::{limit_at_least_one, lock_policy, policy_from, size_of, POLICY_COLUMNS};
+use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result};
+
+/// A `roles` row as selected by `ROLE_COLUMNS` (`r` = roles).
+const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.role_name, r.path, r.description,
+     r.assume_role_policy_document, r.max_session_duration, r.create_date, r.session_secret";
+
+fn role_from(row: &Row) -> Result<Role> {
+    let max_session_duration: i64 = row.try_get(6)?;
+    Ok(Role {
+        role_id: row.try_get(0)?,
+        account_id: row.try_get(1)?,
+        role_name: row.try_get(2)?,
+        path: row.try_get(3)?,
+        description: row.try_get(4)?,
+        assume_role_policy_document: row.try_get(5)?,
+        max_session_duration: u32::try_from(max_session_duration).map_err(|_| {
+            Fail::Data(format!(
+                "stored maximum session duration {max_session_duration} is out of range"
+            ))
+        })?,
+        create_date: time_of(row.try_get(7)?)?,
+        tags: Vec::new(),
+        session_secret: SealedSecret::from_stored(row.try_get::<_, String>(8)?),
+    })
+}
+
+/// A role from rows of `ROLE_COLUMNS, t.key, t.value` (one per tag, in tag order; one with
+/// NULL tag columns when it has none).
+fn role_with_tags(rows: &[Row]) -> Result<Option<Role>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut role = role_from(first)?;
+    for row in rows {
+        let key: Option<String> = row.try_get(9)?;
+        let value: Option<String> = row.try_get(10)?;
+        if let (Some(key), Some(value)) = (key, value) {
+            role.tags.push(Tag { key, value });
+        }
+    }
+    Ok(Some(role))
+}
+
+/// Locks the role named `role_name` (ignoring case) in the account until the transaction
+/// ends, and returns its id: deleting a role and adding policies to it take turns.
+async fn locked_role<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+) -> Result<String> {
+    let row = query_opt(
+        tx,
+        "SELECT role_id FROM roles WHERE account_id = $1 AND role_name_lower = $2 FOR UPDATE",
+        &[&account_id, &role_name.to_lowercase()],
+    )
+    .await?
+    .ok_or(StoreError::NoSuchRole)?;
+    Ok(row.try_get(0)?)
+}
+
+/// UNIQUE (account_id, role_name_lower) turns a taken name into AlreadyExists, also when
+/// another node creates the same name (in any casing) at the same moment.
+pub(crate) async fn create_role<C: GenericClient>(tx: &C, role: &Role) -> Result<()> {
+    execute(
+        tx,
+        "INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, description,
+             assume_role_policy_document, max_session_duration, create_date, session_secret)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &role.role_id,
+            &role.account_id,
+            &role.role_name,
+            &role.role_name.to_lowercase(),
+            &role.path,
+            &role.description,
+            &role.assume_role_policy_document,
+            &i64::from(role.max_session_duration),
+            &role.create_date.unix_timestamp(),
+            &role.session_secret.as_stored(),
+        ],
+    )
+    .await?;
+    for (position, tag) in role.tags.iter().enumerate() {
+        let position = i32::try_from(position)
+            .map_err(|_| Fail::Data(format!("tag position {position} is out of range")))?;
+        execute(
+            tx,
+            "INSERT INTO role_tags (role_id, position, key, value) VALUES ($1, $2, $3, $4)",
+            &[&role.role_id, &position, &tag.key, &tag.value],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The role and its tags in one statement (one snapshot).
+pub(crate) async fn get_role<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    role_name: &str,
+) -> Result<Option<Role>> {
+    let rows = query(
+        c,
+        &format!(
+            "SELECT {ROLE_COLUMNS}, t.key, t.value
+             FROM roles r LEFT JOIN role_tags t ON t.role_id = r.role_id
+             WHERE r.account_id = $1 AND r.role_name_lower = $2
+             ORDER BY t.position"
+        ),
+        &[&account_id, &role_name.to_lowercase()],
+    )
+    .await?;
+    role_with_tags(&rows)
+}
+
+pub(crate) async fn get_role_by_id<C: GenericClient>(c: &C, role_id: &str) -> Result<Option<Role>> {
+    let rows = query(
+        c,
+        &format!(
+            "SELECT {ROLE_COLUMNS}, t.key, t.value
+             FROM roles r LEFT JOIN role_tags t ON t.role_id = r.role_id
+             WHERE r.role_id = $1
+             ORDER BY t.position"
+        ),
+        &[&role_id],
+    )
+    .await?;
+    role_with_tags(&rows)
+}
+
+pub(crate) async fn list_roles<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Role>> {
+    // A plain string prefix: `substr` rather than LIKE, for paths may hold `%` and `_`.
+    let rows = query(
+        c,
+        &format!(
+            "SELECT {ROLE_COLUMNS} FROM roles r
+             WHERE r.account_id = $1 AND substr(r.path, 1, length($2::text)) = $2::text
+               AND r.role_name_lower > $3
+             ORDER BY r.role_name_lower LIMIT $4"
+        ),
+        &[
+            &account_id,
+            &path_prefix,
+            &after.unwrap_or(""),
+            &limit_of(limit),
+        ],
+    )
+    .await?;
+    rows.iter().map(role_from).collect()
+}
+
+/// One statement: it locks the row it changes, and the absent fields keep their values.
+pub(crate) async fn update_role<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    description: Option<&str>,
+    max_session_duration: Option<u32>,
+) -> Result<()> {
+    let changed = execute(
+        tx,
+        "UPDATE roles SET description = COALESCE($3::text, description),
+                          max_session_duration = COALESCE($4::bigint, max_session_duration)
+         WHERE account_id = $1 AND role_name_lower = $2",
+        &[
+            &account_id,
+            &role_name.to_lowercase(),
+            &description,
+            &max_session_duration.map(i64::from),
+        ],
+    )
+    .await?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    Ok(())
+}
+
+pub(crate) async fn update_assume_role_policy<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    document: &str,
+) -> Result<()> {
+    let changed = execute(
+        tx,
+        "UPDATE roles SET assume_role_policy_document = $3
+         WHERE account_id = $1 AND role_name_lower = $2",
+        &[&account_id, &role_name.to_lowercase(), &document],
+    )
+    .await?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    Ok(())
+}
+
+/// Holds the role's row lock while it checks for policies, so that a policy being attached
+/// or put (which take the same lock) is either seen here or finds no role there.
+pub(crate) async fn delete_role<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+) -> Result<()> {
+    let role_id = locked_role(tx, account_id, role_name).await?;
+    let (has_attached, has_inline): (bool, bool) = query_opt(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
+                EXISTS (SELECT 1 FROM role_policies WHERE role_id = $1)",
+        &[&role_id],
+    )
+    .await?
+    .map(|r| Ok::<_, Fail>((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()?
+    .unwrap_or((false, false));
+    if has_attached {
+        return Err(StoreError::RoleHasAttachedPolicies.into());
+    }
+    if has_inline {
+        return Err(StoreError::RoleHasInlinePolicies.into());
+    }
+    execute(tx, "DELETE FROM role_tags WHERE role_id = $1", &[&role_id]).await?;
+    execute(tx, "DELETE FROM roles WHERE role_id = $1", &[&role_id]).await?;
+    Ok(())
+}
+
+/// Under the role's row lock, so that concurrent puts for one role (on any node) sum sizes
+/// one after another, and `delete_role` sees the policy or the put sees no role.
+pub(crate) async fn put_role_policy<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+    document: &str,
+    size: usize,
+    max_total: usize,
+) -> Result<()> {
+    let role_id = locked_role(tx, account_id, role_name).await?;
+    let size = size_of(size)?;
+    let others: i64 = query_opt(
+        tx,
+        "SELECT coalesce(sum(size), 0)::bigint FROM role_policies
+         WHERE role_id = $1 AND policy_name <> $2",
+        &[&role_id, &policy_name],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?
+    .unwrap_or(0);
+    if i128::from(others) + i128::from(size) > max_total as i128 {
+        return Err(StoreError::PolicySizeExceeded.into());
+    }
+    let replaced = execute(
+        tx,
+        "UPDATE role_policies SET document = $3, size = $4 WHERE role_id = $1 AND policy_name = $2",
+        &[&role_id, &policy_name, &document, &size],
+    )
+    .await?;
+    if replaced == 0 {
+        execute(
+            tx,
+            "INSERT INTO role_policies (role_id, policy_name, document, size)
+             VALUES ($1, $2, $3, $4)",
+            &[&role_id, &policy_name, &document, &size],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn get_role_policy<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<Option<String>> {
+    let row = query_opt(
+        c,
+        "SELECT p.document FROM roles r
+             LEFT JOIN role_policies p ON p.role_id = r.role_id AND p.policy_name = $3
+         WHERE r.account_id = $1 AND r.role_name_lower = $2",
+        &[&account_id, &role_name.to_lowercase(), &policy_name],
+    )
+    .await?
+    .ok_or(StoreError::NoSuchRole)?;
+    Ok(row.try_get(0)?)
+}
+
+pub(crate) async fn list_role_policies<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    role_name: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>> {
+    // Names are never empty, so "" is before the first.
+    let rows = query(
+        c,
+        "SELECT p.policy_name FROM roles r
+             LEFT JOIN role_policies p ON p.role_id = r.role_id AND p.policy_name > $3
+         WHERE r.account_id = $1 AND r.role_name_lower = $2
+         ORDER BY p.policy_name LIMIT $4",
+        &[
+            &account_id,
+            &role_name.to_lowercase(),
+            &after.unwrap_or(""),
+            &limit_at_least_one(limit),
+        ],
+    )
+    .await?;
+    if rows.is_empty() {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    let mut names = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(name) = row.try_get::<_, Option<String>>(0)? {
+            names.push(name);
+        }
+    }
+    names.truncate(limit);
+    Ok(names)
+}
+
+pub(crate) async fn delete_role_policy<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = locked_role(tx, account_id, role_name).await?;
+    let deleted = execute(
+        tx,
+        "DELETE FROM role_policies WHERE role_id = $1 AND policy_name = $2",
+        &[&role_id, &policy_name],
+    )
+    .await?;
+    if deleted == 0 {
+        return Err(StoreError::NoSuchPolicy.into());
+    }
+    Ok(())
+}
+
+/// Locks the role's row, then the policy's: attaching and detaching for one role take
+/// turns (so an attachment is inserted once), as do those for one policy, whoever it is
+/// attached to (so its count stays exact), and `delete_role` / `delete_policy` see the
+/// attachment or win the race.
+pub(crate) async fn attach_role_policy<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = locked_role(tx, account_id, role_name).await?;
+    let policy = lock_policy(tx, account_id, policy_name).await?;
+    let attached: bool = query_opt(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1 AND policy_id = $2)",
+        &[&role_id, &policy.policy_id],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?
+    .unwrap_or(false);
+    if attached {
+        return Ok(());
+    }
+    execute(
+        tx,
+        "INSERT INTO role_policy_attachments (role_id, policy_id) VALUES ($1, $2)",
+        &[&role_id, &policy.policy_id],
+    )
+    .await?;
+    execute(
+        tx,
+        "UPDATE managed_policies SET attachment_count = attachment_count + 1 WHERE policy_id = $1",
+        &[&policy.policy_id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn detach_role_policy<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = locked_role(tx, account_id, role_name).await?;
+    let policy = lock_policy(tx, account_id, policy_name).await?;
+    let deleted = execute(
+        tx,
+        "DELETE FROM role_policy_attachments WHERE role_id = $1 AND policy_id = $2",
+        &[&role_id, &policy.policy_id],
+    )
+    .await?;
+    if deleted == 0 {
+        return Err(StoreError::PolicyNotAttached.into());
+    }
+    execute(
+        tx,
+        "UPDATE managed_policies SET attachment_count = attachment_count - 1 WHERE policy_id = $1",
+        &[&policy.policy_id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn list_attached_role_policies<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    role_name: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ManagedPolicy>> {
+    let rows = query(
+        c,
+        &format!(
+            "SELECT {POLICY_COLUMNS} FROM roles r
+                 LEFT JOIN (role_policy_attachments a
+                     JOIN managed_policies p ON p.policy_id = a.policy_id
+                         AND substr(p.path, 1, length($3::text)) = $3::text
+                         AND p.policy_name_lower > $4)
+                 ON a.role_id = r.role_id
+             WHERE r.account_id = $1 AND r.role_name_lower = $2
+             ORDER BY p.policy_name_lower LIMIT $5"
+        ),
+        &[
+            &account_id,
+            &role_name.to_lowercase(),
+            &path_prefix,
+            &after.unwrap_or(""),
+            &limit_at_least_one(limit),
+        ],
+    )
+    .await?;
+    if rows.is_empty() {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    let mut policies = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<_, Option<String>>(0)?.is_some() {
+            policies.push(policy_from(row)?);
+        }
+    }
+    policies.truncate(limit);
+    Ok(policies)
+}
+
+/// One statement, so one snapshot: the inline documents (kind 0, in name order) and the
+/// default version of each attached policy (kind 1, in lower-cased-name order).
+pub(crate) async fn get_role_policies<C: GenericClient>(
+    c: &C,
+    role_id: &str,
+) -> Result<UserPolicies> {
+    let rows = query(
+        c,
+        "SELECT 0 AS kind, i.policy_name AS sort, i.policy_name, i.document,
+                NULL AS account_id, NULL AS path, NULL AS version_id
+         FROM role_policies i WHERE i.role_id = $1
+         UNION ALL
+         SELECT 1, p.policy_name_lower, p.policy_name, v.document,
+                p.account_id, p.path, p.default_version_id
+         FROM role_policy_attachments a
+             JOIN managed_policies p ON p.policy_id = a.policy_id
+             JOIN policy_versions v
+                 ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
+         WHERE a.role_id = $1
+         ORDER BY 1, 2",
+        &[&role_id],
+    )
+    .await?;
+    let mut out = UserPolicies::default();
+    for row in &rows {
+        let kind: i32 = row.try_get(0)?;
+        let name: String = row.try_get(2)?;
+        let document: String = row.try_get(3)?;
+        if kind == 0 {
+            out.inline.push((name, document));
+        } else {
+            let account_id: String = row.try_get(4)?;
+            let path: String = row.try_get(5)?;
+            let version_id: String = row.try_get(6)?;
+            out.managed.push((
+                format!("arn:aws:iam::{account_id}:policy{path}{name}"),
+                version_id,
+                document,
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,435 @@
+//! The role operations of `Store` as SQL (roles and their tags, their inline policies and
+//! their managed-policy attachments), each run inside the one transaction it is given.
+//! Writes run on the single writer (`BEGIN IMMEDIATE`), so a check and the write it guards
+//! cannot be interleaved with another write. Role attachments count in the policy's
+//! `attachment_count` exactly like user attachments, so `delete_policy` sees them.
+
+use iamd_core::model::{ManagedPolicy, Role, Tag, UserPolicies};
+use iamd_core::secret::SealedSecret;
+use iamd_core::StoreError;
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use crate::policies::{policy_by_name, policy_from, policy_of, size_of, POLICY_COLUMNS};
+use crate::queries::{limit_of, query_one, time_of, Fail, Result};
+
+/// A `roles` row as selected by `ROLE_COLUMNS`.
+const ROLE_COLUMNS: &str = "role_id, account_id, role_name, path, description,
+     assume_role_policy_document, max_session_duration, create_date, session_secret";
+
+type RoleRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+);
+
+fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn role_from(
+    (
+        role_id,
+        account_id,
+        role_name,
+        path,
+        description,
+        assume_role_policy_document,
+        max_session_duration,
+        created,
+        session_secret,
+    ): RoleRow,
+) -> Result<Role> {
+    Ok(Role {
+        account_id,
+        role_id,
+        role_name,
+        path,
+        description,
+        assume_role_policy_document,
+        max_session_duration: u32::try_from(max_session_duration).map_err(|_| {
+            Fail::Data(format!(
+                "stored maximum session duration {max_session_duration} is out of range"
+            ))
+        })?,
+        create_date: time_of(created)?,
+        tags: Vec::new(),
+        session_secret: SealedSecret::from_stored(session_secret),
+    })
+}
+
+/// The id of the role named `role_name` (ignoring case) in the account; `NoSuchRole`.
+fn role_id_of(tx: &Transaction<'_>, account_id: &str, role_name: &str) -> Result<String> {
+    let id: Option<String> = query_one(
+        tx,
+        "SELECT role_id FROM roles WHERE account_id = ?1 AND role_name_lower = ?2",
+        params![account_id, role_name.to_lowercase()],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(id.ok_or(StoreError::NoSuchRole)?)
+}
+
+fn with_tags(tx: &Transaction<'_>, row: Option<RoleRow>) -> Result<Option<Role>> {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut role = role_from(row)?;
+    let mut tags =
+        tx.prepare_cached("SELECT key, value FROM role_tags WHERE role_id = ?1 ORDER BY position")?;
+    role.tags = tags
+        .query_map([&role.role_id], |r| {
+            Ok(Tag {
+                key: r.get(0)?,
+                value: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(role))
+}
+
+pub(crate) fn create_role(tx: &Transaction<'_>, role: &Role) -> Result<()> {
+    // UNIQUE (account_id, role_name_lower) turns a taken name into AlreadyExists.
+    tx.prepare_cached(
+        "INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, description,
+             assume_role_policy_document, max_session_duration, create_date, session_secret)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        role.role_id,
+        role.account_id,
+        role.role_name,
+        role.role_name.to_lowercase(),
+        role.path,
+        role.description,
+        role.assume_role_policy_document,
+        i64::from(role.max_session_duration),
+        role.create_date.unix_timestamp(),
+        role.session_secret.as_stored(),
+    ])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO role_tags (role_id, position, key, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, tag) in role.tags.iter().enumerate() {
+        insert.execute(params![role.role_id, position as i64, tag.key, tag.value])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn get_role(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+) -> Result<Option<Role>> {
+    let row = query_one(
+        tx,
+        &format!("SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ?1 AND role_name_lower = ?2"),
+        params![account_id, role_name.to_lowercase()],
+        role_of,
+    )
+    .optional()?;
+    with_tags(tx, row)
+}
+
+pub(crate) fn get_role_by_id(tx: &Transaction<'_>, role_id: &str) -> Result<Option<Role>> {
+    let row = query_one(
+        tx,
+        &format!("SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"),
+        [role_id],
+        role_of,
+    )
+    .optional()?;
+    with_tags(tx, row)
+}
+
+pub(crate) fn list_roles(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Role>> {
+    // A plain string prefix: `substr` rather than LIKE, for paths may hold `%` and `_`.
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {ROLE_COLUMNS} FROM roles
+         WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND role_name_lower > ?3
+         ORDER BY role_name_lower LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                account_id,
+                path_prefix,
+                after.unwrap_or(""),
+                limit_of(limit)
+            ],
+            role_of,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(role_from).collect()
+}
+
+pub(crate) fn update_role(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    description: Option<&str>,
+    max_session_duration: Option<u32>,
+) -> Result<()> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE roles SET description = coalesce(?3, description),
+                              max_session_duration = coalesce(?4, max_session_duration)
+             WHERE account_id = ?1 AND role_name_lower = ?2",
+        )?
+        .execute(params![
+            account_id,
+            role_name.to_lowercase(),
+            description,
+            max_session_duration.map(i64::from),
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    Ok(())
+}
+
+pub(crate) fn update_assume_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    document: &str,
+) -> Result<()> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE roles SET assume_role_policy_document = ?3
+             WHERE account_id = ?1 AND role_name_lower = ?2",
+        )?
+        .execute(params![account_id, role_name.to_lowercase(), document])?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRole.into());
+    }
+    Ok(())
+}
+
+pub(crate) fn delete_role(tx: &Transaction<'_>, account_id: &str, role_name: &str) -> Result<()> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let (has_attached, has_inline): (bool, bool) = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
+                EXISTS (SELECT 1 FROM role_policies WHERE role_id = ?1)",
+        [&role_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if has_attached {
+        return Err(StoreError::RoleHasAttachedPolicies.into());
+    }
+    if has_inline {
+        return Err(StoreError::RoleHasInlinePolicies.into());
+    }
+    tx.prepare_cached("DELETE FROM role_tags WHERE role_id = ?1")?
+        .execute([&role_id])?;
+    tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?
+        .execute([&role_id])?;
+    Ok(())
+}
+
+pub(crate) fn put_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+    document: &str,
+    size: usize,
+    max_total: usize,
+) -> Result<()> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let size = size_of(size)?;
+    let others: i64 = query_one(
+        tx,
+        "SELECT coalesce(sum(size), 0) FROM role_policies WHERE role_id = ?1 AND policy_name <> ?2",
+        params![role_id, policy_name],
+        |r| r.get(0),
+    )?;
+    if i128::from(others) + i128::from(size) > max_total as i128 {
+        return Err(StoreError::PolicySizeExceeded.into());
+    }
+    tx.prepare_cached(
+        "INSERT INTO role_policies (role_id, policy_name, document, size) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (role_id, policy_name) DO UPDATE SET document = excluded.document,
+                                                          size = excluded.size",
+    )?
+    .execute(params![role_id, policy_name, document, size])?;
+    Ok(())
+}
+
+pub(crate) fn get_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<Option<String>> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    Ok(query_one(
+        tx,
+        "SELECT document FROM role_policies WHERE role_id = ?1 AND policy_name = ?2",
+        params![role_id, policy_name],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub(crate) fn list_role_policies(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    // Names are never empty, so "" is before the first.
+    let mut stmt = tx.prepare_cached(
+        "SELECT policy_name FROM role_policies WHERE role_id = ?1 AND policy_name > ?2
+         ORDER BY policy_name LIMIT ?3",
+    )?;
+    let names = stmt
+        .query_map(
+            params![role_id, after.unwrap_or(""), limit_of(limit)],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
+}
+
+pub(crate) fn delete_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let deleted = tx
+        .prepare_cached("DELETE FROM role_policies WHERE role_id = ?1 AND policy_name = ?2")?
+        .execute(params![role_id, policy_name])?;
+    if deleted == 0 {
+        return Err(StoreError::NoSuchPolicy.into());
+    }
+    Ok(())
+}
+
+pub(crate) fn attach_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO role_policy_attachments (role_id, policy_id) VALUES (?1, ?2)
+             ON CONFLICT (role_id, policy_id) DO NOTHING",
+        )?
+        .execute(params![role_id, policy_id])?;
+    if inserted > 0 {
+        tx.prepare_cached(
+            "UPDATE managed_policies SET attachment_count = attachment_count + 1
+             WHERE policy_id = ?1",
+        )?
+        .execute([&policy_id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn detach_role_policy(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<()> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let deleted = tx
+        .prepare_cached(
+            "DELETE FROM role_policy_attachments WHERE role_id = ?1 AND policy_id = ?2",
+        )?
+        .execute(params![role_id, policy_id])?;
+    if deleted == 0 {
+        return Err(StoreError::PolicyNotAttached.into());
+    }
+    tx.prepare_cached(
+        "UPDATE managed_policies SET attachment_count = attachment_count - 1 WHERE policy_id = ?1",
+    )?
+    .execute([&policy_id])?;
+    Ok(())
+}
+
+pub(crate) fn list_attached_role_policies(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    role_name: &str,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ManagedPolicy>> {
+    let role_id = role_id_of(tx, account_id, role_name)?;
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {POLICY_COLUMNS} FROM role_policy_attachments a
+             JOIN managed_policies p ON p.policy_id = a.policy_id
+         WHERE a.role_id = ?1 AND substr(p.path, 1, length(?2)) = ?2 AND p.policy_name_lower > ?3
+         ORDER BY p.policy_name_lower LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![role_id, path_prefix, after.unwrap_or(""), limit_of(limit)],
+            policy_of,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(policy_from).collect()
+}
+
+/// Runs in one read transaction, so both statements see the same snapshot.
+pub(crate) fn get_role_policies(tx: &Transaction<'_>, role_id: &str) -> Result<UserPolicies> {
+    let mut inline = tx.prepare_cached(
+        "SELECT policy_name, document FROM role_policies WHERE role_id = ?1 ORDER BY policy_name",
+    )?;
+    let inline = inline
+        .query_map([role_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    let mut managed = tx.prepare_cached(
+        "SELECT p.account_id, p.path, p.policy_name, p.default_version_id, v.document
+         FROM role_policy_attachments a
+             JOIN managed_policies p ON p.policy_id = a.policy_id
+             JOIN policy_versions v
+                 ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
+         WHERE a.role_id = ?1
+         ORDER BY p.policy_name_lower",
+    )?;
+    let managed = managed
+        .query_map([role_id], |r| {
+            let (account_id, path, name): (String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok((
+                format!("arn:aws:iam::{account_id}:policy{path}{name}"),
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
+    Ok(UserPolicies { inline, managed })
+}
