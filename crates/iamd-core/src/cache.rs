@@ -1,5 +1,6 @@
-//! A read-through cache of credentials in front of any `Store`, so that authenticating a
-//! request usually costs no storage read.
+//! A read-through cache of credentials, users and each owner's (at most two) access keys in
+//! front of any `Store`, so that authenticating a request, resolving the user it names and
+//! listing that user's keys usually cost no storage read.
 //!
 //! Staleness is bounded two ways. Writes that pass through this node invalidate what they
 //! touch at once (a key deactivated or deleted here stops working on the very next request).
@@ -18,17 +19,26 @@ use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use crate::store::{After, Store, StoreError};
+use crate::store::{key_sort_time, After, Store, StoreError};
 
 /// How long another node's change may go unseen: under a second, request time included.
 pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
+/// More than any owner can have (the quota is two), so one read returns them all.
+const ALL_KEYS: usize = 1_000;
 /// Past this many entries the cache starts over, bounding its memory.
 const MAX_ENTRIES: usize = 100_000;
+
+/// Cached values with the time they were read.
+type Entries<K, V> = RwLock<HashMap<K, (Instant, V)>>;
 
 pub struct CachingStore {
     inner: Arc<dyn Store>,
     ttl: Duration,
-    credentials: RwLock<HashMap<String, (Instant, Credential)>>,
+    credentials: Entries<String, Credential>,
+    /// Users by (account, lower-cased name).
+    users: Entries<(String, String), User>,
+    /// Every key of an owner (at most two), in listing order.
+    keys: Entries<(String, KeyOwner), Vec<AccessKey>>,
     /// Bumped by every invalidation, so that a read that started before a write cannot
     /// put back what the write made stale.
     generation: AtomicU64,
@@ -40,21 +50,60 @@ impl CachingStore {
             inner,
             ttl,
             credentials: RwLock::new(HashMap::new()),
+            users: RwLock::new(HashMap::new()),
+            keys: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
         }
     }
 
-    fn forget_key(&self, access_key_id: &str) {
+    fn forget_key(&self, account_id: &str, owner: &KeyOwner, access_key_id: &str) {
         let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::SeqCst);
         cached.remove(access_key_id);
+        keys.remove(&(account_id.to_owned(), owner.clone()));
+    }
+
+    /// All of an owner's keys (there are at most a handful), cached.
+    async fn all_keys(
+        &self,
+        account_id: &str,
+        owner: &KeyOwner,
+    ) -> Result<Vec<AccessKey>, StoreError> {
+        let key = (account_id.to_owned(), owner.clone());
+        {
+            let cached = self.keys.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, keys)) = cached.get(&key) {
+                if at.elapsed() < self.ttl {
+                    return Ok(keys.clone());
+                }
+            }
+        }
+        let fetched_at = Instant::now();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = self
+            .inner
+            .list_access_keys(account_id, owner, &After::Start, ALL_KEYS)
+            .await?;
+        let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) == generation {
+            if cached.len() >= MAX_ENTRIES {
+                cached.clear();
+            }
+            cached.insert(key, (fetched_at, found.clone()));
+        }
+        Ok(found)
     }
 
     /// Users are renamed, moved and deleted rarely; forgetting everything keeps it simple.
     fn forget_all(&self) {
         let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::SeqCst);
         cached.clear();
+        users.clear();
+        keys.clear();
     }
 }
 
@@ -81,7 +130,34 @@ impl Store for CachingStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
-        self.inner.get_user(account_id, user_name).await
+        let key = (account_id.to_owned(), user_name.to_lowercase());
+        {
+            let cached = self.users.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, user)) = cached.get(&key) {
+                if at.elapsed() < self.ttl {
+                    return Ok(Some(user.clone()));
+                }
+            }
+        }
+        let fetched_at = Instant::now();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = self.inner.get_user(account_id, user_name).await?;
+        let mut cached = self.users.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return Ok(found);
+        }
+        match &found {
+            Some(user) => {
+                if cached.len() >= MAX_ENTRIES {
+                    cached.clear();
+                }
+                cached.insert(key, (fetched_at, user.clone()));
+            }
+            None => {
+                cached.remove(&key);
+            }
+        }
+        Ok(found)
     }
 
     async fn list_users(
@@ -122,7 +198,9 @@ impl Store for CachingStore {
         key: &NewAccessKey,
         quota: u32,
     ) -> Result<AccessKey, StoreError> {
-        self.inner.create_access_key(key, quota).await
+        let result = self.inner.create_access_key(key, quota).await;
+        self.forget_key(&key.account_id, &key.owner, &key.access_key_id);
+        result
     }
 
     async fn list_access_keys(
@@ -132,9 +210,19 @@ impl Store for CachingStore {
         after: &After,
         limit: usize,
     ) -> Result<Vec<AccessKey>, StoreError> {
-        self.inner
-            .list_access_keys(account_id, owner, after, limit)
-            .await
+        let all = self.all_keys(account_id, owner).await?;
+        let after_position = |k: &AccessKey| match after {
+            After::Start => true,
+            After::Key {
+                created,
+                access_key_id,
+            } => {
+                (key_sort_time(k.create_date), k.access_key_id.as_str())
+                    > (*created, access_key_id.as_str())
+            }
+            After::UserName(_) => false,
+        };
+        Ok(all.into_iter().filter(after_position).take(limit).collect())
     }
 
     async fn update_access_key(
@@ -148,7 +236,7 @@ impl Store for CachingStore {
             .inner
             .update_access_key(account_id, owner, access_key_id, status)
             .await;
-        self.forget_key(access_key_id);
+        self.forget_key(account_id, owner, access_key_id);
         result
     }
 
@@ -162,7 +250,7 @@ impl Store for CachingStore {
             .inner
             .delete_access_key(account_id, owner, access_key_id)
             .await;
-        self.forget_key(access_key_id);
+        self.forget_key(account_id, owner, access_key_id);
         result
     }
 

@@ -99,17 +99,37 @@ impl Pool {
     }
 
     /// Runs `op` in one read transaction (one consistent snapshot) on a reader.
+    ///
+    /// In WAL mode a read never waits for the writer and takes microseconds, so when a
+    /// reader is free the read runs right here on the calling (async) thread: a hand-off to
+    /// the blocking pool would cost more than the read. Only when every reader is busy does
+    /// the read wait for one, on the blocking pool.
     pub(crate) async fn read<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, Fail> + Send + 'static,
     {
+        if let Some(mut conn) = self.free_reader() {
+            return in_transaction(&mut conn, TransactionBehavior::Deferred, op)
+                .map_err(Fail::into_store);
+        }
         let pool = Arc::clone(self);
         blocking(move || {
             let mut conn = pool.reader();
             in_transaction(&mut conn, TransactionBehavior::Deferred, op)
         })
         .await
+    }
+
+    /// A reader no one holds, if there is one.
+    fn free_reader(&self) -> Option<MutexGuard<'_, Connection>> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        (0..n).find_map(|i| match self.readers[(start + i) % n].try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        })
     }
 
     /// A free reader if there is one, else waits for one (round robin).

@@ -1,6 +1,9 @@
 //! Authentication: SigV4 verification against the stored keys, in AWS's order (structure,
 //! date, scope, key, signature), producing the `Principal` that signed the request.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use http::request::Parts;
 use iamd_core::model::{Credential, KeyStatus, KeyUsage};
 use iamd_core::principal::RoleSession;
@@ -10,6 +13,7 @@ use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
 use iamd_protocol::Service;
 use iamd_sigv4::{ParsedAuth, SigV4Error};
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 /// The SigV4 failure as the client sees it. Exhaustive: a new variant must be mapped here.
 pub fn sigv4_error(e: SigV4Error) -> IamError {
@@ -80,6 +84,7 @@ fn expired() -> IamError {
 /// the service was chosen.
 pub async fn authenticate(
     store: &dyn Store,
+    signing_keys: &SigningKeys,
     auth: &ParsedAuth,
     signing_name: &str,
     parts: &Parts,
@@ -169,12 +174,7 @@ pub async fn authenticate(
                 }
             }
         };
-    let signing_key = iamd_sigv4::derive_signing_key(
-        secret.expose().as_bytes(),
-        &auth.scope_date,
-        &auth.region,
-        &auth.service,
-    );
+    let signing_key = signing_key(signing_keys, &auth.access_key_id, &secret, auth);
     iamd_sigv4::verify(auth, parts, body, &signing_key).map_err(sigv4_error)?;
     Ok(Authenticated {
         principal,
@@ -186,6 +186,46 @@ pub async fn authenticate(
             region: auth.region.clone(),
         }),
     })
+}
+
+/// Derived signing keys by (key id, date, region, service): the derivation is five HMACs,
+/// and a key id's secret never changes (long-term secrets are fixed at creation; every
+/// session has its own key id), so a derived key stays valid for its whole day. A key that
+/// is deactivated or deleted never gets this far: the credential lookup refuses it first.
+#[derive(Default)]
+pub struct SigningKeys(Mutex<HashMap<Scope, Zeroizing<[u8; 32]>>>);
+
+/// (access key id, date, region, service)
+type Scope = (String, String, String, String);
+const SIGNING_KEYS_MAX: usize = 10_000;
+
+fn signing_key(
+    keys: &SigningKeys,
+    access_key_id: &str,
+    secret: &SecretKey,
+    auth: &ParsedAuth,
+) -> Zeroizing<[u8; 32]> {
+    let id = (
+        access_key_id.to_owned(),
+        auth.scope_date.clone(),
+        auth.region.clone(),
+        auth.service.clone(),
+    );
+    let mut cache = keys.0.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(key) = cache.get(&id) {
+        return key.clone();
+    }
+    let key = Zeroizing::new(iamd_sigv4::derive_signing_key(
+        secret.expose().as_bytes(),
+        &auth.scope_date,
+        &auth.region,
+        &auth.service,
+    ));
+    if cache.len() >= SIGNING_KEYS_MAX {
+        cache.clear();
+    }
+    cache.insert(id, key.clone());
+    key
 }
 
 fn principal_of(credential: &Credential) -> Principal {

@@ -16,14 +16,15 @@ use crate::auth;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub async fn handle(
-    iam: &Iam,
+    state: &crate::server::State,
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = info_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
-        let (service, result) = process(iam, req, &request_id, peer).await;
+        let (service, result) =
+            process(&state.iam, &state.signing_keys, req, &request_id, peer).await;
         let (status, body) = match result {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => {
@@ -60,6 +61,7 @@ fn form_error(e: iamd_protocol::FormError) -> IamError {
 /// Returns the service the answer speaks for (its XML namespace) and the body or error.
 async fn process(
     iam: &Iam,
+    signing_keys: &auth::SigningKeys,
     req: http::Request<Incoming>,
     request_id: &str,
     peer: std::net::SocketAddr,
@@ -144,6 +146,7 @@ async fn process(
         let now = OffsetDateTime::now_utc();
         let who = auth::authenticate(
             iam.store().as_ref(),
+            signing_keys,
             &auth_info,
             service.signing_name(),
             &parts,

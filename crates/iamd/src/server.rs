@@ -229,9 +229,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         warn!("authorization is off: every authenticated caller may do everything");
         Arc::new(AllowAll)
     };
-    let iam = Arc::new(Iam::new(store, authorizer, usage));
+    let state = Arc::new(State {
+        iam: Iam::new(store, authorizer, usage),
+        signing_keys: Default::default(),
+    });
     let (stop, stop_rx) = watch::channel(false);
-    let task = tokio::spawn(serve(listener, iam, stop_rx));
+    let task = tokio::spawn(serve(listener, state, stop_rx));
     info!(%addr, account = %account_id, "iamd listening");
     Ok(Running {
         addr,
@@ -253,7 +256,13 @@ async fn flush_usage(iam: &Iam) {
     }
 }
 
-async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<bool>) {
+/// What every request handler shares.
+pub(crate) struct State {
+    pub iam: Iam,
+    pub signing_keys: crate::auth::SigningKeys,
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
     let mut flush = tokio::time::interval(USAGE_FLUSH_INTERVAL);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -270,10 +279,10 @@ async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<b
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let iam = iam.clone();
+                let state = state.clone();
                 let service = service_fn(move |req| {
-                    let iam = iam.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&iam, req, peer).await) }
+                    let state = state.clone();
+                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&state, req, peer).await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -286,7 +295,7 @@ async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<b
                     }
                 });
             }
-            _ = flush.tick() => flush_usage(&iam).await,
+            _ = flush.tick() => flush_usage(&state.iam).await,
             _ = stop.changed() => break,
         }
     }
@@ -297,6 +306,6 @@ async fn serve(listener: TcpListener, iam: Arc<Iam>, mut stop: watch::Receiver<b
     {
         warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
-    flush_usage(&iam).await;
+    flush_usage(&state.iam).await;
     info!("iamd stopped");
 }

@@ -477,6 +477,8 @@ async fn one(
 /// run left behind. Except for create-delete, the user then gets two fresh keys; the first
 /// is returned (list-access-keys-self signs with it, so that "self" is the same user on
 /// every server).
+const SELF_SERVICE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*AccessKey*","Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
+
 async fn setup(bench: &Bench) -> Result<Option<(String, String)>, String> {
     let mut conn = Conn::new(bench.target.addr);
     let (key, secret) = (bench.cli.key.as_str(), bench.cli.secret.as_str());
@@ -508,6 +510,16 @@ async fn setup(bench: &Bench) -> Result<Option<(String, String)>, String> {
             ])?)
             .await?;
         check(&a, "CreateUser", "EntityAlreadyExists")?;
+        // Identity policies are enforced on iamd: let the user manage its own keys.
+        let a = conn
+            .call(call(vec![
+                ("Action", "PutUserPolicy".into()),
+                ("UserName", user.clone()),
+                ("PolicyName", "self-service".into()),
+                ("PolicyDocument", SELF_SERVICE_POLICY.into()),
+            ])?)
+            .await?;
+        check(&a, "PutUserPolicy", "")?;
         let a = conn
             .call(call(vec![
                 ("Action", "ListAccessKeys".into()),

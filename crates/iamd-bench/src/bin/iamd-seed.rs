@@ -150,6 +150,17 @@ async fn seed_via_store(
                         Ok(()) | Err(iamd_core::StoreError::AlreadyExists) => {}
                         Err(e) => return Err(format!("create_user {}: {e}", user.user_name)),
                     }
+                    store
+                        .put_user_policy(
+                            &account_id,
+                            &user.user_name,
+                            SELF_SERVICE_NAME,
+                            SELF_SERVICE_POLICY,
+                            iamd_policy_size(SELF_SERVICE_POLICY),
+                            2048,
+                        )
+                        .await
+                        .map_err(|e| format!("put_user_policy {}: {e}", user.user_name))?;
                     for k in 0..2 {
                         let key = NewAccessKey {
                             access_key_id: seeded::access_key_id(i, k),
@@ -214,6 +225,16 @@ fn check_schema(conn: &Connection, table: &str, written: &[&str]) -> Result<(), 
     Ok(())
 }
 
+/// Every seeded user may manage its own keys (identity policies are enforced), as AWS's
+/// self-service policy allows.
+const SELF_SERVICE_NAME: &str = "self-service";
+const SELF_SERVICE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*AccessKey*","Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
+
+/// The size AWS counts for a policy: its characters, white space excluded.
+fn iamd_policy_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), String> {
     let sql = |e: rusqlite::Error| format!("sqlite: {e}");
     let mut conn = Connection::open(db).map_err(sql)?;
@@ -228,6 +249,11 @@ fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), St
             "path",
             "create_date",
         ],
+    )?;
+    check_schema(
+        &conn,
+        "user_policies",
+        &["user_id", "policy_name", "document", "size"],
     )?;
     check_schema(
         &conn,
@@ -268,6 +294,12 @@ fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), St
                      VALUES (?1, ?2, ?3, ?4, 'Active', ?5)",
                 )
                 .map_err(sql)?;
+            let mut policy = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO user_policies (user_id, policy_name, document, size)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(sql)?;
             for i in next..end {
                 let user_id = seeded::user_id(i);
                 let name = seeded::user_name(i);
@@ -279,6 +311,14 @@ fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), St
                     created_s
                 ])
                 .map_err(sql)?;
+                policy
+                    .execute(params![
+                        user_id,
+                        SELF_SERVICE_NAME,
+                        SELF_SERVICE_POLICY,
+                        iamd_policy_size(SELF_SERVICE_POLICY) as i64
+                    ])
+                    .map_err(sql)?;
                 for k in 0..2 {
                     let secret = SecretKey::new(seeded::secret(i, k)).seal();
                     key.execute(params![
