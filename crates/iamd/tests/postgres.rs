@@ -653,3 +653,54 @@ async fn the_migrate_command_brings_a_database_up_to_date() {
         .is_none());
     testing::drop_schema(&base, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_policy_change_on_one_node_takes_effect_on_another_within_a_second() {
+    let Some(cluster) = Cluster::start(2, |_| None).await else {
+        return;
+    };
+    let key = user_with_key(&cluster.root(0), "governed").await;
+    let on_b = cluster.iam(1, &key);
+    // Node B has the user's policies cached: GetUser allowed, ListUsers not.
+    on_b.get_user().send().await.expect("allowed on B");
+    let (code, _, _) = err_of(on_b.list_users().send().await.expect_err("no policy allows it"));
+    assert_eq!(code, "AccessDenied");
+
+    // Grant on A: B honours it within a second.
+    cluster
+        .root(0)
+        .put_user_policy()
+        .user_name("governed")
+        .policy_name("list-users")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("grant on A");
+    let granted = Instant::now();
+    while on_b.list_users().send().await.is_err() {
+        assert!(granted.elapsed() < STALE_AT_MOST, "B never saw the grant");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Revoke on A: B refuses within a second.
+    cluster
+        .root(0)
+        .delete_user_policy()
+        .user_name("governed")
+        .policy_name("list-users")
+        .send()
+        .await
+        .expect("revoke on A");
+    let revoked = Instant::now();
+    while on_b.list_users().send().await.is_ok() {
+        assert!(revoked.elapsed() < STALE_AT_MOST, "B still allows after the revoke");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "B saw the grant after {:?} and the revoke after {:?}",
+        granted.elapsed(),
+        revoked.elapsed()
+    );
+    cluster.stop().await;
+}

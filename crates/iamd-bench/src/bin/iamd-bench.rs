@@ -473,12 +473,14 @@ async fn one(
     Ok((200..300).contains(&answer.status).then_some(answer.body))
 }
 
-/// Creates the users the run names, ignoring those that exist, and removes keys a previous
-/// run left behind. Except for create-delete, the user then gets two fresh keys; the first
-/// is returned (list-access-keys-self signs with it, so that "self" is the same user on
-/// every server).
+/// The policy `setup` gives each user (identity policies are enforced on iamd): it may
+/// manage its own keys, as AWS's self-service policy allows.
 const SELF_SERVICE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*AccessKey*","Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
 
+/// Creates the users the run names, ignoring those that exist, gives each the self-service
+/// policy, and removes keys a previous run left behind. Except for create-delete, the user
+/// then gets two fresh keys; the first is returned (list-access-keys-self signs with it, so
+/// that "self" is the same user on every server).
 async fn setup(bench: &Bench) -> Result<Option<(String, String)>, String> {
     let mut conn = Conn::new(bench.target.addr);
     let (key, secret) = (bench.cli.key.as_str(), bench.cli.secret.as_str());
