@@ -25,7 +25,6 @@ use crate::store::Store;
 
 /// How long a policy change made on another node may go unseen.
 pub const TTL: Duration = Duration::from_millis(750);
-const MAX_ENTRIES: usize = 100_000;
 
 /// What an action is performed on: the ARN policies are matched against, and the text
 /// AWS prints for it in AccessDenied messages (`user alice` for users, else the ARN).
@@ -98,10 +97,12 @@ impl Authorizer for AllowAll {
     }
 }
 
-/// A user's policies, compiled, with the tags that `${aws:PrincipalTag/…}` reads.
+/// A principal's policies, compiled, with the tags that `${aws:PrincipalTag/…}` reads and,
+/// for a user, the part of the request context that is the same on every request.
 pub struct Compiled {
     pub policies: Vec<(String, CompiledPolicy)>,
     pub tags: Vec<Tag>,
+    pub user_context: Option<Arc<Context>>,
 }
 
 /// Compiles stored documents. A stored document that no longer parses (it was validated
@@ -127,32 +128,45 @@ pub fn compile(stored: &UserPolicies) -> Vec<(String, CompiledPolicy)> {
         .collect()
 }
 
-fn common_context(ctx: &RequestContext, mut c: Context, tags: &[Tag]) -> Context {
-    c = c
-        .current_time(ctx.now)
-        .secure_transport(false)
-        .mfa_present(false);
-    if !ctx.region.is_empty() {
-        c = c.requested_region(&ctx.region);
-    }
-    if let Some(ip) = ctx.source_ip {
-        c = c.source_ip(ip);
-    }
+/// The keys that depend on the principal only.
+fn principal_keys(mut c: Context, tags: &[Tag]) -> Context {
+    c = c.secure_transport(false).mfa_present(false);
     for t in tags {
         c = c.principal_tag(&t.key, &t.value);
     }
     c
 }
 
-/// The request context AWS gives identity policies for a user's request.
-pub fn user_context(ctx: &RequestContext, user: &User, tags: &[Tag]) -> Context {
+/// The keys that depend on the request.
+fn request_keys(ctx: &RequestContext, mut c: Context) -> Context {
+    c = c.current_time(ctx.now);
+    if !ctx.region.is_empty() {
+        c = c.requested_region(&ctx.region);
+    }
+    if let Some(ip) = ctx.source_ip {
+        c = c.source_ip(ip);
+    }
+    c
+}
+
+fn common_context(ctx: &RequestContext, c: Context, tags: &[Tag]) -> Context {
+    request_keys(ctx, principal_keys(c, tags))
+}
+
+/// A user's own context keys, the same on every request it makes.
+fn user_keys(user: &User, tags: &[Tag]) -> Context {
     let c = Context::for_user(
         &user.account_id,
         &user.arn(),
         &user.user_name,
         &user.user_id,
     );
-    common_context(ctx, c, tags)
+    principal_keys(c, tags)
+}
+
+/// The request context AWS gives identity policies for a user's request.
+pub fn user_context(ctx: &RequestContext, user: &User, tags: &[Tag]) -> Context {
+    request_keys(ctx, user_keys(user, tags))
 }
 
 /// The request context of a role session: `aws:PrincipalArn` is the role's ARN,
@@ -258,15 +272,18 @@ impl PolicyAuthorizer {
                 role.tags.clone(),
             ),
         };
+        let user_context = match &entity {
+            Entity::User(user) => Some(Arc::new(user_keys(user, &tags))),
+            Entity::Role(_) => None,
+        };
         let compiled = Arc::new(Compiled {
             policies: compile(&stored),
             tags,
+            user_context,
         });
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) == generation {
-            if cache.len() >= MAX_ENTRIES {
-                cache.clear();
-            }
+            crate::cache::make_room(&mut cache, TTL);
             cache.insert(entity.id().to_owned(), (fetched_at, compiled.clone()));
         }
         Ok(compiled)
@@ -322,14 +339,24 @@ impl Authorizer for PolicyAuthorizer {
         action: &str,
         resource: &Resource,
     ) -> Result<(), IamError> {
-        let caller = ctx.principal.arn();
         match &ctx.principal {
             Principal::Root { .. } => Ok(()),
             Principal::User(user) => {
                 let compiled = self.compiled(Entity::User(user)).await?;
-                let context = user_context(ctx, user, &compiled.tags);
+                let context = match &compiled.user_context {
+                    Some(base) => request_keys(ctx, Context::on_top_of(base.clone())),
+                    None => user_context(ctx, user, &compiled.tags),
+                };
                 let decision = eval(&compiled.policies, action, &resource.arn, &context);
-                match access_denied_message(&caller, action, &resource.describe, decision) {
+                if decision == Decision::Allowed {
+                    return Ok(());
+                }
+                match access_denied_message(
+                    &ctx.principal.arn(),
+                    action,
+                    &resource.describe,
+                    decision,
+                ) {
                     None => Ok(()),
                     Some(message) => Err(deny(message)),
                 }
@@ -347,6 +374,7 @@ impl Authorizer for PolicyAuthorizer {
                 } else {
                     None
                 };
+                let caller = ctx.principal.arn();
                 let head = format!(
                     "User: {caller} is not authorized to perform: {action} on resource: {}",
                     resource.describe

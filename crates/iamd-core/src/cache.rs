@@ -25,8 +25,23 @@ use crate::store::{key_sort_time, After, Store, StoreError};
 pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
 /// More than any owner can have (the quota is two), so one read returns them all.
 const ALL_KEYS: usize = 1_000;
-/// Past this many entries the cache starts over, bounding its memory.
-const MAX_ENTRIES: usize = 100_000;
+/// Past this many entries a map drops its expired entries (and starts over if none had
+/// expired), bounding its memory. Entries live under a second, so a map rarely holds more
+/// than a second's worth of distinct callers.
+pub(crate) const MAX_ENTRIES: usize = 20_000;
+
+/// Makes room in a full map: expired entries go first; if none had expired, all go.
+pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, (Instant, V)>,
+    ttl: Duration,
+) {
+    if map.len() >= MAX_ENTRIES {
+        map.retain(|_, (at, _)| at.elapsed() < ttl);
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+    }
+}
 
 /// Cached values with the time they were read.
 type Entries<K, V> = RwLock<HashMap<K, (Instant, V)>>;
@@ -87,9 +102,7 @@ impl CachingStore {
             .await?;
         let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) == generation {
-            if cached.len() >= MAX_ENTRIES {
-                cached.clear();
-            }
+            make_room(&mut cached, self.ttl);
             cached.insert(key, (fetched_at, found.clone()));
         }
         Ok(found)
@@ -148,9 +161,7 @@ impl Store for CachingStore {
         }
         match &found {
             Some(user) => {
-                if cached.len() >= MAX_ENTRIES {
-                    cached.clear();
-                }
+                make_room(&mut cached, self.ttl);
                 cached.insert(key, (fetched_at, user.clone()));
             }
             None => {
@@ -273,9 +284,7 @@ impl Store for CachingStore {
         }
         match &found {
             Some(credential) => {
-                if cached.len() >= MAX_ENTRIES {
-                    cached.clear();
-                }
+                make_room(&mut cached, self.ttl);
                 cached.insert(access_key_id.to_owned(), (fetched_at, credential.clone()));
             }
             None => {

@@ -208,7 +208,11 @@ impl Iam {
             )
             .await
         {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // The user's name and ARN are part of its cached authorization context.
+                self.authorizer.policies_changed();
+                Ok(())
+            }
             Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(&input.user_name)),
             Err(StoreError::AlreadyExists) => Err(IamError::new(
                 ErrorCode::EntityAlreadyExists,

@@ -1,7 +1,9 @@
 //! The request context: condition keys and their values.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -88,9 +90,29 @@ impl From<IpAddr> for ContextValue {
 /// a list of values: one for single-valued keys, any number for multivalued
 /// keys (the ones `ForAnyValue:`/`ForAllValues:` are written for). A key
 /// present with an empty list counts as absent ("null").
+/// The values of one key.
+#[derive(Debug, Clone, PartialEq)]
+enum Values {
+    One(ContextValue),
+    Many(Vec<ContextValue>),
+}
+
+impl Values {
+    fn as_slice(&self) -> &[ContextValue] {
+        match self {
+            Values::One(v) => std::slice::from_ref(v),
+            Values::Many(v) => v,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    keys: HashMap<String, Vec<ContextValue>>,
+    /// Lower-cased key → values. Builder keys are static strings (no allocation); one value
+    /// is stored inline (most keys have exactly one).
+    keys: HashMap<Cow<'static, str>, Values>,
+    /// Keys shared by many requests (a principal's own), looked up after `keys`.
+    base: Option<Arc<Context>>,
 }
 
 impl Context {
@@ -101,14 +123,17 @@ impl Context {
 
     /// Sets `key` to one value, replacing what it had.
     pub fn set(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Self {
-        self.keys
-            .insert(key.to_ascii_lowercase(), vec![value.into()]);
+        self.keys.insert(
+            Cow::Owned(key.to_ascii_lowercase()),
+            Values::One(value.into()),
+        );
         self
     }
 
     /// Sets `key` to a list of values (a multivalued key).
     pub fn set_values(&mut self, key: &str, values: Vec<ContextValue>) -> &mut Self {
-        self.keys.insert(key.to_ascii_lowercase(), values);
+        self.keys
+            .insert(Cow::Owned(key.to_ascii_lowercase()), Values::Many(values));
         self
     }
 
@@ -125,13 +150,30 @@ impl Context {
     }
 
     /// The values of `key`, if present and non-empty.
+    /// A context that adds keys to `base` (or overrides them), so that the keys shared by
+    /// many requests are built once.
+    pub fn on_top_of(base: Arc<Context>) -> Self {
+        Context {
+            keys: HashMap::new(),
+            base: Some(base),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&[ContextValue]> {
         let v = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.keys.get(&key.to_ascii_lowercase())
+            let lower = key.to_ascii_lowercase();
+            self.own(&lower)
         } else {
-            self.keys.get(key)
+            self.own(key)
         };
-        v.map(Vec::as_slice).filter(|v| !v.is_empty())
+        v.filter(|v| !v.is_empty())
+    }
+
+    fn own(&self, lower: &str) -> Option<&[ContextValue]> {
+        match self.keys.get(lower) {
+            Some(v) => Some(v.as_slice()),
+            None => self.base.as_deref().and_then(|b| b.own(lower)),
+        }
     }
 
     /// The text of a single-valued key (what a policy variable resolves to).
@@ -143,28 +185,35 @@ impl Context {
     }
 
     /// `aws:username`: the friendly name of an IAM user caller.
+    /// Sets a global key given in lower case, without allocating the key.
+    fn with_static(mut self, lower_key: &'static str, value: impl Into<ContextValue>) -> Self {
+        self.keys
+            .insert(Cow::Borrowed(lower_key), Values::One(value.into()));
+        self
+    }
+
     pub fn username(self, name: &str) -> Self {
-        self.with("aws:username", name)
+        self.with_static("aws:username", name)
     }
 
     /// `aws:userid`: the caller's unique id (`AIDA…` for users).
     pub fn userid(self, id: &str) -> Self {
-        self.with("aws:userid", id)
+        self.with_static("aws:userid", id)
     }
 
     /// `aws:PrincipalArn`.
     pub fn principal_arn(self, arn: &str) -> Self {
-        self.with("aws:PrincipalArn", arn)
+        self.with_static("aws:principalarn", arn)
     }
 
     /// `aws:PrincipalAccount`.
     pub fn principal_account(self, account: &str) -> Self {
-        self.with("aws:PrincipalAccount", account)
+        self.with_static("aws:principalaccount", account)
     }
 
     /// `aws:PrincipalType` (`Account`, `User`, `AssumedRole`, `FederatedUser`).
     pub fn principal_type(self, kind: &str) -> Self {
-        self.with("aws:PrincipalType", kind)
+        self.with_static("aws:principaltype", kind)
     }
 
     /// `aws:PrincipalTag/{tag}`.
@@ -174,29 +223,29 @@ impl Context {
 
     /// `aws:CurrentTime` (a date) and `aws:EpochTime` (seconds) for `now`.
     pub fn current_time(self, now: OffsetDateTime) -> Self {
-        self.with("aws:CurrentTime", now)
-            .with("aws:EpochTime", now.unix_timestamp())
+        self.with_static("aws:currenttime", now)
+            .with_static("aws:epochtime", now.unix_timestamp())
     }
 
     /// `aws:SourceIp`.
     pub fn source_ip(self, ip: IpAddr) -> Self {
-        self.with("aws:SourceIp", ip)
+        self.with_static("aws:sourceip", ip)
     }
 
     /// `aws:SecureTransport`: whether the request came over TLS.
     pub fn secure_transport(self, tls: bool) -> Self {
-        self.with("aws:SecureTransport", tls)
+        self.with_static("aws:securetransport", tls)
     }
 
     /// `aws:RequestedRegion`.
     pub fn requested_region(self, region: &str) -> Self {
-        self.with("aws:RequestedRegion", region)
+        self.with_static("aws:requestedregion", region)
     }
 
     /// `aws:MultiFactorAuthPresent`. AWS leaves the key out for long-term
     /// access keys; pass it only for session credentials.
     pub fn mfa_present(self, present: bool) -> Self {
-        self.with("aws:MultiFactorAuthPresent", present)
+        self.with_static("aws:multifactorauthpresent", present)
     }
 
     /// The usual keys of an IAM user caller: `aws:username`, `aws:userid`,
@@ -208,5 +257,33 @@ impl Context {
             .principal_arn(user_arn)
             .principal_account(account)
             .principal_type("User")
+    }
+}
+
+#[cfg(test)]
+mod layering_tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_reads_through_to_its_base_and_overrides_it() {
+        let base = Arc::new(
+            Context::new()
+                .username("alice")
+                .with("aws:SourceIp", "base"),
+        );
+        let top = Context::on_top_of(base.clone()).with("aws:SourceIp", "top");
+        assert_eq!(
+            top.get("aws:username"),
+            Some(&[ContextValue::String("alice".into())][..])
+        );
+        assert_eq!(
+            top.get("AWS:SourceIp"),
+            Some(&[ContextValue::String("top".into())][..])
+        );
+        assert_eq!(
+            base.get("aws:sourceip"),
+            Some(&[ContextValue::String("base".into())][..])
+        );
+        assert_eq!(top.get("aws:userid"), None);
     }
 }
