@@ -92,6 +92,34 @@ pub fn decode(listing: &Listing<'_>, marker: &str) -> Result<After, IamError> {
     Ok(after)
 }
 
+/// The name a name-sorted listing's marker points after (`None` without a marker).
+pub fn name_after(listing: &Listing<'_>, marker: Option<&str>) -> Result<Option<String>, IamError> {
+    match marker.map(|m| decode(listing, m)).transpose()? {
+        None => Ok(None),
+        Some(After::UserName(name)) => Ok(Some(name)),
+        // `decode` only returns positions of the listing's own kind.
+        Some(After::Start | After::Key { .. }) => Err(invalid()),
+    }
+}
+
+/// Cuts `items` (fetched with one more than `max`) to a page, and returns the marker of the
+/// next page when there is one, positioned after the last item's `sort_key` (the name as
+/// the store sorts it: lower-cased for entity names, as is for inline policy names).
+pub fn name_page<T>(
+    listing: &Listing<'_>,
+    items: &mut Vec<T>,
+    max: usize,
+    sort_key: impl Fn(&T) -> String,
+) -> Option<String> {
+    if items.len() <= max {
+        return None;
+    }
+    items.truncate(max);
+    items
+        .last()
+        .map(|last| encode(listing, &After::UserName(sort_key(last))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +175,37 @@ mod tests {
         ] {
             assert_eq!(decode(&LAK, forged).unwrap_err().message, "Invalid Marker.");
         }
+    }
+
+    #[test]
+    fn name_pages() {
+        let listing = Listing {
+            operation: "ListRoles",
+            scope: "123456789012",
+            sorted_by: SortKey::UserName,
+        };
+        let mut items = vec!["Alpha".to_owned(), "beta".to_owned(), "Gamma".to_owned()];
+        let marker = name_page(&listing, &mut items, 2, |n| n.to_lowercase()).unwrap();
+        assert_eq!(items, ["Alpha", "beta"]);
+        assert_eq!(
+            name_after(&listing, Some(&marker)).unwrap(),
+            Some("beta".to_owned())
+        );
+        assert_eq!(name_after(&listing, None).unwrap(), None);
+        let mut last = vec!["x".to_owned()];
+        assert_eq!(name_page(&listing, &mut last, 1, String::clone), None);
+        // A key-sorted marker is refused by a name-sorted listing.
+        let keys = encode(
+            &LAK,
+            &After::Key {
+                created: 1,
+                access_key_id: "AKIAX".into(),
+            },
+        );
+        let foreign = Listing {
+            operation: "ListAccessKeys",
+            ..listing
+        };
+        assert!(name_after(&foreign, Some(&keys)).is_err());
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{ManagedPolicy, PolicyVersion, User, POLICY_VERSIONS_MAX};
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::{After, StoreError};
+use crate::store::StoreError;
 
 /// A validated policy document as received, and its compiled form.
 fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
@@ -21,7 +21,7 @@ fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
 }
 
 /// Exhaustive: a new `PolicyError` variant must be mapped here.
-fn policy_error(e: PolicyError) -> IamError {
+pub(crate) fn policy_error(e: PolicyError) -> IamError {
     match e {
         PolicyError::Malformed(m) => IamError::new(ErrorCode::MalformedPolicyDocument, m),
         PolicyError::LimitExceeded(m) => IamError::new(ErrorCode::LimitExceeded, m),
@@ -57,14 +57,14 @@ impl PolicyArn {
     }
 }
 
-fn no_such_policy(arn: &str) -> IamError {
+pub(crate) fn no_such_policy(arn: &str) -> IamError {
     IamError::new(
         ErrorCode::NoSuchEntity,
         format!("Policy {arn} was not found."),
     )
 }
 
-fn not_attachable(arn: &str) -> IamError {
+pub(crate) fn not_attachable(arn: &str) -> IamError {
     IamError::new(
         ErrorCode::NoSuchEntity,
         format!("Policy {arn} does not exist or is not attachable."),
@@ -259,13 +259,7 @@ impl Iam {
             scope: &user.user_id,
             sorted_by: SortKey::UserName,
         };
-        let after = match marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, marker)?;
         let mut names = match self
             .store
             .list_user_policies(
@@ -280,9 +274,7 @@ impl Iam {
             Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
             Err(e) => return Err(store_failure(e)),
         };
-        let marker = truncate(&mut names, max_items, |n| {
-            pagination::encode(&listing, &After::UserName(n.clone()))
-        });
+        let marker = pagination::name_page(&listing, &mut names, max_items, String::clone);
         Ok(Page {
             items: names,
             marker,
@@ -379,13 +371,7 @@ impl Iam {
                 marker: None,
             });
         }
-        let after = match &input.marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, input.marker.as_deref())?;
         let prefix = input.path_prefix.as_deref().unwrap_or("/");
         let mut items = self
             .store
@@ -398,8 +384,8 @@ impl Iam {
             )
             .await
             .map_err(store_failure)?;
-        let marker = truncate(&mut items, input.max_items, |p| {
-            pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
+        let marker = pagination::name_page(&listing, &mut items, input.max_items, |p| {
+            p.policy_name.to_lowercase()
         });
         Ok(Page { items, marker })
     }
@@ -615,8 +601,9 @@ impl Iam {
         }
     }
 
-    /// Attach and detach are authorized on the user, not on the policy.
-    async fn managed_policy_unauthorized(
+    /// A managed policy of the caller's account by ARN, without authorizing anything on it:
+    /// attach and detach are authorized on the user or role.
+    pub(crate) async fn managed_policy_unauthorized(
         &self,
         ctx: &RequestContext,
         arn: &str,
@@ -650,13 +637,7 @@ impl Iam {
             scope: &user.user_id,
             sorted_by: SortKey::UserName,
         };
-        let after = match marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, marker)?;
         let mut items = match self
             .store
             .list_attached_user_policies(
@@ -672,8 +653,8 @@ impl Iam {
             Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
             Err(e) => return Err(store_failure(e)),
         };
-        let marker = truncate(&mut items, max_items, |p| {
-            pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
+        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
+            p.policy_name.to_lowercase()
         });
         Ok(Page { items, marker })
     }
@@ -805,16 +786,6 @@ fn context_value(kind: &str, value: &str) -> Result<ContextValue, IamError> {
         ),
         _ => ContextValue::String(value.to_owned()),
     })
-}
-
-/// Cuts `items` to `max` and returns the marker for the next page when there is one.
-fn truncate<T>(items: &mut Vec<T>, max: usize, marker: impl Fn(&T) -> String) -> Option<String> {
-    if items.len() > max {
-        items.truncate(max);
-        items.last().map(marker)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 //! Role operations: CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy,
 //! DeleteRole, role inline policies and managed-policy attachments.
 
-use iamd_policy::{Policy, PolicyError, PolicyKind, SizeQuota, ROLE_INLINE_AGGREGATE_MAX};
+use iamd_policy::{Policy, PolicyKind, SizeQuota, ROLE_INLINE_AGGREGATE_MAX};
 
 use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{ManagedPolicy, Role, Tag};
 use crate::pagination::{self, Listing, SortKey};
-use crate::policy::{Page, PolicyArn};
+use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::{After, StoreError};
+use crate::store::StoreError;
 
 pub const MIN_SESSION_DURATION: u32 = 3_600;
 pub const MAX_SESSION_DURATION: u32 = 43_200;
@@ -23,13 +23,6 @@ pub struct CreateRoleInput {
     pub description: Option<String>,
     pub max_session_duration: Option<u32>,
     pub tags: Vec<Tag>,
-}
-
-fn policy_error(e: PolicyError) -> IamError {
-    match e {
-        PolicyError::Malformed(m) => IamError::new(ErrorCode::MalformedPolicyDocument, m),
-        PolicyError::LimitExceeded(m) => IamError::new(ErrorCode::LimitExceeded, m),
-    }
 }
 
 pub fn no_such_role(name: &str) -> IamError {
@@ -129,13 +122,7 @@ impl Iam {
             scope: account,
             sorted_by: SortKey::UserName,
         };
-        let after = match marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, marker)?;
         let mut items = self
             .store
             .list_roles(
@@ -146,14 +133,9 @@ impl Iam {
             )
             .await
             .map_err(store_failure)?;
-        let marker = if items.len() > max_items {
-            items.truncate(max_items);
-            items
-                .last()
-                .map(|r| pagination::encode(&listing, &After::UserName(r.role_name.to_lowercase())))
-        } else {
-            None
-        };
+        let marker = pagination::name_page(&listing, &mut items, max_items, |r| {
+            r.role_name.to_lowercase()
+        });
         Ok(Page { items, marker })
     }
 
@@ -287,13 +269,7 @@ impl Iam {
             scope: &role.role_id,
             sorted_by: SortKey::UserName,
         };
-        let after = match marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, marker)?;
         let mut names = self
             .store
             .list_role_policies(
@@ -304,14 +280,7 @@ impl Iam {
             )
             .await
             .map_err(|e| role_error(role_name, e))?;
-        let marker = if names.len() > max_items {
-            names.truncate(max_items);
-            names
-                .last()
-                .map(|n| pagination::encode(&listing, &After::UserName(n.clone())))
-        } else {
-            None
-        };
+        let marker = pagination::name_page(&listing, &mut names, max_items, String::clone);
         Ok(Page {
             items: names,
             marker,
@@ -344,23 +313,6 @@ impl Iam {
         }
     }
 
-    async fn attachable(
-        &self,
-        ctx: &RequestContext,
-        arn: &str,
-        missing: &(dyn Fn() -> IamError + Sync),
-    ) -> Result<ManagedPolicy, IamError> {
-        let parsed = PolicyArn::parse(arn)
-            .filter(|p| p.account_id == ctx.principal.account_id())
-            .ok_or_else(missing)?;
-        self.store
-            .get_policy(&parsed.account_id, &parsed.name)
-            .await
-            .map_err(store_failure)?
-            .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
-            .ok_or_else(missing)
-    }
-
     pub async fn attach_role_policy(
         &self,
         ctx: &RequestContext,
@@ -370,13 +322,9 @@ impl Iam {
         let role = self
             .role_for(ctx, role_name, "iam:AttachRolePolicy")
             .await?;
-        let missing = || {
-            IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} does not exist or is not attachable."),
-            )
-        };
-        let policy = self.attachable(ctx, arn, &missing).await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, not_attachable)
+            .await?;
         match self
             .store
             .attach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
@@ -386,7 +334,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy) => Err(missing()),
+            Err(StoreError::NoSuchPolicy) => Err(not_attachable(arn)),
             Err(e) => Err(role_error(role_name, e)),
         }
     }
@@ -400,13 +348,9 @@ impl Iam {
         let role = self
             .role_for(ctx, role_name, "iam:DetachRolePolicy")
             .await?;
-        let missing = || {
-            IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} was not found."),
-            )
-        };
-        let policy = self.attachable(ctx, arn, &missing).await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, no_such_policy)
+            .await?;
         match self
             .store
             .detach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
@@ -416,7 +360,9 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => Err(missing()),
+            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => {
+                Err(no_such_policy(arn))
+            }
             Err(e) => Err(role_error(role_name, e)),
         }
     }
@@ -437,13 +383,7 @@ impl Iam {
             scope: &role.role_id,
             sorted_by: SortKey::UserName,
         };
-        let after = match marker {
-            Some(m) => match pagination::decode(&listing, m)? {
-                After::UserName(n) => Some(n),
-                _ => None,
-            },
-            None => None,
-        };
+        let after = pagination::name_after(&listing, marker)?;
         let mut items = self
             .store
             .list_attached_role_policies(
@@ -455,14 +395,9 @@ impl Iam {
             )
             .await
             .map_err(|e| role_error(role_name, e))?;
-        let marker = if items.len() > max_items {
-            items.truncate(max_items);
-            items.last().map(|p| {
-                pagination::encode(&listing, &After::UserName(p.policy_name.to_lowercase()))
-            })
-        } else {
-            None
-        };
+        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
+            p.policy_name.to_lowercase()
+        });
         Ok(Page { items, marker })
     }
 }
