@@ -5,12 +5,12 @@
 
 use iamd_core::model::{ManagedPolicy, PolicyVersion, UserPolicies};
 use iamd_core::StoreError;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
 use crate::queries::{limit_of, query_one, time_of, user_id_by_name, Fail, Result};
 
-fn user_id_of(tx: &Transaction<'_>, account_id: &str, user_name: &str) -> Result<String> {
+fn user_id_of(tx: &Connection, account_id: &str, user_name: &str) -> Result<String> {
     Ok(user_id_by_name(tx, account_id, user_name)?.ok_or(StoreError::NoSuchUser)?)
 }
 
@@ -19,7 +19,7 @@ pub(crate) fn size_of(size: usize) -> Result<i64> {
 }
 
 pub(crate) fn put_user_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     policy_name: &str,
@@ -48,7 +48,7 @@ pub(crate) fn put_user_policy(
 }
 
 pub(crate) fn get_user_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     policy_name: &str,
@@ -64,7 +64,7 @@ pub(crate) fn get_user_policy(
 }
 
 pub(crate) fn list_user_policies(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     after: Option<&str>,
@@ -86,7 +86,7 @@ pub(crate) fn list_user_policies(
 }
 
 pub(crate) fn delete_user_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     policy_name: &str,
@@ -165,7 +165,7 @@ pub(crate) fn policy_from(
 /// The id and default version of the policy named `policy_name` (ignoring case) in the
 /// account; `NoSuchPolicy` if there is none.
 pub(crate) fn policy_by_name(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
 ) -> Result<(String, String)> {
@@ -184,11 +184,7 @@ fn version_id(number: i64) -> String {
     format!("v{number}")
 }
 
-pub(crate) fn create_policy(
-    tx: &Transaction<'_>,
-    policy: &ManagedPolicy,
-    document: &str,
-) -> Result<()> {
+pub(crate) fn create_policy(tx: &Connection, policy: &ManagedPolicy, document: &str) -> Result<()> {
     // UNIQUE (account_id, policy_name_lower) turns a taken name into AlreadyExists.
     tx.prepare_cached(
         "INSERT INTO managed_policies (policy_id, account_id, policy_name, policy_name_lower,
@@ -218,7 +214,7 @@ pub(crate) fn create_policy(
 }
 
 fn insert_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     policy_id: &str,
     number: i64,
     document: &str,
@@ -239,7 +235,7 @@ fn insert_version(
 }
 
 pub(crate) fn get_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
 ) -> Result<Option<ManagedPolicy>> {
@@ -258,7 +254,7 @@ pub(crate) fn get_policy(
 }
 
 pub(crate) fn list_policies(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     path_prefix: &str,
     only_attached: bool,
@@ -287,11 +283,7 @@ pub(crate) fn list_policies(
     rows.into_iter().map(policy_from).collect()
 }
 
-pub(crate) fn delete_policy(
-    tx: &Transaction<'_>,
-    account_id: &str,
-    policy_name: &str,
-) -> Result<()> {
+pub(crate) fn delete_policy(tx: &Connection, account_id: &str, policy_name: &str) -> Result<()> {
     let row: Option<(String, String, i64)> = query_one(
         tx,
         "SELECT policy_id, default_version_id, attachment_count FROM managed_policies
@@ -321,7 +313,7 @@ pub(crate) fn delete_policy(
 }
 
 pub(crate) fn create_policy_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
     document: &str,
@@ -378,7 +370,7 @@ fn version_from(
 }
 
 pub(crate) fn get_policy_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
     version_id: &str,
@@ -397,7 +389,7 @@ pub(crate) fn get_policy_version(
 }
 
 pub(crate) fn list_policy_versions(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
 ) -> Result<Vec<PolicyVersion>> {
@@ -414,7 +406,7 @@ pub(crate) fn list_policy_versions(
         .collect()
 }
 
-fn version_exists(tx: &Transaction<'_>, policy_id: &str, version_id: &str) -> Result<bool> {
+fn version_exists(tx: &Connection, policy_id: &str, version_id: &str) -> Result<bool> {
     Ok(query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = ?1 AND version_id = ?2)",
@@ -424,7 +416,7 @@ fn version_exists(tx: &Transaction<'_>, policy_id: &str, version_id: &str) -> Re
 }
 
 pub(crate) fn set_default_policy_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
     version_id: &str,
@@ -442,7 +434,7 @@ pub(crate) fn set_default_policy_version(
 }
 
 pub(crate) fn delete_policy_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     policy_name: &str,
     version_id: &str,
@@ -460,7 +452,7 @@ pub(crate) fn delete_policy_version(
 }
 
 pub(crate) fn attach_user_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     policy_name: &str,
@@ -484,7 +476,7 @@ pub(crate) fn attach_user_policy(
 }
 
 pub(crate) fn detach_user_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     policy_name: &str,
@@ -507,7 +499,7 @@ pub(crate) fn detach_user_policy(
 }
 
 pub(crate) fn list_attached_user_policies(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     path_prefix: &str,
@@ -531,7 +523,7 @@ pub(crate) fn list_attached_user_policies(
 }
 
 /// Runs in one read transaction, so both statements see the same snapshot.
-pub(crate) fn get_user_policies(tx: &Transaction<'_>, user_id: &str) -> Result<UserPolicies> {
+pub(crate) fn get_user_policies(tx: &Connection, user_id: &str) -> Result<UserPolicies> {
     let mut inline = tx.prepare_cached(
         "SELECT policy_name, document FROM user_policies WHERE user_id = ?1 ORDER BY policy_name",
     )?;

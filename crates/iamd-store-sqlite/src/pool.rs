@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use iamd_core::StoreError;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::queries::Fail;
 
@@ -21,11 +21,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// ever re-prepared.
 const STATEMENT_CACHE: usize = 128;
 
+/// Each reader's page cache, in KiB (SQLite's default is 2,000 KiB). Large enough to keep
+/// the interior B-tree pages of a million users' tables and indexes, so that a point read
+/// of a row not in any cache costs one leaf page from the OS rather than a walk of several.
+const READER_CACHE_KIB: i64 = 16 * 1024;
+
 /// The schema migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_policies.sql"),
     include_str!("../migrations/0003_roles.sql"),
+    include_str!("../migrations/0004_covering_indexes.sql"),
 ];
 
 pub(crate) struct Pool {
@@ -67,6 +73,7 @@ impl Pool {
                 reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 reader.pragma_update(None, "foreign_keys", "ON")?;
                 reader.pragma_update(None, "query_only", "ON")?;
+                reader.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
                 Ok(Mutex::new(reader))
             })
             .collect::<Result<Vec<_>, Fail>>()?;
@@ -88,12 +95,12 @@ impl Pool {
     pub(crate) async fn write<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, Fail> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
     {
         let pool = Arc::clone(self);
         blocking(move || {
-            let mut conn = lock(&pool.writer);
-            in_transaction(&mut conn, TransactionBehavior::Immediate, op)
+            let conn = lock(&pool.writer);
+            in_transaction(&conn, Begin::Immediate, op)
         })
         .await
     }
@@ -107,16 +114,15 @@ impl Pool {
     pub(crate) async fn read<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, Fail> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
     {
-        if let Some(mut conn) = self.free_reader() {
-            return in_transaction(&mut conn, TransactionBehavior::Deferred, op)
-                .map_err(Fail::into_store);
+        if let Some(conn) = self.free_reader() {
+            return in_transaction(&conn, Begin::Deferred, op).map_err(Fail::into_store);
         }
         let pool = Arc::clone(self);
         blocking(move || {
-            let mut conn = pool.reader();
-            in_transaction(&mut conn, TransactionBehavior::Deferred, op)
+            let conn = pool.reader();
+            in_transaction(&conn, Begin::Deferred, op)
         })
         .await
     }
@@ -147,25 +153,49 @@ impl Pool {
     }
 }
 
-/// A panic while a connection was held leaves it usable: its transaction was rolled back
-/// when the `Transaction` was dropped, and `in_transaction` clears any that was not.
+/// A panic while a connection was held leaves it usable: `in_transaction` ends a
+/// transaction that the panic left open before starting the next one.
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// How a transaction starts: `BEGIN IMMEDIATE` takes the write lock at once, `BEGIN`
+/// (deferred) reads from one snapshot.
+#[derive(Clone, Copy)]
+enum Begin {
+    Deferred,
+    Immediate,
+}
+
+/// Runs `op` in one transaction, committing if it returns `Ok` and rolling back otherwise.
+///
+/// `BEGIN`, `COMMIT` and `ROLLBACK` run as cached prepared statements: rusqlite's
+/// `Transaction` parses them afresh each time, which cost more than a cached point read.
 fn in_transaction<T>(
-    conn: &mut Connection,
-    behavior: TransactionBehavior,
-    op: impl FnOnce(&Transaction<'_>) -> Result<T, Fail>,
+    conn: &Connection,
+    begin: Begin,
+    op: impl FnOnce(&Connection) -> Result<T, Fail>,
 ) -> Result<T, Fail> {
     if !conn.is_autocommit() {
-        // A transaction left open (a failed rollback): end it before starting ours.
-        conn.execute_batch("ROLLBACK")?;
+        // A transaction left open (a panic, or a failed rollback): end it first.
+        conn.prepare_cached("ROLLBACK")?.execute([])?;
     }
-    let tx = conn.transaction_with_behavior(behavior)?;
-    let out = op(&tx)?;
-    tx.commit()?;
-    Ok(out)
+    let begin = match begin {
+        Begin::Deferred => "BEGIN",
+        Begin::Immediate => "BEGIN IMMEDIATE",
+    };
+    conn.prepare_cached(begin)?.execute([])?;
+    let result = op(conn).and_then(|out| {
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(out)
+    });
+    if result.is_err() && !conn.is_autocommit() {
+        // The error is what the caller needs; a failed rollback is cleared on next use.
+        let _ = conn
+            .prepare_cached("ROLLBACK")
+            .and_then(|mut s| s.execute([]));
+    }
+    result
 }
 
 async fn blocking<T: Send + 'static>(

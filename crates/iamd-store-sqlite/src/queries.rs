@@ -5,7 +5,7 @@ use iamd_core::model::{
 };
 use iamd_core::secret::SealedSecret;
 use iamd_core::{After, StoreError};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
 /// Why an operation failed, before it is reported as a `StoreError`.
@@ -53,7 +53,7 @@ pub(crate) type Result<T> = std::result::Result<T, Fail>;
 
 /// `query_row` on a cached statement: the operations run the same few statements over and over.
 pub(crate) fn query_one<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
     f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
@@ -95,7 +95,7 @@ fn owner_column(owner: &KeyOwner) -> Option<&str> {
 }
 
 pub(crate) fn bootstrap_account(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     root: &NewAccessKey,
 ) -> Result<(String, bool)> {
@@ -117,7 +117,7 @@ pub(crate) fn bootstrap_account(
     Ok((account_id.to_owned(), true))
 }
 
-pub(crate) fn get_account(tx: &Transaction<'_>, account_id: &str) -> Result<Option<Account>> {
+pub(crate) fn get_account(tx: &Connection, account_id: &str) -> Result<Option<Account>> {
     let created: Option<i64> = query_one(
         tx,
         "SELECT create_date FROM accounts WHERE account_id = ?1",
@@ -135,7 +135,7 @@ pub(crate) fn get_account(tx: &Transaction<'_>, account_id: &str) -> Result<Opti
         .transpose()
 }
 
-pub(crate) fn create_user(tx: &Transaction<'_>, user: &User) -> Result<()> {
+pub(crate) fn create_user(tx: &Connection, user: &User) -> Result<()> {
     // UNIQUE (account_id, user_name_lower) turns a taken name into AlreadyExists.
     tx.execute(
         "INSERT INTO users (user_id, account_id, user_name, user_name_lower, path, create_date)
@@ -180,7 +180,7 @@ fn user_from(
 
 /// The id of the user named `user_name` (ignoring case) in the account.
 pub(crate) fn user_id_by_name(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
 ) -> Result<Option<String>> {
@@ -193,14 +193,13 @@ pub(crate) fn user_id_by_name(
     .optional()?)
 }
 
-pub(crate) fn get_user(
-    tx: &Transaction<'_>,
-    account_id: &str,
-    user_name: &str,
-) -> Result<Option<User>> {
+pub(crate) fn get_user(tx: &Connection, account_id: &str, user_name: &str) -> Result<Option<User>> {
     let row = query_one(
         tx,
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE account_id = ?1 AND user_name_lower = ?2"),
+        &format!(
+            "SELECT {USER_COLUMNS} FROM users INDEXED BY users_by_name
+             WHERE account_id = ?1 AND user_name_lower = ?2"
+        ),
         params![account_id, user_name.to_lowercase()],
         user_of,
     )
@@ -223,7 +222,7 @@ pub(crate) fn get_user(
 }
 
 pub(crate) fn list_users(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     path_prefix: &str,
     after: &After,
@@ -251,7 +250,7 @@ pub(crate) fn list_users(
 }
 
 pub(crate) fn update_user(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_name: &str,
     new_name: Option<&str>,
@@ -284,7 +283,7 @@ pub(crate) fn update_user(
     Ok(())
 }
 
-pub(crate) fn delete_user(tx: &Transaction<'_>, account_id: &str, user_name: &str) -> Result<()> {
+pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) -> Result<()> {
     let user_id = user_id_by_name(tx, account_id, user_name)?.ok_or(StoreError::NoSuchUser)?;
     let has_keys: bool = query_one(
         tx,
@@ -319,7 +318,7 @@ pub(crate) fn delete_user(tx: &Transaction<'_>, account_id: &str, user_name: &st
 }
 
 fn insert_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     user_id: Option<&str>,
     key: &NewAccessKey,
@@ -340,7 +339,7 @@ fn insert_key(
 }
 
 pub(crate) fn create_access_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     key: &NewAccessKey,
     quota: u32,
 ) -> Result<AccessKey> {
@@ -412,7 +411,7 @@ fn key_from(
 }
 
 pub(crate) fn list_access_keys(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     owner: &KeyOwner,
     after: &After,
@@ -428,7 +427,8 @@ pub(crate) fn list_access_keys(
         After::UserName(_) => return Ok(Vec::new()),
     };
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {KEY_COLUMNS} FROM access_keys k LEFT JOIN users u ON u.user_id = k.user_id
+        "SELECT {KEY_COLUMNS} FROM access_keys k INDEXED BY access_keys_by_owner
+         LEFT JOIN users u INDEXED BY users_by_id ON u.user_id = k.user_id
          WHERE k.user_id IS ?1 AND k.account_id = ?2 AND (k.create_date, k.access_key_id) > (?3, ?4)
          ORDER BY k.create_date, k.access_key_id LIMIT ?5"
     ))?;
@@ -448,7 +448,7 @@ pub(crate) fn list_access_keys(
 }
 
 pub(crate) fn update_access_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     owner: &KeyOwner,
     access_key_id: &str,
@@ -465,7 +465,7 @@ pub(crate) fn update_access_key(
 }
 
 pub(crate) fn delete_access_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     owner: &KeyOwner,
     access_key_id: &str,
@@ -480,15 +480,13 @@ pub(crate) fn delete_access_key(
     Ok(())
 }
 
-pub(crate) fn get_credential(
-    tx: &Transaction<'_>,
-    access_key_id: &str,
-) -> Result<Option<Credential>> {
+pub(crate) fn get_credential(tx: &Connection, access_key_id: &str) -> Result<Option<Credential>> {
     let row = query_one(
         tx,
         &format!(
             "SELECT {KEY_COLUMNS}, k.secret, u.path, u.create_date
-                 FROM access_keys k LEFT JOIN users u ON u.user_id = k.user_id
+                 FROM access_keys k INDEXED BY access_keys_by_id
+                 LEFT JOIN users u INDEXED BY users_by_id ON u.user_id = k.user_id
                  WHERE k.access_key_id = ?1"
         ),
         [access_key_id],
@@ -527,7 +525,7 @@ pub(crate) fn get_credential(
 }
 
 pub(crate) fn get_access_key_last_used(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     access_key_id: &str,
 ) -> Result<Option<(AccessKey, Option<KeyUsage>)>> {
     let row = query_one(
@@ -563,7 +561,7 @@ pub(crate) fn get_access_key_last_used(
     Ok(Some((key, usage)))
 }
 
-pub(crate) fn record_key_usage(tx: &Transaction<'_>, usage: &[KeyUsage]) -> Result<()> {
+pub(crate) fn record_key_usage(tx: &Connection, usage: &[KeyUsage]) -> Result<()> {
     let mut update = tx.prepare_cached(
         "UPDATE access_keys SET last_used_date = ?1, last_used_service = ?2, last_used_region = ?3
          WHERE access_key_id = ?4 AND (last_used_date IS NULL OR last_used_date <= ?1)",

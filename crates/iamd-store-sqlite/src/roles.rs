@@ -7,7 +7,7 @@
 use iamd_core::model::{ManagedPolicy, Role, Tag, UserPolicies};
 use iamd_core::secret::SealedSecret;
 use iamd_core::StoreError;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::policies::{policy_by_name, policy_from, policy_of, size_of, POLICY_COLUMNS};
 use crate::queries::{limit_of, query_one, time_of, Fail, Result};
@@ -74,7 +74,7 @@ fn role_from(
 }
 
 /// The id of the role named `role_name` (ignoring case) in the account; `NoSuchRole`.
-fn role_id_of(tx: &Transaction<'_>, account_id: &str, role_name: &str) -> Result<String> {
+fn role_id_of(tx: &Connection, account_id: &str, role_name: &str) -> Result<String> {
     let id: Option<String> = query_one(
         tx,
         "SELECT role_id FROM roles WHERE account_id = ?1 AND role_name_lower = ?2",
@@ -85,7 +85,7 @@ fn role_id_of(tx: &Transaction<'_>, account_id: &str, role_name: &str) -> Result
     Ok(id.ok_or(StoreError::NoSuchRole)?)
 }
 
-fn with_tags(tx: &Transaction<'_>, row: Option<RoleRow>) -> Result<Option<Role>> {
+fn with_tags(tx: &Connection, row: Option<RoleRow>) -> Result<Option<Role>> {
     let Some(row) = row else {
         return Ok(None);
     };
@@ -103,7 +103,7 @@ fn with_tags(tx: &Transaction<'_>, row: Option<RoleRow>) -> Result<Option<Role>>
     Ok(Some(role))
 }
 
-pub(crate) fn create_role(tx: &Transaction<'_>, role: &Role) -> Result<()> {
+pub(crate) fn create_role(tx: &Connection, role: &Role) -> Result<()> {
     // UNIQUE (account_id, role_name_lower) turns a taken name into AlreadyExists.
     tx.prepare_cached(
         "INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, description,
@@ -131,11 +131,7 @@ pub(crate) fn create_role(tx: &Transaction<'_>, role: &Role) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn get_role(
-    tx: &Transaction<'_>,
-    account_id: &str,
-    role_name: &str,
-) -> Result<Option<Role>> {
+pub(crate) fn get_role(tx: &Connection, account_id: &str, role_name: &str) -> Result<Option<Role>> {
     let row = query_one(
         tx,
         &format!("SELECT {ROLE_COLUMNS} FROM roles WHERE account_id = ?1 AND role_name_lower = ?2"),
@@ -146,7 +142,7 @@ pub(crate) fn get_role(
     with_tags(tx, row)
 }
 
-pub(crate) fn get_role_by_id(tx: &Transaction<'_>, role_id: &str) -> Result<Option<Role>> {
+pub(crate) fn get_role_by_id(tx: &Connection, role_id: &str) -> Result<Option<Role>> {
     let row = query_one(
         tx,
         &format!("SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"),
@@ -158,7 +154,7 @@ pub(crate) fn get_role_by_id(tx: &Transaction<'_>, role_id: &str) -> Result<Opti
 }
 
 pub(crate) fn list_roles(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     path_prefix: &str,
     after: Option<&str>,
@@ -185,7 +181,7 @@ pub(crate) fn list_roles(
 }
 
 pub(crate) fn update_role(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     description: Option<&str>,
@@ -210,7 +206,7 @@ pub(crate) fn update_role(
 }
 
 pub(crate) fn update_assume_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     document: &str,
@@ -227,7 +223,7 @@ pub(crate) fn update_assume_role_policy(
     Ok(())
 }
 
-pub(crate) fn delete_role(tx: &Transaction<'_>, account_id: &str, role_name: &str) -> Result<()> {
+pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) -> Result<()> {
     let role_id = role_id_of(tx, account_id, role_name)?;
     let (has_attached, has_inline): (bool, bool) = query_one(
         tx,
@@ -250,7 +246,7 @@ pub(crate) fn delete_role(tx: &Transaction<'_>, account_id: &str, role_name: &st
 }
 
 pub(crate) fn put_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     policy_name: &str,
@@ -279,7 +275,7 @@ pub(crate) fn put_role_policy(
 }
 
 pub(crate) fn get_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     policy_name: &str,
@@ -295,7 +291,7 @@ pub(crate) fn get_role_policy(
 }
 
 pub(crate) fn list_role_policies(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     after: Option<&str>,
@@ -317,7 +313,7 @@ pub(crate) fn list_role_policies(
 }
 
 pub(crate) fn delete_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     policy_name: &str,
@@ -333,7 +329,7 @@ pub(crate) fn delete_role_policy(
 }
 
 pub(crate) fn attach_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     policy_name: &str,
@@ -357,7 +353,7 @@ pub(crate) fn attach_role_policy(
 }
 
 pub(crate) fn detach_role_policy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     policy_name: &str,
@@ -380,7 +376,7 @@ pub(crate) fn detach_role_policy(
 }
 
 pub(crate) fn list_attached_role_policies(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account_id: &str,
     role_name: &str,
     path_prefix: &str,
@@ -404,7 +400,7 @@ pub(crate) fn list_attached_role_policies(
 }
 
 /// Runs in one read transaction, so both statements see the same snapshot.
-pub(crate) fn get_role_policies(tx: &Transaction<'_>, role_id: &str) -> Result<UserPolicies> {
+pub(crate) fn get_role_policies(tx: &Connection, role_id: &str) -> Result<UserPolicies> {
     let mut inline = tx.prepare_cached(
         "SELECT policy_name, document FROM role_policies WHERE role_id = ?1 ORDER BY policy_name",
     )?;

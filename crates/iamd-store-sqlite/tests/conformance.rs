@@ -142,12 +142,38 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
         .expect("set version");
     conn.execute_batch(
         "INSERT INTO accounts VALUES ('123456789012', 1700000000);
-         INSERT INTO users VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1700000000);",
+         INSERT INTO users VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1700000000);
+         INSERT INTO access_keys VALUES ('AKIAOLD', '123456789012', 'AIDAOLD', 'plain:s3cr3t',
+             'Inactive', 1700000000000, NULL, NULL, NULL);",
     )
     .expect("version 1 data");
     drop(conn);
 
     let store = SqliteStore::open(&path).expect("open upgrades");
+    // The old key reads through the indexes a later version added.
+    let user = store
+        .get_user("123456789012", "OLD")
+        .await
+        .expect("get_user")
+        .expect("the old user");
+    assert_eq!((user.user_name.as_str(), user.path.as_str()), ("Old", "/"));
+    let owner = KeyOwner::User {
+        user_id: "AIDAOLD".to_owned(),
+    };
+    let keys = store
+        .list_access_keys("123456789012", &owner, &After::Start, 10)
+        .await
+        .expect("list_access_keys");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].access_key_id, "AKIAOLD");
+    assert_eq!(keys[0].user_name.as_deref(), Some("Old"));
+    assert_eq!(keys[0].status.as_str(), "Inactive");
+    let credential = store
+        .get_credential("AKIAOLD")
+        .await
+        .expect("get_credential")
+        .expect("the old key");
+    assert_eq!(credential.secret.as_stored(), "plain:s3cr3t");
     store
         .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
         .await
@@ -165,7 +191,7 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4, "every migration applied");
     drop(conn);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
