@@ -49,7 +49,9 @@ impl XmlWriter {
     }
 
     pub fn timestamp(&mut self, name: &str, value: OffsetDateTime) {
-        self.text(name, &format_timestamp(value));
+        self.start(name);
+        push_timestamp(&mut self.buf, value);
+        self.end(name);
     }
 
     /// A list wrapper with `<member>` items, or an empty wrapper for an empty list.
@@ -85,16 +87,36 @@ impl XmlWriter {
 
 /// `2016-12-03T18:53:41Z`: whole seconds, UTC.
 pub fn format_timestamp(t: OffsetDateTime) -> String {
+    let mut out = String::with_capacity(20);
+    push_timestamp(&mut out, t);
+    out
+}
+
+/// Appends [`format_timestamp`]'s text digit by digit: every listed key and user carries
+/// a date, and `format!` costs several times more.
+fn push_timestamp(out: &mut String, t: OffsetDateTime) {
+    fn digits(out: &mut String, n: u32, width: u32) {
+        for i in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+        }
+    }
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    match u32::try_from(t.year()) {
+        Ok(year) if year <= 9999 => digits(out, year, 4),
+        // Outside what the services store; written as `format!` would.
+        _ => out.push_str(&format!("{:04}", t.year())),
+    }
+    out.push('-');
+    digits(out, u32::from(u8::from(t.month())), 2);
+    out.push('-');
+    digits(out, u32::from(t.day()), 2);
+    out.push('T');
+    digits(out, u32::from(t.hour()), 2);
+    out.push(':');
+    digits(out, u32::from(t.minute()), 2);
+    out.push(':');
+    digits(out, u32::from(t.second()), 2);
+    out.push('Z');
 }
 
 /// A success body. `result` writes the `<{op}Result>` children; `None` for operations
@@ -116,15 +138,20 @@ pub fn success(
     w.buf.push_str(namespace);
     w.buf.push_str("\">");
     if let Some(result) = result {
-        let wrapper = format!("{operation}Result");
-        w.start(&wrapper);
+        w.buf.push('<');
+        w.buf.push_str(operation);
+        w.buf.push_str("Result>");
         result(&mut w);
-        w.end(&wrapper);
+        w.buf.push_str("</");
+        w.buf.push_str(operation);
+        w.buf.push_str("Result>");
     }
     w.start("ResponseMetadata");
     w.text("RequestId", request_id);
     w.end("ResponseMetadata");
-    w.end(&format!("{operation}Response"));
+    w.buf.push_str("</");
+    w.buf.push_str(operation);
+    w.buf.push_str("Response>");
     w.buf.push('\n');
     w.buf
 }
@@ -187,6 +214,15 @@ mod tests {
     fn timestamps_end_in_z() {
         let t = OffsetDateTime::from_unix_timestamp(1_480_791_221).unwrap();
         assert_eq!(format_timestamp(t), "2016-12-03T18:53:41Z");
+        // Converted to UTC; zero-padded; sub-seconds dropped.
+        let t = time::macros::datetime!(0987-01-02 03:04:05.9 +02:00);
+        assert_eq!(format_timestamp(t), "0987-01-02T01:04:05Z");
+        let mut w = XmlWriter::default();
+        w.timestamp(
+            "CreateDate",
+            time::macros::datetime!(2026-11-29 09:00:00 UTC),
+        );
+        assert_eq!(w.buf, "<CreateDate>2026-11-29T09:00:00Z</CreateDate>");
     }
 
     #[test]

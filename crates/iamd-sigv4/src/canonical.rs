@@ -1,6 +1,8 @@
 //! Building blocks of the canonical request (spec §5.5): URI, query string,
 //! headers and payload hash.
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
@@ -34,13 +36,17 @@ fn encode_bytes(bytes: &[u8], set: &'static AsciiSet) -> String {
 /// "double encoding" AWS prescribes for every service but S3 (botocore:
 /// `quote(normalize_url_path(path), safe='/~')` over the already-quoted URL
 /// path; aws-sdk-rust does the same). For IAM and STS the path is always `/`.
-pub(crate) fn canonical_uri(path: &str, normalize: bool) -> String {
+pub(crate) fn canonical_uri(path: &str, normalize: bool) -> Cow<'_, str> {
+    // The path of every IAM and STS request, already canonical.
+    if path == "/" {
+        return Cow::Borrowed(path);
+    }
     let path = if path.is_empty() { "/" } else { path };
-    if normalize {
+    Cow::Owned(if normalize {
         utf8_percent_encode(&remove_dot_segments(path), PATH).to_string()
     } else {
         utf8_percent_encode(path, PATH).to_string()
-    }
+    })
 }
 
 /// botocore `remove_dot_segments`: RFC 3986 §5.2.4 plus removal of empty
@@ -145,66 +151,103 @@ pub(crate) fn canonical_query(
     Ok(parts.join("&"))
 }
 
-/// The canonical value of one signed header: every value of that header in
+/// Where a canonical request or string to sign goes: a `String` (to show or test it), or
+/// straight into the SHA-256 or HMAC that verification needs, without building it.
+pub(crate) trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+/// Writes the canonical value of one signed header: every value of that header in
 /// arrival order, each trimmed with inner whitespace runs collapsed to one
 /// space, joined with `,`. For `host` with no `Host` header (HTTP/2), the URI
 /// authority is used. An absent header yields the empty string (the signature
 /// then simply does not match). A non-UTF-8 value is rejected as a mismatch.
-pub(crate) fn canonical_header_value(
+pub(crate) fn write_header_value(
+    sink: &mut impl Sink,
     parts: &http::request::Parts,
     name: &str,
-) -> Result<String, SigV4Error> {
-    let mut values = Vec::new();
+) -> Result<(), SigV4Error> {
+    let mut any = false;
     for v in parts.headers.get_all(name) {
         let s = std::str::from_utf8(v.as_bytes()).map_err(|_| {
             SigV4Error::SignatureDoesNotMatch(SIGNATURE_MISMATCH_MESSAGE.to_owned())
         })?;
-        values.push(collapse_ws(s));
-    }
-    if values.is_empty() && (name.eq_ignore_ascii_case("host") || name == ":authority") {
-        if let Some(authority) = parts.uri.authority() {
-            values.push(authority.as_str().to_owned());
+        if any {
+            sink.put(",");
+        }
+        any = true;
+        for (i, word) in s.split_ascii_whitespace().enumerate() {
+            if i > 0 {
+                sink.put(" ");
+            }
+            sink.put(word);
         }
     }
-    Ok(values.join(","))
+    if !any && (name.eq_ignore_ascii_case("host") || name == ":authority") {
+        if let Some(authority) = parts.uri.authority() {
+            sink.put(authority.as_str());
+        }
+    }
+    Ok(())
 }
 
-fn collapse_ws(s: &str) -> String {
-    s.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// Lowercase hex of a 32-byte digest, on the stack.
+pub(crate) struct Hex32([u8; 64]);
 
-/// Hex SHA-256 of `data`.
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+impl Hex32 {
+    pub(crate) fn of(digest: &[u8]) -> Hex32 {
+        let mut out = [0u8; 64];
+        // 32 bytes always fit 64 hex digits.
+        if hex::encode_to_slice(digest, &mut out).is_err() {
+            unreachable!("a SHA-256 digest is 32 bytes");
+        }
+        Hex32(out)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Hex digits are ASCII.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// The payload hash line. The body hash, unless `x-amz-content-sha256` is
 /// `UNSIGNED-PAYLOAD` or a 64-hex digest; a digest that differs from the real
 /// body hash is rejected outright with the mismatch message.
-pub(crate) fn payload_hash(
+pub(crate) fn write_payload_hash(
+    sink: &mut impl Sink,
     parts: &http::request::Parts,
     body: &[u8],
-) -> Result<String, SigV4Error> {
-    let actual = sha256_hex(body);
-    let Some(claimed) = parts
+) -> Result<(), SigV4Error> {
+    let actual = Hex32::of(&Sha256::digest(body));
+    let claimed = parts
         .headers
         .get(CONTENT_SHA256)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(actual);
-    };
-    if claimed == UNSIGNED_PAYLOAD {
-        return Ok(claimed.to_owned());
-    }
-    if claimed.len() == 64 && claimed.bytes().all(|b| b.is_ascii_hexdigit()) {
-        if claimed.eq_ignore_ascii_case(&actual) {
-            return Ok(claimed.to_owned());
+        .and_then(|v| v.to_str().ok());
+    match claimed {
+        Some(claimed) if claimed == UNSIGNED_PAYLOAD => sink.put(claimed),
+        Some(claimed) if claimed.len() == 64 && claimed.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            if !claimed.eq_ignore_ascii_case(actual.as_str()) {
+                return Err(SigV4Error::SignatureDoesNotMatch(
+                    SIGNATURE_MISMATCH_MESSAGE.to_owned(),
+                ));
+            }
+            sink.put(claimed);
         }
-        return Err(SigV4Error::SignatureDoesNotMatch(
-            SIGNATURE_MISMATCH_MESSAGE.to_owned(),
-        ));
+        _ => sink.put(actual.as_str()),
     }
-    Ok(actual)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -261,7 +304,27 @@ mod tests {
     }
 
     #[test]
-    fn whitespace() {
-        assert_eq!(collapse_ws("  a   b \t c  "), "a b c");
+    fn header_values() {
+        let req = http::Request::builder()
+            .uri("http://example.com/")
+            .header("x-a", "  a   b \t c  ")
+            .header("x-a", "d")
+            .header("x-b", "")
+            .body(())
+            .expect("request");
+        let (parts, ()) = req.into_parts();
+        let value = |name: &str| {
+            let mut out = String::new();
+            write_header_value(&mut out, &parts, name).expect("UTF-8");
+            out
+        };
+        assert_eq!(value("x-a"), "a b c,d");
+        assert_eq!(value("x-b"), "");
+        assert_eq!(value("x-missing"), "");
+        assert_eq!(
+            value("host"),
+            "example.com",
+            "the authority stands in for Host"
+        );
     }
 }

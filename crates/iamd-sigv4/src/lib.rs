@@ -14,8 +14,9 @@
 mod canonical;
 mod datetime;
 
+use canonical::Sink;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
@@ -530,35 +531,81 @@ pub fn canonical_request_with(
     body: &[u8],
     opts: CanonicalOptions,
 ) -> Result<String, SigV4Error> {
-    let uri = canonical::canonical_uri(parts.uri.path(), opts.normalize_path);
+    let mut out = String::with_capacity(512);
+    write_canonical_request(&mut out, auth, parts, body, opts)?;
+    Ok(out)
+}
+
+/// The canonical request, written piece by piece: into a `String` for
+/// [`canonical_request_with`], straight into its hash for [`verify_with`].
+fn write_canonical_request(
+    out: &mut impl Sink,
+    auth: &ParsedAuth,
+    parts: &http::request::Parts,
+    body: &[u8],
+    opts: CanonicalOptions,
+) -> Result<(), SigV4Error> {
     let query =
         canonical::canonical_query(parts.uri.query(), auth.location == AuthLocation::Query)?;
-    let mut out = format!("{}\n{uri}\n{query}\n", parts.method.as_str());
+    out.put(parts.method.as_str());
+    out.put("\n");
+    out.put(&canonical::canonical_uri(
+        parts.uri.path(),
+        opts.normalize_path,
+    ));
+    out.put("\n");
+    out.put(&query);
+    out.put("\n");
     for name in &auth.signed_headers {
-        let value = canonical::canonical_header_value(parts, name)?;
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&value);
-        out.push('\n');
+        out.put(name);
+        out.put(":");
+        canonical::write_header_value(out, parts, name)?;
+        out.put("\n");
     }
-    out.push('\n');
-    out.push_str(&auth.signed_headers.join(";"));
-    out.push('\n');
-    out.push_str(&canonical::payload_hash(parts, body)?);
-    Ok(out)
+    out.put("\n");
+    for (i, name) in auth.signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.put(";");
+        }
+        out.put(name);
+    }
+    out.put("\n");
+    canonical::write_payload_hash(out, parts, body)
 }
 
 /// The string to sign (spec §5.6), over the request's own credential scope.
 pub fn string_to_sign(auth: &ParsedAuth, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{}\n{}/{}/{}/{}\n{}",
-        auth.amz_date,
-        auth.scope_date,
-        auth.region,
-        auth.service,
-        auth.terminator,
-        canonical::sha256_hex(canonical_request.as_bytes())
-    )
+    let mut out = String::with_capacity(160);
+    let digest = Sha256::digest(canonical_request.as_bytes());
+    write_string_to_sign(&mut out, auth, &canonical::Hex32::of(&digest));
+    out
+}
+
+fn write_string_to_sign(out: &mut impl Sink, auth: &ParsedAuth, request_hash: &canonical::Hex32) {
+    for piece in [
+        ALGORITHM,
+        "\n",
+        &auth.amz_date,
+        "\n",
+        &auth.scope_date,
+        "/",
+        &auth.region,
+        "/",
+        &auth.service,
+        "/",
+        &auth.terminator,
+        "\n",
+        request_hash.as_str(),
+    ] {
+        out.put(piece);
+    }
+}
+
+/// An HMAC being computed is a place to write the string to sign.
+impl Sink for Hmac<Sha256> {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
 }
 
 /// Step 4, after the caller looked up the secret and derived the key with
@@ -582,10 +629,19 @@ pub fn verify_with(
     signing_key: &[u8; 32],
     opts: CanonicalOptions,
 ) -> Result<(), SigV4Error> {
-    let creq = canonical_request_with(auth, parts, body, opts)?;
-    let sts = string_to_sign(auth, &creq);
-    let expected = hex::encode(hmac_sha256(signing_key, sts.as_bytes()));
-    if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+    let mut request_hash = Sha256::new();
+    write_canonical_request(&mut request_hash, auth, parts, body, opts)?;
+    let request_hash = canonical::Hex32::of(&request_hash.finalize());
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(signing_key)
+        .expect("HMAC accepts keys of any length");
+    write_string_to_sign(&mut mac, auth, &request_hash);
+    let expected = canonical::Hex32::of(&mac.finalize().into_bytes());
+    if bool::from(
+        expected
+            .as_str()
+            .as_bytes()
+            .ct_eq(auth.signature.as_bytes()),
+    ) {
         Ok(())
     } else {
         Err(mismatch(SIGNATURE_MISMATCH_MESSAGE))

@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use iamd_core::{ErrorCode, Iam, IamError, RequestContext};
 use iamd_protocol::{xml, Operation, Params, Service};
 use time::OffsetDateTime;
-use tracing::{debug, info_span, Instrument};
+use tracing::{debug, debug_span, warn, Instrument};
 
 use crate::auth;
 
@@ -20,15 +20,21 @@ pub async fn handle(
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let span = info_span!("request", id = %request_id, action = tracing::field::Empty);
+    let request_id = state.request_ids.next();
+    // A span per request only when debugging: at the default level it would cost a few
+    // per cent of every request. Failures on the server's side are logged with the id.
+    let span = debug_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
         let (service, result) =
             process(&state.iam, &state.signing_keys, req, &request_id, peer).await;
         let (status, body) = match result {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => {
-                debug!(code = e.code.as_str(), message = %e.message, "request failed");
+                if e.code.status() >= 500 {
+                    warn!(id = %request_id, code = e.code.as_str(), "request failed");
+                } else {
+                    debug!(code = e.code.as_str(), message = %e.message, "request failed");
+                }
                 let status =
                     StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
                 let body = xml::error(
@@ -52,6 +58,40 @@ pub async fn handle(
     }
     .instrument(span)
     .await
+}
+
+/// Request ids: UUIDs (version 4 layout) drawn from a random starting point chosen at
+/// start-up and counted up from it, so that they are unique within a process and
+/// unpredictable across processes without a call to the OS's random source per request.
+pub struct RequestIds {
+    base: u128,
+    count: std::sync::atomic::AtomicU64,
+}
+
+impl RequestIds {
+    pub fn new() -> Self {
+        RequestIds {
+            base: uuid::Uuid::new_v4().as_u128(),
+            count: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    pub fn next(&self) -> String {
+        let n = self
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let bytes = self.base.wrapping_add(u128::from(n)).to_be_bytes();
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .hyphenated()
+            .to_string()
+    }
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn form_error(e: iamd_protocol::FormError) -> IamError {

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use iamd::server::{self, Config};
+
+/// mimalloc rather than the system allocator: a request makes many small, short-lived
+/// allocations, which glibc's malloc serves at several times the cost (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamd_core::secret::SecretKey;
 
 #[derive(Parser)]
@@ -56,6 +61,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in files and collectors; they
+        // also cost a formatting pass on every request's span.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let (listen, store, authorization) = match cli.command {

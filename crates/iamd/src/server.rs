@@ -232,6 +232,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let state = Arc::new(State {
         iam: Iam::new(store, authorizer, usage),
         signing_keys: Default::default(),
+        request_ids: Default::default(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, stop_rx));
@@ -260,6 +261,7 @@ async fn flush_usage(iam: &Iam) {
 pub(crate) struct State {
     pub iam: Iam,
     pub signing_keys: crate::auth::SigningKeys,
+    pub request_ids: crate::handler::RequestIds,
 }
 
 async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
