@@ -1,7 +1,8 @@
 //! iamd's embedded storage backend: the `Store` contract on one SQLite file, for a single
 //! iamd process. Every acknowledged write is durable (WAL with `synchronous=FULL`), each
-//! `Store` method is one transaction on a single writer connection, and reads run in
-//! parallel on a few read-only connections. It is not a way to share one database between
+//! `Store` method's write is atomic on a single writer connection (writes that arrive
+//! together share one commit, each in a savepoint of its own), and reads run in parallel
+//! on a few read-only connections. It is not a way to share one database between
 //! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
@@ -9,6 +10,7 @@ mod policies;
 mod pool;
 mod queries;
 mod roles;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;

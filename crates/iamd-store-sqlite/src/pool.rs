@@ -1,7 +1,5 @@
-//! The connections: one writer, which runs every write as a `BEGIN IMMEDIATE` transaction
-//! (so writes are serialised by a mutex in process and by SQLite's lock across processes),
-//! and a few query-only readers, which WAL lets run alongside it. All SQLite work runs on
-//! tokio's blocking pool.
+//! The connections: one writer, on a thread of its own, which commits writes in groups
+//! (`crate::writer`), and a few query-only readers, which WAL lets run alongside it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +10,7 @@ use iamd_core::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::queries::Fail;
+use crate::writer::Writer;
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or
 /// another process) before giving up with a backend error.
@@ -36,7 +35,7 @@ const MIGRATIONS: &[&str] = &[
 
 pub(crate) struct Pool {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Writer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -80,7 +79,7 @@ impl Pool {
 
         Ok(Pool {
             path: path.to_owned(),
-            writer: Mutex::new(writer),
+            writer: Writer::start(writer)?,
             readers,
             next_reader: AtomicUsize::new(0),
         })
@@ -90,19 +89,14 @@ impl Pool {
         &self.path
     }
 
-    /// Runs `op` in one `BEGIN IMMEDIATE` transaction on the writer, committing if it
-    /// returns `Ok` and rolling back otherwise.
-    pub(crate) async fn write<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
+    /// Runs `op` as one atomic write on the writer, committed (durably) before this
+    /// returns `Ok`, rolled back if `op` returns `Err`.
+    pub(crate) async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
     {
-        let pool = Arc::clone(self);
-        blocking(move || {
-            let conn = lock(&pool.writer);
-            in_transaction(&conn, Begin::Immediate, op)
-        })
-        .await
+        self.writer.write(op).await
     }
 
     /// Runs `op` in one read transaction (one consistent snapshot) on a reader.
@@ -117,12 +111,12 @@ impl Pool {
         F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
     {
         if let Some(conn) = self.free_reader() {
-            return in_transaction(&conn, Begin::Deferred, op).map_err(Fail::into_store);
+            return in_read_transaction(&conn, op).map_err(Fail::into_store);
         }
         let pool = Arc::clone(self);
         blocking(move || {
             let conn = pool.reader();
-            in_transaction(&conn, Begin::Deferred, op)
+            in_read_transaction(&conn, op)
         })
         .await
     }
@@ -153,48 +147,28 @@ impl Pool {
     }
 }
 
-/// A panic while a connection was held leaves it usable: `in_transaction` ends a
+/// A panic while a connection was held leaves it usable: `in_read_transaction` ends a
 /// transaction that the panic left open before starting the next one.
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// How a transaction starts: `BEGIN IMMEDIATE` takes the write lock at once, `BEGIN`
-/// (deferred) reads from one snapshot.
-#[derive(Clone, Copy)]
-enum Begin {
-    Deferred,
-    Immediate,
-}
-
-/// Runs `op` in one transaction, committing if it returns `Ok` and rolling back otherwise.
+/// Runs `op` in one read transaction (one snapshot).
 ///
-/// `BEGIN`, `COMMIT` and `ROLLBACK` run as cached prepared statements: rusqlite's
-/// `Transaction` parses them afresh each time, which cost more than a cached point read.
-fn in_transaction<T>(
+/// `BEGIN` and `COMMIT` run as cached prepared statements: rusqlite's `Transaction`
+/// parses them afresh each time, which cost more than a cached point read.
+fn in_read_transaction<T>(
     conn: &Connection,
-    begin: Begin,
     op: impl FnOnce(&Connection) -> Result<T, Fail>,
 ) -> Result<T, Fail> {
     if !conn.is_autocommit() {
-        // A transaction left open (a panic, or a failed rollback): end it first.
+        // A transaction left open (a panic, or a failed commit): end it first.
         conn.prepare_cached("ROLLBACK")?.execute([])?;
     }
-    let begin = match begin {
-        Begin::Deferred => "BEGIN",
-        Begin::Immediate => "BEGIN IMMEDIATE",
-    };
-    conn.prepare_cached(begin)?.execute([])?;
-    let result = op(conn).and_then(|out| {
-        conn.prepare_cached("COMMIT")?.execute([])?;
-        Ok(out)
-    });
-    if result.is_err() && !conn.is_autocommit() {
-        // The error is what the caller needs; a failed rollback is cleared on next use.
-        let _ = conn
-            .prepare_cached("ROLLBACK")
-            .and_then(|mut s| s.execute([]));
-    }
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let result = op(conn);
+    // A read changes nothing: ending it the same way whatever `op` returned is enough.
+    conn.prepare_cached("COMMIT")?.execute([])?;
     result
 }
 
@@ -243,25 +217,37 @@ mod tests {
         .expect("pragma")
     }
 
-    #[test]
-    fn connections_are_durable_and_checked() {
+    #[tokio::test]
+    async fn connections_are_durable_and_checked() {
         let dir = std::env::temp_dir().join(format!(
             "iamd-store-sqlite-pool-{}-{}",
             std::process::id(),
             time::OffsetDateTime::now_utc().unix_timestamp_nanos()
         ));
         let pool = Pool::open(&dir.join("iamd.sqlite3"), 2).expect("open");
-        {
-            let writer = lock(&pool.writer);
-            assert_eq!(pragma(&writer, "journal_mode"), "wal");
-            assert_eq!(pragma(&writer, "synchronous"), "2", "FULL");
-            assert_eq!(pragma(&writer, "foreign_keys"), "1");
-            assert_eq!(pragma(&writer, "busy_timeout"), "5000");
-            assert_eq!(
-                pragma(&writer, "user_version"),
+        let settings = pool
+            .write(|writer| {
+                Ok([
+                    "journal_mode",
+                    "synchronous",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "user_version",
+                ]
+                .map(|name| pragma(writer, name)))
+            })
+            .await
+            .expect("the writer answers");
+        assert_eq!(
+            settings,
+            [
+                "wal".to_owned(),
+                "2".to_owned(), // FULL
+                "1".to_owned(),
+                "5000".to_owned(),
                 MIGRATIONS.len().to_string()
-            );
-        }
+            ]
+        );
         let reader = pool.reader();
         assert_eq!(pragma(&reader, "query_only"), "1");
         assert!(

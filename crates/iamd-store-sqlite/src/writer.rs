@@ -1,0 +1,285 @@
+//! The writer: one thread that owns the writing connection and commits writes in groups.
+//!
+//! A durable commit costs an `fsync` of the WAL, which takes far longer than the writes
+//! themselves. Writes that arrive while one commit is under way wait in a queue; the
+//! writer then runs all of them (up to [`MAX_BATCH`]) in one transaction, each inside a
+//! savepoint of its own, and commits them with one `fsync`. Every write still sees the
+//! ones before it, a failing write is rolled back to its savepoint without touching the
+//! others, and no caller hears "done" before the commit that holds its write returned.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::thread;
+
+use iamd_core::StoreError;
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::queries::Fail;
+
+/// The most writes committed together.
+const MAX_BATCH: usize = 64;
+
+/// What a queued write is given: the open batch, or why the batch could not begin.
+enum Batch<'a> {
+    Open {
+        conn: &'a Connection,
+        /// Set when the connection is left in a state the commit must not keep.
+        broken: &'a mut bool,
+    },
+    Failed(&'a str),
+}
+
+/// A queued write. Given an open batch it runs and returns what to tell its caller once
+/// the commit's outcome is known; given a failed batch it tells its caller at once.
+type Job = Box<dyn FnOnce(Batch<'_>) -> Option<Report> + Send>;
+
+/// Tells a caller the outcome of its write, given the commit's (`Err`: why it failed).
+type Report = Box<dyn FnOnce(Result<(), &str>) + Send>;
+
+pub(crate) struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer thread, which owns `conn` from now on.
+    pub(crate) fn start(conn: Connection) -> Result<Writer, Fail> {
+        let (jobs, queue) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("iamd-sqlite-writer".to_owned())
+            .spawn(move || run(&conn, &queue))
+            .map_err(|e| Fail::Data(format!("cannot start the SQLite writer thread: {e}")))?;
+        Ok(Writer {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Runs `op` as one atomic write and returns once it is durably committed (or failed,
+    /// and left no trace).
+    pub(crate) async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
+    {
+        let (done, outcome) = oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |batch| {
+            let (conn, broken) = match batch {
+                Batch::Open { conn, broken } => (conn, broken),
+                Batch::Failed(why) => {
+                    let _ = done.send(Err(StoreError::Backend(why.to_owned())));
+                    return None;
+                }
+            };
+            let result = in_savepoint(conn, broken, op);
+            Some(Box::new(move |commit: Result<(), &str>| {
+                let out = match (result, commit) {
+                    (Err(e), _) => Err(e.into_store()),
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(why)) => Err(StoreError::Backend(why.to_owned())),
+                };
+                // The caller may have gone away (its request was cancelled): nothing to do.
+                let _ = done.send(out);
+            }))
+        });
+        let stopped = || StoreError::Backend("the SQLite writer has stopped".to_owned());
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())?;
+        // A dropped report means the batch was abandoned (a panic in a write): not committed.
+        outcome.await.unwrap_or_else(|_| {
+            Err(StoreError::Backend(
+                "the write was not committed: the SQLite writer failed".to_owned(),
+            ))
+        })
+    }
+}
+
+impl Drop for Writer {
+    /// Lets queued writes finish, then waits for the thread to close the connection.
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(conn: &Connection, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(conn, batch);
+    }
+}
+
+fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+    if let Err(e) = begin(conn) {
+        let why = Fail::from(e).into_store().to_string();
+        for job in batch {
+            job(Batch::Failed(&why));
+        }
+        return;
+    }
+    let mut broken = false;
+    let mut reports = Vec::with_capacity(batch.len());
+    let mut jobs = batch.into_iter();
+    for job in jobs.by_ref() {
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            job(Batch::Open {
+                conn,
+                broken: &mut broken,
+            })
+        }));
+        match ran {
+            Ok(report) => reports.extend(report),
+            Err(_) => {
+                // A write panicked part-way: nothing of this batch may be committed.
+                broken = true;
+                break;
+            }
+        }
+        if broken {
+            break;
+        }
+    }
+    if broken {
+        let _ = execute(conn, "ROLLBACK");
+        tracing::error!(
+            "a write left the SQLite connection in an unknown state; its batch was rolled back"
+        );
+        let why = "the write was not committed: the batch it was in was rolled back";
+        for report in reports {
+            report(Err(why));
+        }
+        for job in jobs {
+            job(Batch::Failed(why));
+        }
+        return;
+    }
+    match execute(conn, "COMMIT") {
+        Ok(()) => {
+            for report in reports {
+                report(Ok(()));
+            }
+        }
+        Err(e) => {
+            let _ = execute(conn, "ROLLBACK");
+            let why = Fail::from(e).into_store().to_string();
+            for report in reports {
+                report(Err(&why));
+            }
+        }
+    }
+}
+
+fn begin(conn: &Connection) -> rusqlite::Result<()> {
+    if !conn.is_autocommit() {
+        // A transaction left open by a failure: end it before starting ours.
+        execute(conn, "ROLLBACK")?;
+    }
+    execute(conn, "BEGIN IMMEDIATE")
+}
+
+/// Runs `op` inside a savepoint: kept if it returns `Ok`, undone if it returns `Err`. If
+/// the savepoint cannot be undone, `broken` tells the writer to drop the whole batch.
+fn in_savepoint<T>(
+    conn: &Connection,
+    broken: &mut bool,
+    op: impl FnOnce(&Connection) -> Result<T, Fail>,
+) -> Result<T, Fail> {
+    execute(conn, "SAVEPOINT write")?;
+    let result = op(conn).and_then(|value| {
+        execute(conn, "RELEASE write")?;
+        Ok(value)
+    });
+    if result.is_err()
+        && (execute(conn, "ROLLBACK TO write").is_err() || execute(conn, "RELEASE write").is_err())
+    {
+        *broken = true;
+    }
+    result
+}
+
+fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn temp_db() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "iamd-store-sqlite-writer-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir.join("t.sqlite3")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn grouped_writes_stay_atomic_and_independent() {
+        let path = temp_db();
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE);")
+            .expect("schema");
+        let writer = Arc::new(Writer::start(conn).expect("start"));
+
+        // 64 writers at once, so that batches form: 60 good inserts, one duplicate of an
+        // earlier value, and three that insert two rows and then fail.
+        let mut tasks = Vec::new();
+        for i in 0..64i64 {
+            let writer = Arc::clone(&writer);
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .write(move |c| {
+                        if i >= 61 {
+                            c.execute("INSERT INTO t VALUES (?1)", [1000 + i])?;
+                            c.execute("INSERT INTO t VALUES (?1)", [2000 + i])?;
+                            return Err(Fail::Store(StoreError::NoSuchUser));
+                        }
+                        let x = if i == 60 { 7 } else { i };
+                        c.execute("INSERT INTO t VALUES (?1)", [x])?;
+                        Ok(x)
+                    })
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        let mut exists = 0;
+        let mut refused = 0;
+        for t in tasks {
+            match t.await.expect("task") {
+                Ok(_) => ok += 1,
+                Err(StoreError::AlreadyExists) => exists += 1,
+                Err(StoreError::NoSuchUser) => refused += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!((ok, exists, refused), (60, 1, 3));
+        drop(writer);
+
+        // What was acknowledged is on disk, and nothing of the failed writes is.
+        let conn = Connection::open(&path).expect("reopen");
+        let (count, max): (i64, i64) = conn
+            .query_row("SELECT count(*), max(x) FROM t", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("count");
+        assert_eq!((count, max), (60, 59));
+        drop(conn);
+        std::fs::remove_dir_all(path.parent().expect("dir")).expect("clean up");
+    }
+}
