@@ -61,6 +61,9 @@ impl Pool {
             )));
         }
         writer.pragma_update(None, "synchronous", "FULL")?;
+        // Each grouped write runs in a savepoint, whose undo pages (the statement journal)
+        // then stay in memory rather than in a temporary file.
+        writer.pragma_update(None, "temp_store", "MEMORY")?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut writer, path)?;
 
@@ -232,6 +235,7 @@ mod tests {
                     "synchronous",
                     "foreign_keys",
                     "busy_timeout",
+                    "temp_store",
                     "user_version",
                 ]
                 .map(|name| pragma(writer, name)))
@@ -245,6 +249,7 @@ mod tests {
                 "2".to_owned(), // FULL
                 "1".to_owned(),
                 "5000".to_owned(),
+                "2".to_owned(), // MEMORY
                 MIGRATIONS.len().to_string()
             ]
         );
