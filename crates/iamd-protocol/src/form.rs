@@ -50,6 +50,10 @@ fn check_escapes(raw: &[u8]) -> Result<(), FormError> {
 }
 
 fn decode(raw: &[u8]) -> Result<String, FormError> {
+    // Most names and values need no decoding at all: one copy, checked as UTF-8.
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        return String::from_utf8(raw.to_vec()).map_err(|_| FormError::NotUtf8);
+    }
     check_escapes(raw)?;
     let plus_as_space: Vec<u8> = raw
         .iter()

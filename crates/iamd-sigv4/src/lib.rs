@@ -361,8 +361,11 @@ fn finish(
     session_token: Option<String>,
     expires: Option<u64>,
 ) -> Result<ParsedAuth, SigV4Error> {
-    let elements: Vec<&str> = raw.credential.split('/').collect();
-    let [access_key_id, scope_date, region, service, terminator] = elements[..] else {
+    let mut elements = raw.credential.split('/');
+    let elements: [Option<&str>; 6] = std::array::from_fn(|_| elements.next());
+    let [Some(access_key_id), Some(scope_date), Some(region), Some(service), Some(terminator), None] =
+        elements
+    else {
         return Err(incomplete(format!(
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{}'",
             raw.credential
