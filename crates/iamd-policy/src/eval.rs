@@ -206,9 +206,9 @@ impl CompiledStatement {
         if let Some((negated, pats)) = &self.resources {
             let hit = pats.iter().any(|p| match p {
                 ResourcePattern::Static(g) => g.matches(req.resource),
-                ResourcePattern::Dynamic(t) => t.resolve(req.context).is_some_and(|pieces| {
-                    Glob::build(&pieces, Mode::Arn, false).matches(req.resource)
-                }),
+                ResourcePattern::Dynamic(t) => t
+                    .resolve(req.context)
+                    .is_some_and(|pieces| Glob::pieces_match(&pieces, Mode::Arn, req.resource)),
             });
             if hit == *negated {
                 return false;

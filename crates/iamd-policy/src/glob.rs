@@ -123,6 +123,28 @@ impl Glob {
         Glob { toks, fast, sep }
     }
 
+    /// Whether `s` matches `pieces` (as [`Glob::build`] without folding would compile
+    /// them). Resolved policy variables mostly leave no wildcard at all
+    /// (`arn:aws:iam::123456789012:user/${aws:username}`): those are compared piece by
+    /// piece, without compiling a pattern for this one request.
+    pub(crate) fn pieces_match(pieces: &[Piece], mode: Mode, s: &str) -> bool {
+        let wild = pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Pattern(t) if t.contains(['*', '?'])));
+        if wild {
+            return Glob::build(pieces, mode, false).matches(s);
+        }
+        let mut rest = s;
+        for p in pieces {
+            let (Piece::Pattern(t) | Piece::Literal(t)) = p;
+            match rest.strip_prefix(t.as_str()) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
     /// A pattern string with live wildcards.
     pub(crate) fn new(pattern: &str, mode: Mode, fold: bool) -> Glob {
         Glob::build(&[Piece::Pattern(pattern.to_owned())], mode, fold)
@@ -138,8 +160,20 @@ impl Glob {
         }
         let b = s.as_bytes();
         let n = b.len();
-        let mut cur = vec![false; n + 1];
-        let mut next = vec![false; n + 1];
+        // Two rows of positions; on the stack for subjects of ordinary length (ARNs, action
+        // names), since this runs for every statement on every request.
+        const STACK: usize = 256;
+        let mut stack = [[false; STACK]; 2];
+        let mut heap;
+        let (cur, next) = if n < STACK {
+            let [cur, next] = &mut stack;
+            (&mut cur[..=n], &mut next[..=n])
+        } else {
+            heap = [vec![false; n + 1], vec![false; n + 1]];
+            let [cur, next] = &mut heap;
+            (&mut cur[..], &mut next[..])
+        };
+        let (mut cur, mut next) = (cur, next);
         cur[0] = true;
         for tok in &self.toks {
             next.iter_mut().for_each(|x| *x = false);
@@ -358,6 +392,55 @@ mod tests {
             "arn:aws:logs:*:*:log-group:g:*",
             "arn:aws:logs:r:1:log-group:g:s:t"
         ));
+    }
+
+    #[test]
+    fn pieces_match_as_compiled_globs_do() {
+        let pat = |t: &str| Piece::Pattern(t.to_owned());
+        let lit = |t: &str| Piece::Literal(t.to_owned());
+        let cases: Vec<(Vec<Piece>, &str)> = vec![
+            (
+                vec![pat("arn:aws:iam::1:user/"), lit("alice")],
+                "arn:aws:iam::1:user/alice",
+            ),
+            (
+                vec![pat("arn:aws:iam::1:user/"), lit("alice")],
+                "arn:aws:iam::1:user/alicex",
+            ),
+            (
+                vec![pat("arn:aws:iam::1:user/"), lit("alice")],
+                "arn:aws:iam::1:user/alic",
+            ),
+            (
+                vec![pat("arn:aws:iam::1:user/"), lit("*")],
+                "arn:aws:iam::1:user/*",
+            ),
+            (
+                vec![pat("arn:aws:iam::1:user/"), lit("*")],
+                "arn:aws:iam::1:user/bob",
+            ),
+            (
+                vec![pat("arn:aws:iam::*:user/"), lit("bob")],
+                "arn:aws:iam::1:user/bob",
+            ),
+            (
+                vec![pat("arn:aws:iam::?:user/"), lit("bob")],
+                "arn:aws:iam::1:user/bob",
+            ),
+            (vec![lit(""), pat("")], ""),
+            (vec![lit("a"), pat("b")], "ab"),
+        ];
+        for (pieces, s) in cases {
+            assert_eq!(
+                Glob::pieces_match(&pieces, Mode::Arn, s),
+                Glob::build(&pieces, Mode::Arn, false).matches(s),
+                "{pieces:?} against {s}"
+            );
+        }
+        // Subjects longer than the stack rows.
+        let long = "x".repeat(300);
+        assert!(Glob::new("x*x", Mode::Plain, false).matches(&long));
+        assert!(!Glob::new("x*y", Mode::Plain, false).matches(&long));
     }
 
     #[test]
