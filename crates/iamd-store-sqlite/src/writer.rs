@@ -282,4 +282,37 @@ mod tests {
         drop(conn);
         std::fs::remove_dir_all(path.parent().expect("dir")).expect("clean up");
     }
+
+    #[tokio::test]
+    async fn a_panicking_write_commits_nothing_and_the_writer_goes_on() {
+        let path = temp_db();
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);")
+            .expect("schema");
+        let writer = Writer::start(conn).expect("start");
+
+        let err = writer
+            .write(|c| -> Result<(), Fail> {
+                c.execute("INSERT INTO t VALUES (1)", [])?;
+                panic!("a bug in a write");
+            })
+            .await
+            .expect_err("the panicking write fails");
+        assert!(err.to_string().contains("not committed"), "{err}");
+
+        // The next write runs in a fresh transaction, and only it is kept.
+        writer
+            .write(|c| Ok(c.execute("INSERT INTO t VALUES (2)", [])?))
+            .await
+            .expect("the writer still writes");
+        drop(writer);
+        let conn = Connection::open(&path).expect("reopen");
+        let rows: Vec<i64> = conn
+            .prepare("SELECT x FROM t")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("rows");
+        assert_eq!(rows, [2]);
+        drop(conn);
+        std::fs::remove_dir_all(path.parent().expect("dir")).expect("clean up");
+    }
 }
