@@ -169,6 +169,13 @@ impl Sink for Sha256 {
     }
 }
 
+/// The string to sign goes straight into its HMAC.
+impl Sink for hmac::Hmac<Sha256> {
+    fn put(&mut self, s: &str) {
+        hmac::Mac::update(self, s.as_bytes());
+    }
+}
+
 /// Writes the canonical value of one signed header: every value of that header in
 /// arrival order, each trimmed with inner whitespace runs collapsed to one
 /// space, joined with `,`. For `host` with no `Host` header (HTTP/2), the URI

@@ -604,13 +604,6 @@ fn write_string_to_sign(out: &mut impl Sink, auth: &ParsedAuth, request_hash: &c
     }
 }
 
-/// An HMAC being computed is a place to write the string to sign.
-impl Sink for Hmac<Sha256> {
-    fn put(&mut self, s: &str) {
-        self.update(s.as_bytes());
-    }
-}
-
 /// Step 4, after the caller looked up the secret and derived the key with
 /// [`derive_signing_key`]: rebuild the canonical request over exactly the
 /// signed headers, sign, and compare with the given signature in constant

@@ -10,7 +10,7 @@ use iamd_core::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::queries::Fail;
-use crate::writer::Writer;
+use crate::writer::{execute, Writer};
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or
 /// another process) before giving up with a backend error.
@@ -166,12 +166,12 @@ fn in_read_transaction<T>(
 ) -> Result<T, Fail> {
     if !conn.is_autocommit() {
         // A transaction left open (a panic, or a failed commit): end it first.
-        conn.prepare_cached("ROLLBACK")?.execute([])?;
+        execute(conn, "ROLLBACK")?;
     }
-    conn.prepare_cached("BEGIN")?.execute([])?;
+    execute(conn, "BEGIN")?;
     let result = op(conn);
     // A read changes nothing: ending it the same way whatever `op` returned is enough.
-    conn.prepare_cached("COMMIT")?.execute([])?;
+    execute(conn, "COMMIT")?;
     result
 }
 

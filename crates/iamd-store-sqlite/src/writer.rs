@@ -141,11 +141,8 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }));
         match ran {
             Ok(report) => reports.extend(report),
-            Err(_) => {
-                // A write panicked part-way: nothing of this batch may be committed.
-                broken = true;
-                break;
-            }
+            // A write panicked part-way: nothing of this batch may be committed.
+            Err(_) => broken = true,
         }
         if broken {
             break;
@@ -209,7 +206,8 @@ fn in_savepoint<T>(
     result
 }
 
-fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+/// Runs one statement without parameters as a cached prepared statement.
+pub(crate) fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
