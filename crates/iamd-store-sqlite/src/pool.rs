@@ -2,15 +2,17 @@
 //! (`crate::writer`), and a few query-only readers, which WAL lets run alongside it.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 use iamd_core::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::queries::Fail;
-use crate::writer::{execute, Writer};
+#[cfg(test)]
+use crate::writer::CHECKPOINT_PERIOD;
+use crate::writer::{execute, Snapshots, Writer};
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or
 /// another process) before giving up with a backend error.
@@ -25,6 +27,11 @@ const STATEMENT_CACHE: usize = 128;
 /// of a row not in any cache costs one leaf page from the OS rather than a walk of several.
 const READER_CACHE_KIB: i64 = 16 * 1024;
 
+/// How long a reader may answer from one snapshot while this pool's writer commits
+/// nothing: bounds how long a write by another process (which `iamd` does not do, but a
+/// tool might) goes unseen.
+const SNAPSHOT_MAX_AGE: Duration = Duration::from_millis(100);
+
 /// The schema migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
@@ -36,8 +43,8 @@ const MIGRATIONS: &[&str] = &[
 pub(crate) struct Pool {
     path: PathBuf,
     writer: Writer,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    /// Shared with the writer thread, which tells them of commits and checkpoints.
+    readers: Arc<Readers>,
 }
 
 impl Pool {
@@ -67,24 +74,30 @@ impl Pool {
         writer.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut writer, path)?;
 
-        let readers = (0..readers.max(1))
+        let slots = (0..readers.max(1))
             .map(|_| {
                 let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let reader = Connection::open_with_flags(path, flags)?;
-                reader.busy_timeout(BUSY_TIMEOUT)?;
-                reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-                reader.pragma_update(None, "foreign_keys", "ON")?;
-                reader.pragma_update(None, "query_only", "ON")?;
-                reader.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
-                Ok(Mutex::new(reader))
+                let conn = Connection::open_with_flags(path, flags)?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                conn.pragma_update(None, "foreign_keys", "ON")?;
+                conn.pragma_update(None, "query_only", "ON")?;
+                conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
+                Ok(Mutex::new(Reader {
+                    conn,
+                    snapshot: None,
+                }))
             })
             .collect::<Result<Vec<_>, Fail>>()?;
-
+        let readers = Arc::new(Readers {
+            slots,
+            next: AtomicUsize::new(0),
+            commits: AtomicU64::new(0),
+        });
         Ok(Pool {
             path: path.to_owned(),
-            writer: Writer::start(writer)?,
+            writer: Writer::start(writer, Arc::clone(&readers) as Arc<dyn Snapshots>)?,
             readers,
-            next_reader: AtomicUsize::new(0),
         })
     }
 
@@ -102,77 +115,159 @@ impl Pool {
         self.writer.write(op).await
     }
 
-    /// Runs `op` in one read transaction (one consistent snapshot) on a reader.
+    /// Runs `op` in one read transaction (one consistent snapshot) on a reader; the
+    /// snapshot holds every write this pool has acknowledged.
     ///
     /// In WAL mode a read never waits for the writer and takes microseconds, so when a
     /// reader is free the read runs right here on the calling (async) thread: a hand-off to
     /// the blocking pool would cost more than the read. Only when every reader is busy does
     /// the read wait for one, on the blocking pool.
-    pub(crate) async fn read<T, F>(self: &Arc<Self>, op: F) -> Result<T, StoreError>
+    pub(crate) async fn read<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, Fail> + Send + 'static,
     {
-        if let Some(conn) = self.free_reader() {
-            return in_read_transaction(&conn, op).map_err(Fail::into_store);
+        if let Some(mut reader) = self.readers.free() {
+            return self
+                .readers
+                .read_on(&mut reader, op)
+                .map_err(Fail::into_store);
         }
-        let pool = Arc::clone(self);
+        let readers = Arc::clone(&self.readers);
         blocking(move || {
-            let conn = pool.reader();
-            in_read_transaction(&conn, op)
+            let mut reader = readers.wait();
+            readers.read_on(&mut reader, op)
         })
         .await
     }
 
-    /// A reader no one holds, if there is one.
-    fn free_reader(&self) -> Option<MutexGuard<'_, Connection>> {
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let n = self.readers.len();
-        (0..n).find_map(|i| match self.readers[(start + i) % n].try_lock() {
+    #[cfg(test)]
+    fn reader(&self) -> MutexGuard<'_, Reader> {
+        self.readers.wait()
+    }
+}
+
+/// The read-only connections.
+///
+/// Starting and ending a read transaction is most of the cost of a point read once its
+/// pages are cached: it takes and releases the WAL's read mark (`fcntl` locks, and a mutex
+/// the readers contend on). So a reader keeps its transaction and answers later reads
+/// from the same snapshot until this pool's writer commits (`committed`: the next read
+/// then starts a new snapshot, which holds every acknowledged write), the snapshot is
+/// [`SNAPSHOT_MAX_AGE`] old, or the writer checkpoints (`end_all`: a reader holding an old
+/// snapshot would keep the WAL from being copied and started over).
+pub(crate) struct Readers {
+    slots: Vec<Mutex<Reader>>,
+    next: AtomicUsize,
+    /// Commits made by this pool's writer so far.
+    commits: AtomicU64,
+}
+
+pub(crate) struct Reader {
+    conn: Connection,
+    /// The read transaction this reader has open, if any.
+    snapshot: Option<Snapshot>,
+}
+
+#[derive(Clone, Copy)]
+struct Snapshot {
+    /// `Readers::commits` when it began: every write acknowledged by then is in it.
+    commits: u64,
+    began: Instant,
+}
+
+impl Readers {
+    /// A free reader, if there is one. The first free one, rather than the next in turn:
+    /// reads then gather on as few connections as the load needs, whose page caches hold
+    /// more of what is read.
+    fn free(&self) -> Option<MutexGuard<'_, Reader>> {
+        self.slots.iter().find_map(|slot| match slot.try_lock() {
             Ok(guard) => Some(guard),
-            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
+            Err(TryLockError::Poisoned(e)) => Some(recover(slot, e.into_inner())),
+            Err(TryLockError::WouldBlock) => None,
         })
     }
 
     /// A free reader if there is one, else waits for one (round robin).
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let n = self.readers.len();
-        for i in 0..n {
-            match self.readers[(start + i) % n].try_lock() {
-                Ok(guard) => return guard,
-                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
-                Err(std::sync::TryLockError::WouldBlock) => {}
+    fn wait(&self) -> MutexGuard<'_, Reader> {
+        if let Some(reader) = self.free() {
+            return reader;
+        }
+        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
+        match slot.lock() {
+            Ok(guard) => guard,
+            Err(e) => recover(slot, e.into_inner()),
+        }
+    }
+
+    /// Runs `op` on `reader`, in its snapshot if that is still good, else in a new one.
+    fn read_on<T>(
+        &self,
+        reader: &mut Reader,
+        op: impl FnOnce(&Connection) -> Result<T, Fail>,
+    ) -> Result<T, Fail> {
+        let commits = self.commits.load(Ordering::Acquire);
+        if let Some(snapshot) = reader.snapshot {
+            if snapshot.commits != commits || snapshot.began.elapsed() >= SNAPSHOT_MAX_AGE {
+                reader.end_snapshot()?;
             }
         }
-        lock(&self.readers[start % n])
+        if reader.snapshot.is_none() {
+            if !reader.conn.is_autocommit() {
+                // A transaction left open (a panic, or a failed commit): end it first.
+                execute(&reader.conn, "ROLLBACK")?;
+            }
+            // `commits` was read before the snapshot begins (at the first read), so the
+            // snapshot holds at least the writes acknowledged by then.
+            execute(&reader.conn, "BEGIN")?;
+            reader.snapshot = Some(Snapshot {
+                commits,
+                began: Instant::now(),
+            });
+        }
+        let result = op(&reader.conn);
+        if result.is_err() {
+            // Whatever went wrong, the next read starts afresh.
+            let _ = reader.end_snapshot();
+        }
+        result
     }
 }
 
-/// A panic while a connection was held leaves it usable: `in_read_transaction` ends a
-/// transaction that the panic left open before starting the next one.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+impl Snapshots for Readers {
+    fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::Release);
+    }
+
+    fn end_all(&self) {
+        for slot in &self.slots {
+            let mut reader = match slot.lock() {
+                Ok(guard) => guard,
+                Err(e) => recover(slot, e.into_inner()),
+            };
+            // If it cannot be ended here, the next read on it rolls it back first.
+            let _ = reader.end_snapshot();
+        }
+    }
 }
 
-/// Runs `op` in one read transaction (one snapshot).
-///
-/// `BEGIN` and `COMMIT` run as cached prepared statements: rusqlite's `Transaction`
-/// parses them afresh each time, which cost more than a cached point read.
-fn in_read_transaction<T>(
-    conn: &Connection,
-    op: impl FnOnce(&Connection) -> Result<T, Fail>,
-) -> Result<T, Fail> {
-    if !conn.is_autocommit() {
-        // A transaction left open (a panic, or a failed commit): end it first.
-        execute(conn, "ROLLBACK")?;
+impl Reader {
+    fn end_snapshot(&mut self) -> rusqlite::Result<()> {
+        self.snapshot = None;
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        // A read changes nothing: COMMIT just ends it.
+        execute(&self.conn, "COMMIT")
     }
-    execute(conn, "BEGIN")?;
-    let result = op(conn);
-    // A read changes nothing: ending it the same way whatever `op` returned is enough.
-    execute(conn, "COMMIT")?;
-    result
+}
+
+/// A panic while a reader was held may have left its transaction in any state: the next
+/// read starts a new one (`read_on` rolls back what is left open).
+fn recover<'a>(slot: &Mutex<Reader>, mut reader: MutexGuard<'a, Reader>) -> MutexGuard<'a, Reader> {
+    reader.snapshot = None;
+    slot.clear_poison();
+    reader
 }
 
 async fn blocking<T: Send + 'static>(
@@ -220,13 +315,106 @@ mod tests {
         .expect("pragma")
     }
 
-    #[tokio::test]
-    async fn connections_are_durable_and_checked() {
-        let dir = std::env::temp_dir().join(format!(
+    fn temp_dir() -> PathBuf {
+        std::env::temp_dir().join(format!(
             "iamd-store-sqlite-pool-{}-{}",
             std::process::id(),
             time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-        ));
+        ))
+    }
+
+    async fn count(pool: &Pool) -> i64 {
+        pool.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
+            .await
+            .expect("read")
+    }
+
+    async fn add_account(pool: &Pool, id: String) {
+        pool.write(move |c| {
+            c.execute("INSERT INTO accounts VALUES (?1, 0)", [id])?;
+            Ok(())
+        })
+        .await
+        .expect("write");
+    }
+
+    #[tokio::test]
+    async fn a_read_sees_every_acknowledged_write_though_its_reader_held_a_snapshot() {
+        let dir = temp_dir();
+        let pool = Pool::open(&dir.join("iamd.sqlite3"), 1).expect("open");
+        add_account(&pool, "111111111111".to_owned()).await;
+        assert_eq!(count(&pool).await, 1);
+        assert!(
+            pool.reader().snapshot.is_some(),
+            "the one reader keeps its snapshot after the read"
+        );
+        add_account(&pool, "222222222222".to_owned()).await;
+        assert_eq!(
+            count(&pool).await,
+            2,
+            "the write acknowledged before is seen"
+        );
+        drop(pool);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_starts_over_while_readers_keep_reading() {
+        let dir = temp_dir();
+        let path = dir.join("iamd.sqlite3");
+        let pool = Arc::new(Pool::open(&path, 2).expect("open"));
+        let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (pool, reading) = (Arc::clone(&pool), Arc::clone(&reading));
+                tokio::spawn(async move {
+                    let mut reads = 0u64;
+                    while reading.load(Ordering::Relaxed) {
+                        count(&pool).await;
+                        reads += 1;
+                        tokio::task::yield_now().await;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        // Writes of a page or more each for a dozen checkpoint periods, with reads going on.
+        let started = Instant::now();
+        let mut written = 0i64;
+        while started.elapsed() < 12 * CHECKPOINT_PERIOD || written < 200 {
+            let id = format!("{written:012}");
+            pool.write(move |c| {
+                c.execute("INSERT INTO accounts VALUES (?1, 0)", [id])?;
+                c.execute("CREATE TABLE IF NOT EXISTS pad (b BLOB)", [])?;
+                c.execute("INSERT INTO pad VALUES (zeroblob(4000))", [])?;
+                Ok(())
+            })
+            .await
+            .expect("write");
+            written += 1;
+        }
+        reading.store(false, Ordering::Relaxed);
+        for r in readers {
+            assert!(r.await.expect("reader") > 0, "the readers read meanwhile");
+        }
+        // Every write appended at least two pages to the WAL (a `pad` page and an
+        // `accounts` page): had the WAL never started over, it would now hold at least
+        // twice as many frames as there were writes.
+        let frames: i64 = Connection::open(&path)
+            .and_then(|c| c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)))
+            .expect("wal frames");
+        assert!(
+            frames < written,
+            "the WAL holds {frames} frames after {written} writes: it never started over"
+        );
+        assert_eq!(count(&pool).await, written);
+        drop(pool);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[tokio::test]
+    async fn connections_are_durable_and_checked() {
+        let dir = temp_dir();
         let pool = Pool::open(&dir.join("iamd.sqlite3"), 2).expect("open");
         let settings = pool
             .write(|writer| {
@@ -254,9 +442,9 @@ mod tests {
             ]
         );
         let reader = pool.reader();
-        assert_eq!(pragma(&reader, "query_only"), "1");
+        assert_eq!(pragma(&reader.conn, "query_only"), "1");
         assert!(
-            reader.execute("DELETE FROM accounts", []).is_err(),
+            reader.conn.execute("DELETE FROM accounts", []).is_err(),
             "readers cannot write"
         );
         drop(reader);

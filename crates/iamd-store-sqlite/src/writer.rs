@@ -8,8 +8,9 @@
 //! others, and no caller hears "done" before the commit that holds its write returned.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use iamd_core::StoreError;
 use rusqlite::Connection;
@@ -37,18 +38,42 @@ type Job = Box<dyn FnOnce(Batch<'_>) -> Option<Report> + Send>;
 /// Tells a caller the outcome of its write, given the commit's (`Err`: why it failed).
 type Report = Box<dyn FnOnce(Result<(), &str>) + Send>;
 
+/// How often, at most, the writer checkpoints the WAL (copies what it holds into the
+/// database file so that the WAL can start over). SQLite's automatic checkpoint is off:
+/// it runs inside `COMMIT`, before the writes are acknowledged, and while every reader
+/// still holds a snapshot from before the commit, so it could never empty the WAL.
+pub(crate) const CHECKPOINT_PERIOD: Duration = Duration::from_millis(250);
+
+/// What the writer needs of the readers, which keep read snapshots open across reads
+/// (`crate::pool::Readers`).
+pub(crate) trait Snapshots: Send + Sync + 'static {
+    /// Called after each commit, before any of its writes is acknowledged: reads that
+    /// start from now on must see them.
+    fn committed(&self);
+    /// Ends every reader's snapshot, waiting for readers in use to finish their read.
+    fn end_all(&self);
+}
+
+/// No readers (the writer's own tests).
+impl Snapshots for () {
+    fn committed(&self) {}
+    fn end_all(&self) {}
+}
+
 pub(crate) struct Writer {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Writer {
-    /// Starts the writer thread, which owns `conn` from now on.
-    pub(crate) fn start(conn: Connection) -> Result<Writer, Fail> {
+    /// Starts the writer thread, which owns `conn` from now on, tells `snapshots` of every
+    /// commit before acknowledging the writes in it, and checkpoints the WAL.
+    pub(crate) fn start(conn: Connection, snapshots: Arc<dyn Snapshots>) -> Result<Writer, Fail> {
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let (jobs, queue) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("iamd-sqlite-writer".to_owned())
-            .spawn(move || run(&conn, &queue))
+            .spawn(move || run(&conn, &queue, &*snapshots))
             .map_err(|e| Fail::Data(format!("cannot start the SQLite writer thread: {e}")))?;
         Ok(Writer {
             jobs: Some(jobs),
@@ -108,8 +133,29 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: &Connection, queue: &mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+fn run(conn: &Connection, queue: &mpsc::Receiver<Job>, snapshots: &dyn Snapshots) {
+    // When the WAL has commits not yet checkpointed: the time of the last checkpoint.
+    let mut pending: Option<Instant> = None;
+    let mut last_checkpoint = Instant::now();
+    loop {
+        let first = match pending {
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Some(since) => {
+                match queue.recv_timeout(CHECKPOINT_PERIOD.saturating_sub(since.elapsed())) {
+                    Ok(job) => job,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        checkpoint(conn, snapshots);
+                        pending = None;
+                        last_checkpoint = Instant::now();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -117,17 +163,44 @@ fn run(conn: &Connection, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(conn, batch);
+        if commit_batch(conn, batch, snapshots) {
+            pending.get_or_insert(last_checkpoint);
+        }
+        if pending.is_some() && last_checkpoint.elapsed() >= CHECKPOINT_PERIOD {
+            checkpoint(conn, snapshots);
+            pending = None;
+            last_checkpoint = Instant::now();
+        }
     }
 }
 
-fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+/// Copies the WAL into the database file, then lets readers come back on the database
+/// file alone, so that the next write can start the WAL over from its beginning.
+fn checkpoint(conn: &Connection, snapshots: &dyn Snapshots) {
+    // A reader still on a snapshot older than the last commit would hold the checkpoint
+    // back to that snapshot.
+    snapshots.end_all();
+    let outcome = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+    });
+    match outcome {
+        // All of it copied: readers that start now read the database file alone, and the
+        // WAL can start over at the next write once no reader uses it.
+        Ok((frames, copied)) if frames == copied => snapshots.end_all(),
+        // A reader of another process held part back: the next checkpoint goes on.
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried"),
+    }
+}
+
+/// Runs and commits one batch; true if it committed anything.
+fn commit_batch(conn: &Connection, batch: Vec<Job>, snapshots: &dyn Snapshots) -> bool {
     if let Err(e) = begin(conn) {
         let why = Fail::from(e).into_store().to_string();
         for job in batch {
             job(Batch::Failed(&why));
         }
-        return;
+        return false;
     }
     let mut broken = false;
     let mut reports = Vec::with_capacity(batch.len());
@@ -160,13 +233,15 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         for job in jobs {
             job(Batch::Failed(why));
         }
-        return;
+        return false;
     }
     match execute(conn, "COMMIT") {
         Ok(()) => {
+            snapshots.committed();
             for report in reports {
                 report(Ok(()));
             }
+            true
         }
         Err(e) => {
             let _ = execute(conn, "ROLLBACK");
@@ -174,6 +249,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             for report in reports {
                 report(Err(&why));
             }
+            false
         }
     }
 }
@@ -233,7 +309,7 @@ mod tests {
         let conn = Connection::open(&path).expect("open");
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE);")
             .expect("schema");
-        let writer = Arc::new(Writer::start(conn).expect("start"));
+        let writer = Arc::new(Writer::start(conn, Arc::new(())).expect("start"));
 
         // 64 writers at once, so that batches form: 60 good inserts, one duplicate of an
         // earlier value, and three that insert two rows and then fail.
@@ -287,7 +363,7 @@ mod tests {
         let conn = Connection::open(&path).expect("open");
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);")
             .expect("schema");
-        let writer = Writer::start(conn).expect("start");
+        let writer = Writer::start(conn, Arc::new(())).expect("start");
 
         let err = writer
             .write(|c| -> Result<(), Fail> {
