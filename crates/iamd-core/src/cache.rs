@@ -25,19 +25,21 @@ use crate::store::{key_sort_time, After, Store, StoreError};
 pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
 /// More than any owner can have (the quota is two), so one read returns them all.
 const ALL_KEYS: usize = 1_000;
-/// Past this many entries a map drops its expired entries (and starts over if none had
-/// expired), bounding its memory. Entries live under a second, so a map rarely holds more
-/// than a second's worth of distinct callers.
+/// Past this many entries a map drops its expired entries, and if more than half are
+/// still fresh, all of them: bounding its memory, and leaving room for at least half as
+/// many inserts again before the next sweep, so that sweeping costs O(1) per insert even
+/// when more distinct callers than this arrive within one `ttl`.
 pub(crate) const MAX_ENTRIES: usize = 20_000;
 
-/// Makes room in a full map: expired entries go first; if none had expired, all go.
+/// Makes room in a full map: expired entries go first; if more than half remain, all go.
 pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
     map: &mut HashMap<K, (Instant, V)>,
     ttl: Duration,
 ) {
     if map.len() >= MAX_ENTRIES {
-        map.retain(|_, (at, _)| at.elapsed() < ttl);
-        if map.len() >= MAX_ENTRIES {
+        let now = Instant::now();
+        map.retain(|_, (at, _)| now.duration_since(*at) < ttl);
+        if map.len() > MAX_ENTRIES / 2 {
             map.clear();
         }
     }
@@ -1017,5 +1019,31 @@ mod tests {
                 .status,
             KeyStatus::Active
         );
+    }
+
+    #[test]
+    fn a_sweep_leaves_room_for_half_a_map_of_inserts() {
+        let ttl = Duration::from_secs(60);
+        let old = Instant::now() - 2 * ttl;
+        let full = |expired: usize| -> HashMap<usize, (Instant, ())> {
+            (0..MAX_ENTRIES)
+                .map(|i| (i, (if i < expired { old } else { Instant::now() }, ())))
+                .collect()
+        };
+        // One entry had expired: sweeping only it would mean sweeping again (a scan of
+        // the whole map) after the very next insert, and so on for each insert while
+        // callers keep arriving that fast.
+        let mut map = full(1);
+        make_room(&mut map, ttl);
+        assert!(map.len() <= MAX_ENTRIES / 2, "{} entries left", map.len());
+        // Fresh entries stay when they fit in half the map.
+        let mut map = full(MAX_ENTRIES * 3 / 4);
+        make_room(&mut map, ttl);
+        assert_eq!(map.len(), MAX_ENTRIES / 4);
+        // Below the limit nothing is swept.
+        let mut map = full(10);
+        map.remove(&0);
+        make_room(&mut map, ttl);
+        assert_eq!(map.len(), MAX_ENTRIES - 1);
     }
 }
