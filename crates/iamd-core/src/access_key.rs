@@ -8,7 +8,7 @@ use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCES
 use crate::pagination::{self, Listing, SortKey};
 use crate::secret::SecretKey;
 use crate::service::{key_quota_exceeded, store_failure, Iam, RequestContext};
-use crate::store::{After, StoreError};
+use crate::store::{keys_after, After, StoreError};
 
 #[derive(Debug, Clone, Default)]
 pub struct ListAccessKeysInput {
@@ -83,11 +83,24 @@ impl Iam {
         ctx: &RequestContext,
         input: ListAccessKeysInput,
     ) -> Result<ListAccessKeysOutput, IamError> {
-        let target = self
-            .target(ctx, input.user_name.as_deref(), "iam:ListAccessKeys")
-            .await?;
+        const ACTION: &str = "iam:ListAccessKeys";
         let account = ctx.principal.account_id();
-        let owner = target.owner();
+        // Naming a user, the user and all its keys (two at most) are read together.
+        let (owner, all) = match input.user_name.as_deref() {
+            Some(name) => {
+                let found = self
+                    .store
+                    .get_user_with_keys(account, name)
+                    .await
+                    .map_err(store_failure)?;
+                let (user, keys) = self.named_user(ctx, name, ACTION, found).await?;
+                let owner = KeyOwner::User {
+                    user_id: user.user_id,
+                };
+                (owner, Some(keys))
+            }
+            None => (self.target(ctx, None, ACTION).await?.owner(), None),
+        };
         let scope = owner_scope(account, &owner);
         let listing = Listing {
             operation: "ListAccessKeys",
@@ -98,11 +111,15 @@ impl Iam {
             Some(m) => pagination::decode(&listing, m)?,
             None => After::Start,
         };
-        let mut keys = self
-            .store
-            .list_access_keys(account, &owner, &after, input.max_items + 1)
-            .await
-            .map_err(store_failure)?;
+        let limit = input.max_items + 1;
+        let mut keys = match all {
+            Some(all) => keys_after(all, &after, limit),
+            None => self
+                .store
+                .list_access_keys(account, &owner, &after, limit)
+                .await
+                .map_err(store_failure)?,
+        };
         let marker = if keys.len() > input.max_items {
             keys.truncate(input.max_items);
             keys.last()

@@ -19,12 +19,10 @@ use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use crate::store::{key_sort_time, After, Store, StoreError};
+use crate::store::{keys_after, After, Store, StoreError, ALL_KEYS};
 
 /// How long another node's change may go unseen: under a second, request time included.
 pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
-/// More than any owner can have (the quota is two), so one read returns them all.
-const ALL_KEYS: usize = 1_000;
 /// Past this many entries a map drops its expired entries, and if more than half are
 /// still fresh, all of them: bounding its memory, and leaving room for at least half as
 /// many inserts again before the next sweep, so that sweeping costs O(1) per insert even
@@ -47,6 +45,19 @@ pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
 
 /// Cached values with the time they were read.
 type Entries<K, V> = RwLock<HashMap<K, (Instant, V)>>;
+
+/// The value cached for `key`, if it was read less than `ttl` ago.
+fn fresh<K: Eq + std::hash::Hash, V: Clone>(
+    map: &Entries<K, V>,
+    key: &K,
+    ttl: Duration,
+) -> Option<V> {
+    let cached = map.read().unwrap_or_else(|e| e.into_inner());
+    cached
+        .get(key)
+        .filter(|(at, _)| at.elapsed() < ttl)
+        .map(|(_, value)| value.clone())
+}
 
 pub struct CachingStore {
     inner: Arc<dyn Store>,
@@ -88,13 +99,8 @@ impl CachingStore {
         owner: &KeyOwner,
     ) -> Result<Vec<AccessKey>, StoreError> {
         let key = (account_id.to_owned(), owner.clone());
-        {
-            let cached = self.keys.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, keys)) = cached.get(&key) {
-                if at.elapsed() < self.ttl {
-                    return Ok(keys.clone());
-                }
-            }
+        if let Some(keys) = fresh(&self.keys, &key, self.ttl) {
+            return Ok(keys);
         }
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
@@ -146,13 +152,8 @@ impl Store for CachingStore {
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
         let key = (account_id.to_owned(), user_name.to_lowercase());
-        {
-            let cached = self.users.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, user)) = cached.get(&key) {
-                if at.elapsed() < self.ttl {
-                    return Ok(Some(user.clone()));
-                }
-            }
+        if let Some(user) = fresh(&self.users, &key, self.ttl) {
+            return Ok(Some(user));
         }
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
@@ -224,18 +225,47 @@ impl Store for CachingStore {
         limit: usize,
     ) -> Result<Vec<AccessKey>, StoreError> {
         let all = self.all_keys(account_id, owner).await?;
-        let after_position = |k: &AccessKey| match after {
-            After::Start => true,
-            After::Key {
-                created,
-                access_key_id,
-            } => {
-                (key_sort_time(k.create_date), k.access_key_id.as_str())
-                    > (*created, access_key_id.as_str())
-            }
-            After::UserName(_) => false,
+        Ok(keys_after(all, after, limit))
+    }
+
+    async fn get_user_with_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        let user_key = (account_id.to_owned(), user_name.to_lowercase());
+        let keys_key = |user: &User| {
+            let owner = KeyOwner::User {
+                user_id: user.user_id.clone(),
+            };
+            (account_id.to_owned(), owner)
         };
-        Ok(all.into_iter().filter(after_position).take(limit).collect())
+        if let Some(user) = fresh(&self.users, &user_key, self.ttl) {
+            if let Some(keys) = fresh(&self.keys, &keys_key(&user), self.ttl) {
+                return Ok(Some((user, keys)));
+            }
+        }
+        let fetched_at = Instant::now();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = self.inner.get_user_with_keys(account_id, user_name).await?;
+        // In the order `forget_all` takes them.
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return Ok(found);
+        }
+        match &found {
+            Some((user, user_keys)) => {
+                make_room(&mut users, self.ttl);
+                users.insert(user_key, (fetched_at, user.clone()));
+                make_room(&mut keys, self.ttl);
+                keys.insert(keys_key(user), (fetched_at, user_keys.clone()));
+            }
+            None => {
+                users.remove(&user_key);
+            }
+        }
+        Ok(found)
     }
 
     async fn update_access_key(

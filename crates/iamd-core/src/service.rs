@@ -124,6 +124,23 @@ impl Iam {
         )
     }
 
+    /// Authorizes `action` on the user named `name`, whether `found` (the user, with what
+    /// else was read along with it) or not: AWS answers AccessDenied before NoSuchEntity.
+    pub(crate) async fn named_user<T>(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        action: &str,
+        found: Option<(User, T)>,
+    ) -> Result<(User, T), IamError> {
+        let resource = match &found {
+            Some((user, _)) => Resource::user(user),
+            None => Resource::user_named(ctx.principal.account_id(), name),
+        };
+        self.authorize(ctx, action, &resource).await?;
+        found.ok_or_else(|| IamError::no_such_user(name))
+    }
+
     /// Resolves the user an operation with an optional `UserName` acts on (§2.4 of the spec):
     /// the named user, or the caller's own identity, authorizing `action` on it.
     pub(crate) async fn target(
@@ -140,13 +157,10 @@ impl Iam {
                     .get_user(account, name)
                     .await
                     .map_err(store_failure)?;
-                let resource = match &user {
-                    Some(u) => Resource::user(u),
-                    None => Resource::user_named(account, name),
-                };
-                self.authorize(ctx, action, &resource).await?;
-                user.map(Target::User)
-                    .ok_or_else(|| IamError::no_such_user(name))
+                let (user, ()) = self
+                    .named_user(ctx, name, action, user.map(|u| (u, ())))
+                    .await?;
+                Ok(Target::User(user))
             }
             (None, Principal::Root { .. }) => Ok(Target::Root),
             (None, Principal::RoleSession(_)) => Err(non_user_credentials()),

@@ -75,6 +75,27 @@ impl After {
     }
 }
 
+/// More than any owner can have (the quota is two): a listing this long holds all of them.
+pub const ALL_KEYS: usize = 1_000;
+
+/// The page of an owner's keys (`all`, in listing order) that starts after `after`, at most
+/// `limit` long.
+pub fn keys_after(all: Vec<AccessKey>, after: &After, limit: usize) -> Vec<AccessKey> {
+    let after_position = |k: &AccessKey| match after {
+        After::Start => true,
+        After::Key {
+            created,
+            access_key_id,
+        } => {
+            (key_sort_time(k.create_date), k.access_key_id.as_str())
+                > (*created, access_key_id.as_str())
+        }
+        // A position from another listing: nothing comes after it here.
+        After::UserName(_) => false,
+    };
+    all.into_iter().filter(after_position).take(limit).collect()
+}
+
 /// A key's creation time as it sorts: unix milliseconds.
 pub fn key_sort_time(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
@@ -131,6 +152,25 @@ pub trait Store: Send + Sync + 'static {
         after: &After,
         limit: usize,
     ) -> Result<Vec<AccessKey>, StoreError>;
+    /// A user (found ignoring case, as `get_user`) with all of its keys in listing order:
+    /// what ListAccessKeys naming a user reads. Backends that can answer it in one read
+    /// (one snapshot, one round trip) do; this default makes the two reads.
+    async fn get_user_with_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        let Some(user) = self.get_user(account_id, user_name).await? else {
+            return Ok(None);
+        };
+        let owner = KeyOwner::User {
+            user_id: user.user_id.clone(),
+        };
+        let keys = self
+            .list_access_keys(account_id, &owner, &After::Start, ALL_KEYS)
+            .await?;
+        Ok(Some((user, keys)))
+    }
     /// Changes the status of `owner`'s key; `NoSuchAccessKey` if the key is not theirs.
     async fn update_access_key(
         &self,

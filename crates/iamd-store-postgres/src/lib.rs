@@ -409,6 +409,16 @@ impl Store for PgStore {
         ))
     }
 
+    async fn get_user_with_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        read!(self, |c| queries::get_user_with_keys(
+            &c, account_id, user_name
+        ))
+    }
+
     async fn update_access_key(
         &self,
         account_id: &str,

@@ -548,6 +548,61 @@ pub(crate) async fn list_access_keys<C: GenericClient>(
     rows.iter().map(key_from).collect()
 }
 
+/// A user (ignoring case) with its tags and all of its keys in listing order, in one
+/// statement: one round trip, one snapshot.
+pub(crate) async fn get_user_with_keys<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    user_name: &str,
+) -> Result<Option<(User, Vec<AccessKey>)>> {
+    let rows = query(
+        c,
+        &format!(
+            "SELECT {USER_COLUMNS},
+                    ARRAY(SELECT t.key FROM user_tags t
+                          WHERE t.user_id = u.user_id ORDER BY t.position),
+                    ARRAY(SELECT t.value FROM user_tags t
+                          WHERE t.user_id = u.user_id ORDER BY t.position),
+                    k.access_key_id, k.status, k.create_date
+             FROM users u
+             LEFT JOIN access_keys k ON k.user_id = u.user_id AND k.account_id = u.account_id
+             WHERE u.account_id = $1 AND u.user_name_lower = $2
+             ORDER BY k.create_date, k.access_key_id"
+        ),
+        &[&account_id, &user_name.to_lowercase()],
+    )
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut user = user_from(first)?;
+    let tag_keys: Vec<String> = first.try_get(5)?;
+    let tag_values: Vec<String> = first.try_get(6)?;
+    user.tags = tag_keys
+        .into_iter()
+        .zip(tag_values)
+        .map(|(key, value)| Tag { key, value })
+        .collect();
+    let mut keys = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(access_key_id) = row.try_get::<_, Option<String>>(7)? else {
+            continue; // the user has no keys: the one row is the user's alone
+        };
+        let status: String = row.try_get(8)?;
+        keys.push(AccessKey {
+            access_key_id,
+            account_id: user.account_id.clone(),
+            owner: KeyOwner::User {
+                user_id: user.user_id.clone(),
+            },
+            user_name: Some(user.user_name.clone()),
+            status: status_of(&status)?,
+            create_date: time_of_ms(row.try_get(9)?)?,
+        });
+    }
+    Ok(Some((user, keys)))
+}
+
 pub(crate) async fn update_access_key<C: GenericClient>(
     tx: &C,
     account_id: &str,

@@ -20,6 +20,7 @@ use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
+use iamd_core::store::ALL_KEYS;
 use iamd_core::{After, Store, StoreError};
 
 use pool::Pool;
@@ -158,6 +159,27 @@ impl Store for SqliteStore {
         let (account_id, owner, after) = (account_id.to_owned(), owner.clone(), after.clone());
         self.pool
             .read(move |tx| queries::list_access_keys(tx, &account_id, &owner, &after, limit))
+            .await
+    }
+
+    async fn get_user_with_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        self.pool
+            .read(move |tx| {
+                let Some(user) = queries::get_user(tx, &account_id, &user_name)? else {
+                    return Ok(None);
+                };
+                let owner = KeyOwner::User {
+                    user_id: user.user_id.clone(),
+                };
+                let keys =
+                    queries::list_access_keys(tx, &account_id, &owner, &After::Start, ALL_KEYS)?;
+                Ok(Some((user, keys)))
+            })
             .await
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{account, add_key, at, create, key_ids, new_key, new_user, owner_of};
 use crate::ids;
+use crate::model::Tag;
 use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCESS_KEYS_PER_USER};
 use crate::store::{key_sort_time, After, Store, StoreError};
 
@@ -504,4 +505,79 @@ pub async fn key_usage_keeps_the_newest(store: Arc<dyn Store>) {
         .expect("rename");
     let (key, _) = last_used(id.clone()).await.expect("k1");
     assert_eq!(key.user_name.as_deref(), Some("Henry"));
+}
+
+pub async fn a_user_is_read_with_its_keys_in_listing_order(store: Arc<dyn Store>) {
+    let (account_id, _) = account(&store).await;
+    let mut ann = new_user(&account_id, "Ann", "/team/");
+    ann.tags = vec![
+        Tag {
+            key: "b".into(),
+            value: "2".into(),
+        },
+        Tag {
+            key: "a".into(),
+            value: "1".into(),
+        },
+    ];
+    store.create_user(&ann).await.expect("create_user");
+    let ben = create(&store, &account_id, "ben", "/").await;
+    let a = owner_of(&ann);
+    // Created out of listing order; ben's key must not come along.
+    add_key(&store, &account_id, &a, at(20)).await;
+    add_key(&store, &account_id, &owner_of(&ben), at(15)).await;
+    add_key(&store, &account_id, &a, at(10)).await;
+
+    let (user, keys) = store
+        .get_user_with_keys(&account_id, "ANN")
+        .await
+        .expect("get_user_with_keys")
+        .expect("ann, found ignoring case");
+    let alone = store
+        .get_user(&account_id, "ann")
+        .await
+        .expect("get_user")
+        .expect("ann");
+    assert_eq!(user, alone, "the same user, tags in order, as get_user");
+    assert_eq!(user.tags, ann.tags);
+    let listed = store
+        .list_access_keys(&account_id, &a, &After::Start, 10)
+        .await
+        .expect("list");
+    assert_eq!(
+        keys, listed,
+        "the same keys, in the same order, as the listing"
+    );
+    assert_eq!(
+        keys.iter().map(|k| k.create_date).collect::<Vec<_>>(),
+        [at(10), at(20)]
+    );
+
+    let (user, keys) = store
+        .get_user_with_keys(&account_id, "ben")
+        .await
+        .expect("get_user_with_keys")
+        .expect("ben");
+    assert_eq!((user.user_name.as_str(), keys.len()), ("ben", 1));
+    let cid = create(&store, &account_id, "cid", "/").await;
+    let (user, keys) = store
+        .get_user_with_keys(&account_id, "cid")
+        .await
+        .expect("get_user_with_keys")
+        .expect("cid");
+    assert_eq!((user, keys), (cid, Vec::new()), "a user without keys");
+
+    assert!(store
+        .get_user_with_keys(&account_id, "nobody")
+        .await
+        .expect("get_user_with_keys")
+        .is_none());
+    let other_account = std::iter::repeat_with(ids::account_id)
+        .find(|id| *id != account_id)
+        .expect("another account id");
+    assert!(store
+        .get_user_with_keys(&other_account, "ann")
+        .await
+        .expect("get_user_with_keys")
+        .is_none());
 }
