@@ -1,6 +1,7 @@
 //! The connections: one writer, on a thread of its own, which commits writes in groups
 //! (`crate::writer`), and a few query-only readers, which WAL lets run alongside it.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
@@ -45,6 +46,8 @@ pub(crate) struct Pool {
     writer: Writer,
     /// Shared with the writer thread, which tells them of commits and checkpoints.
     readers: Arc<Readers>,
+    /// Held while the pool is open (`lock_database`); declared last, so released last.
+    _lock: File,
 }
 
 impl Pool {
@@ -54,6 +57,7 @@ impl Pool {
                 Fail::Data(format!("cannot create directory {}: {e}", dir.display()))
             })?;
         }
+        let lock = lock_database(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -98,6 +102,7 @@ impl Pool {
             path: path.to_owned(),
             writer: Writer::start(writer, Arc::clone(&readers) as Arc<dyn Snapshots>)?,
             readers,
+            _lock: lock,
         })
     }
 
@@ -193,11 +198,7 @@ impl Readers {
         if let Some(reader) = self.free() {
             return reader;
         }
-        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
-        match slot.lock() {
-            Ok(guard) => guard,
-            Err(e) => recover(slot, e.into_inner()),
-        }
+        lock(&self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()])
     }
 
     /// Runs `op` on `reader`, in its snapshot if that is still good, else in a new one.
@@ -241,12 +242,8 @@ impl Snapshots for Readers {
 
     fn end_all(&self) {
         for slot in &self.slots {
-            let mut reader = match slot.lock() {
-                Ok(guard) => guard,
-                Err(e) => recover(slot, e.into_inner()),
-            };
             // If it cannot be ended here, the next read on it rolls it back first.
-            let _ = reader.end_snapshot();
+            let _ = lock(slot).end_snapshot();
         }
     }
 }
@@ -262,12 +259,51 @@ impl Reader {
     }
 }
 
+/// Waits for the reader in `slot`.
+fn lock(slot: &Mutex<Reader>) -> MutexGuard<'_, Reader> {
+    match slot.lock() {
+        Ok(guard) => guard,
+        Err(e) => recover(slot, e.into_inner()),
+    }
+}
+
 /// A panic while a reader was held may have left its transaction in any state: the next
 /// read starts a new one (`read_on` rolls back what is left open).
 fn recover<'a>(slot: &Mutex<Reader>, mut reader: MutexGuard<'a, Reader>) -> MutexGuard<'a, Reader> {
     reader.snapshot = None;
     slot.clear_poison();
     reader
+}
+
+/// Takes the lock that makes this process the database's only server, held until the
+/// returned file is dropped (the OS releases it if the process dies). Two processes could
+/// share the file safely as far as SQLite goes, but each serves reads from its own caches
+/// and kept snapshots, which only its own writes invalidate: a second `iamd serve` on the
+/// same data directory is refused instead. Many nodes share a PostgreSQL database.
+fn lock_database(path: &Path) -> Result<File, Fail> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push("-lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Fail::Data(format!("cannot open {}: {e}", lock_path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Fail::Data(format!(
+            "{} is in use by another process (it holds {}): one iamd serves a data \
+             directory; for several nodes, use PostgreSQL",
+            path.display(),
+            lock_path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Fail::Data(format!(
+            "cannot lock {}: {e}",
+            lock_path.display()
+        ))),
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -409,6 +445,21 @@ mod tests {
         );
         assert_eq!(count(&pool).await, written);
         drop(pool);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[tokio::test]
+    async fn one_pool_at_a_time_serves_a_database() {
+        let dir = temp_dir();
+        let path = dir.join("iamd.sqlite3");
+        let first = Pool::open(&path, 1).expect("open");
+        let refused = Pool::open(&path, 1)
+            .err()
+            .expect("a second pool on the same file is refused");
+        let why = refused.into_store().to_string();
+        assert!(why.contains("in use by another process"), "{why}");
+        drop(first);
+        drop(Pool::open(&path, 1).expect("free again once the first is closed"));
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 

@@ -67,6 +67,9 @@ pub struct Running {
     pub account_id: String,
     /// `Some` on the start that created the account.
     pub bootstrapped: Option<Bootstrapped>,
+    /// The store the server reads and writes (through its caches): a data directory is
+    /// served by one process, so tools in the same process reach it here.
+    pub store: Arc<dyn Store>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -234,7 +237,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         Arc::new(AllowAll)
     };
     let state = Arc::new(State {
-        iam: Iam::new(store, authorizer, usage),
+        iam: Iam::new(store.clone(), authorizer, usage),
         signing_keys: Default::default(),
         request_ids: Default::default(),
     });
@@ -245,6 +248,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr,
         account_id,
         bootstrapped,
+        store,
         stop,
         task,
     })

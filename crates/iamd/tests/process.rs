@@ -1,4 +1,5 @@
-//! The `iamd` binary as an operator runs it: printed address, SIGTERM, kill -9 durability.
+//! The `iamd` binary as an operator runs it: printed address, SIGTERM, kill -9 durability,
+//! one server per data directory.
 
 mod common;
 
@@ -174,4 +175,51 @@ async fn sigterm_finishes_in_flight_requests_and_exits_zero() {
     );
     signal(&p.child, "-TERM");
     assert!(p.child.wait().unwrap().success());
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let dir = temp_dir("twice");
+    let mut first = spawn(&dir, true);
+    let second = Command::new(env!("CARGO_BIN_EXE_iamd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("IAMD_LOG", "warn")
+        .env("IAMD_ROOT_ACCESS_KEY_ID", ROOT_KEY)
+        .env("IAMD_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET)
+        .env("IAMD_ACCOUNT_ID", "210987654321")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn a second iamd");
+    let pid = second.id();
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(second.wait_with_output());
+    });
+    let output = match outcome.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(output) => output.expect("wait for the second iamd"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("a second iamd on the same data directory kept running");
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is in use by another process"),
+        "says why: {stderr}"
+    );
+    // The first one goes on serving, and once it stops the directory is free again.
+    let root = iam_client(&first.endpoint, ROOT_KEY, ROOT_SECRET);
+    root.create_user().user_name("still").send().await.unwrap();
+    signal(&first.child, "-TERM");
+    assert!(first.child.wait().unwrap().success());
+    let mut again = spawn(&dir, true);
+    let root = iam_client(&again.endpoint, ROOT_KEY, ROOT_SECRET);
+    root.get_user().user_name("still").send().await.unwrap();
+    signal(&again.child, "-TERM");
+    assert!(again.child.wait().unwrap().success());
 }

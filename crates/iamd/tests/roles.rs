@@ -5,7 +5,6 @@ mod common;
 use aws_sdk_sts::types::PolicyDescriptorType;
 use common::{err_of, iam_session_client, TestServer, ACCOUNT};
 use iamd_core::session::{self, Issuer, SessionClaims};
-use iamd_core::Store;
 
 fn trust(principal: &str) -> String {
     format!(
@@ -567,8 +566,13 @@ async fn an_expired_role_session_is_expired_token() {
     .await;
     // A genuine token for the role that expired a minute ago, made as the server makes them
     // (from the role's session secret, read from the store): no test can wait out 15 minutes.
-    let store = iamd_store_sqlite::SqliteStore::open(&srv.data_dir.join("iamd.sqlite3")).unwrap();
-    let stored = store.get_role(ACCOUNT, "Short").await.unwrap().unwrap();
+    let stored = srv
+        .running
+        .store
+        .get_role(ACCOUNT, "Short")
+        .await
+        .unwrap()
+        .unwrap();
     let claims = SessionClaims {
         access_key_id: "ASIAEXPIREDEXPIRED00".into(),
         issuer: Issuer::Role {
