@@ -586,3 +586,40 @@ async fn last_used_is_na_until_used_then_shows_service_and_region() {
         )
     );
 }
+
+/// On one node a change to a key holds for the very next request, though the key was
+/// just used (its credential cached, the store's readers holding snapshots from before).
+#[tokio::test]
+async fn a_key_in_use_stops_and_starts_working_at_once() {
+    let srv = TestServer::start().await;
+    let (key, secret) = srv.user_with_key("lena").await;
+    srv.allow_self_service("lena").await;
+    let lena = srv.iam(&key, &secret);
+    let root = srv.root();
+    let set = |status: StatusType| {
+        root.update_access_key()
+            .user_name("lena")
+            .access_key_id(&key)
+            .status(status)
+            .send()
+    };
+    for round in 0..20 {
+        lena.list_access_keys().send().await.unwrap();
+        set(StatusType::Inactive).await.unwrap();
+        let e = err_of(lena.list_access_keys().send().await.unwrap_err());
+        assert_eq!(e.0, "InvalidClientTokenId", "round {round}: {e:?}");
+        let listed = root
+            .list_access_keys()
+            .user_name("lena")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.access_key_metadata()[0].status(),
+            Some(&StatusType::Inactive),
+            "round {round}"
+        );
+        set(StatusType::Active).await.unwrap();
+        lena.list_access_keys().send().await.unwrap();
+    }
+}
