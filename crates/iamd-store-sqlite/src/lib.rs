@@ -20,7 +20,6 @@ use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::store::ALL_KEYS;
 use iamd_core::{After, Store, StoreError};
 
 use pool::Pool;
@@ -173,11 +172,7 @@ impl Store for SqliteStore {
                 let Some(user) = queries::get_user(tx, &account_id, &user_name)? else {
                     return Ok(None);
                 };
-                let owner = KeyOwner::User {
-                    user_id: user.user_id.clone(),
-                };
-                let keys =
-                    queries::list_access_keys(tx, &account_id, &owner, &After::Start, ALL_KEYS)?;
+                let keys = queries::all_keys_of(tx, &user)?;
                 Ok(Some((user, keys)))
             })
             .await
