@@ -134,26 +134,29 @@ impl Drop for Writer {
 }
 
 fn run(conn: &Connection, queue: &mpsc::Receiver<Job>, snapshots: &dyn Snapshots) {
-    // When the WAL has commits not yet checkpointed: the time of the last checkpoint.
-    let mut pending: Option<Instant> = None;
+    // Whether the WAL holds commits made since the last checkpoint.
+    let mut dirty = false;
     let mut last_checkpoint = Instant::now();
+    let checkpoint_now = |dirty: &mut bool, last_checkpoint: &mut Instant| {
+        checkpoint(conn, snapshots);
+        *dirty = false;
+        *last_checkpoint = Instant::now();
+    };
     loop {
-        let first = match pending {
-            None => match queue.recv() {
+        let first = if dirty {
+            let due = CHECKPOINT_PERIOD.saturating_sub(last_checkpoint.elapsed());
+            match queue.recv_timeout(due) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    checkpoint_now(&mut dirty, &mut last_checkpoint);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match queue.recv() {
                 Ok(job) => job,
                 Err(_) => return,
-            },
-            Some(since) => {
-                match queue.recv_timeout(CHECKPOINT_PERIOD.saturating_sub(since.elapsed())) {
-                    Ok(job) => job,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        checkpoint(conn, snapshots);
-                        pending = None;
-                        last_checkpoint = Instant::now();
-                        continue;
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                }
             }
         };
         let mut batch = vec![first];
@@ -163,13 +166,9 @@ fn run(conn: &Connection, queue: &mpsc::Receiver<Job>, snapshots: &dyn Snapshots
                 Err(_) => break,
             }
         }
-        if commit_batch(conn, batch, snapshots) {
-            pending.get_or_insert(last_checkpoint);
-        }
-        if pending.is_some() && last_checkpoint.elapsed() >= CHECKPOINT_PERIOD {
-            checkpoint(conn, snapshots);
-            pending = None;
-            last_checkpoint = Instant::now();
+        dirty |= commit_batch(conn, batch, snapshots);
+        if dirty && last_checkpoint.elapsed() >= CHECKPOINT_PERIOD {
+            checkpoint_now(&mut dirty, &mut last_checkpoint);
         }
     }
 }
