@@ -94,10 +94,7 @@ impl Iam {
                     .await
                     .map_err(store_failure)?;
                 let (user, keys) = self.named_user(ctx, name, ACTION, found).await?;
-                let owner = KeyOwner::User {
-                    user_id: user.user_id,
-                };
-                (owner, Some(keys))
+                (user.owner(), Some(keys))
             }
             None => (self.target(ctx, None, ACTION).await?.owner(), None),
         };

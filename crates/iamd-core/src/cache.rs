@@ -234,12 +234,7 @@ impl Store for CachingStore {
         user_name: &str,
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
         let user_key = (account_id.to_owned(), user_name.to_lowercase());
-        let keys_key = |user: &User| {
-            let owner = KeyOwner::User {
-                user_id: user.user_id.clone(),
-            };
-            (account_id.to_owned(), owner)
-        };
+        let keys_key = |user: &User| (account_id.to_owned(), user.owner());
         if let Some(user) = fresh(&self.users, &user_key, self.ttl) {
             if let Some(keys) = fresh(&self.keys, &keys_key(&user), self.ttl) {
                 return Ok(Some((user, keys)));

@@ -38,6 +38,30 @@ impl User {
             self.account_id, self.path, self.user_name
         )
     }
+
+    /// This user as the owner of access keys.
+    pub fn owner(&self) -> KeyOwner {
+        KeyOwner::User {
+            user_id: self.user_id.clone(),
+        }
+    }
+
+    /// One of this user's keys, as stored with these fields.
+    pub fn key(
+        &self,
+        access_key_id: String,
+        status: KeyStatus,
+        create_date: OffsetDateTime,
+    ) -> AccessKey {
+        AccessKey {
+            access_key_id,
+            account_id: self.account_id.clone(),
+            owner: self.owner(),
+            user_name: Some(self.user_name.clone()),
+            status,
+            create_date,
+        }
+    }
 }
 
 /// Who an access key belongs to: the account's root identity or one of its users.

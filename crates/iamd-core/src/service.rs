@@ -62,9 +62,7 @@ impl Target {
     pub(crate) fn owner(&self) -> KeyOwner {
         match self {
             Target::Root => KeyOwner::Root,
-            Target::User(u) => KeyOwner::User {
-                user_id: u.user_id.clone(),
-            },
+            Target::User(u) => u.owner(),
         }
     }
 

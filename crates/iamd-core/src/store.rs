@@ -163,11 +163,8 @@ pub trait Store: Send + Sync + 'static {
         let Some(user) = self.get_user(account_id, user_name).await? else {
             return Ok(None);
         };
-        let owner = KeyOwner::User {
-            user_id: user.user_id.clone(),
-        };
         let keys = self
-            .list_access_keys(account_id, &owner, &After::Start, ALL_KEYS)
+            .list_access_keys(account_id, &user.owner(), &After::Start, ALL_KEYS)
             .await?;
         Ok(Some((user, keys)))
     }

@@ -589,16 +589,11 @@ pub(crate) async fn get_user_with_keys<C: GenericClient>(
             continue; // the user has no keys: the one row is the user's alone
         };
         let status: String = row.try_get(8)?;
-        keys.push(AccessKey {
+        keys.push(user.key(
             access_key_id,
-            account_id: user.account_id.clone(),
-            owner: KeyOwner::User {
-                user_id: user.user_id.clone(),
-            },
-            user_name: Some(user.user_name.clone()),
-            status: status_of(&status)?,
-            create_date: time_of_ms(row.try_get(9)?)?,
-        });
+            status_of(&status)?,
+            time_of_ms(row.try_get(9)?)?,
+        ));
     }
     Ok(Some((user, keys)))
 }

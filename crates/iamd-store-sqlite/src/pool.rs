@@ -11,8 +11,6 @@ use iamd_core::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::queries::Fail;
-#[cfg(test)]
-use crate::writer::CHECKPOINT_PERIOD;
 use crate::writer::{execute, Snapshots, Writer};
 
 /// How long a connection waits for a lock held by another connection (a checkpoint, or
@@ -338,6 +336,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Fail> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::writer::CHECKPOINT_PERIOD;
 
     fn pragma(conn: &Connection, name: &str) -> String {
         conn.query_row(&format!("PRAGMA {name}"), [], |r| {

@@ -463,16 +463,7 @@ pub(crate) fn all_keys_of(tx: &Connection, user: &User) -> Result<Vec<AccessKey>
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(access_key_id, status, created)| {
-            Ok(AccessKey {
-                access_key_id,
-                account_id: user.account_id.clone(),
-                owner: KeyOwner::User {
-                    user_id: user.user_id.clone(),
-                },
-                user_name: Some(user.user_name.clone()),
-                status: status_of(&status)?,
-                create_date: time_of_ms(created)?,
-            })
+            Ok(user.key(access_key_id, status_of(&status)?, time_of_ms(created)?))
         })
         .collect()
 }
