@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             access_keys_belong_to_their_owner,
             access_keys_list_in_creation_order_with_keyset_paging,
             a_user_is_read_with_its_keys_in_listing_order,
+            a_user_read_with_its_keys_follows_every_change,
             concurrent_key_creation_respects_the_quota,
             deleting_a_user_races_key_creation_safely,
             credentials_carry_the_sealed_secret,
@@ -94,9 +95,10 @@ mod roles;
 mod users;
 
 pub use access_keys::{
-    a_user_is_read_with_its_keys_in_listing_order, access_key_quota_is_per_owner,
-    access_keys_belong_to_their_owner, access_keys_list_in_creation_order_with_keyset_paging,
-    credentials_carry_the_sealed_secret, key_usage_keeps_the_newest,
+    a_user_is_read_with_its_keys_in_listing_order, a_user_read_with_its_keys_follows_every_change,
+    access_key_quota_is_per_owner, access_keys_belong_to_their_owner,
+    access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
+    key_usage_keeps_the_newest,
 };
 pub use policies::{
     attachments_are_idempotent_and_counted, concurrent_attachments_keep_the_count_exact,

@@ -168,13 +168,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
         let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
         self.pool
-            .read(move |tx| {
-                let Some(user) = queries::get_user(tx, &account_id, &user_name)? else {
-                    return Ok(None);
-                };
-                let keys = queries::all_keys_of(tx, &user)?;
-                Ok(Some((user, keys)))
-            })
+            .read(move |tx| queries::get_user_with_keys(tx, &account_id, &user_name))
             .await
     }
 

@@ -158,8 +158,12 @@ pub(crate) fn create_user(tx: &Connection, user: &User) -> Result<()> {
     Ok(())
 }
 
-/// A `users` row as selected by `USER_COLUMNS`.
-const USER_COLUMNS: &str = "user_id, account_id, user_name, path, create_date";
+/// The columns of a `users` row that `user_of` reads, in its order.
+macro_rules! user_columns {
+    () => {
+        "user_id, account_id, user_name, path, create_date"
+    };
+}
 
 fn user_of(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -196,18 +200,47 @@ pub(crate) fn user_id_by_name(
 pub(crate) fn get_user(tx: &Connection, account_id: &str, user_name: &str) -> Result<Option<User>> {
     let row = query_one(
         tx,
-        &format!(
-            "SELECT {USER_COLUMNS} FROM users INDEXED BY users_by_name
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users INDEXED BY users_by_name
              WHERE account_id = ?1 AND user_name_lower = ?2"
         ),
         params![account_id, user_name.to_lowercase()],
         user_of,
     )
     .optional()?;
-    let Some(row) = row else {
+    row.map(|row| with_tags(tx, user_from(row)?)).transpose()
+}
+
+/// A user by name with its keys in listing order, from one leaf of `users_by_name`: the
+/// `key_list` column that the triggers of schema version 5 keep.
+pub(crate) fn get_user_with_keys(
+    tx: &Connection,
+    account_id: &str,
+    user_name: &str,
+) -> Result<Option<(User, Vec<AccessKey>)>> {
+    let row = query_one(
+        tx,
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            ", key_list FROM users INDEXED BY users_by_name
+             WHERE account_id = ?1 AND user_name_lower = ?2"
+        ),
+        params![account_id, user_name.to_lowercase()],
+        |r| Ok((user_of(r)?, r.get::<_, String>(5)?)),
+    )
+    .optional()?;
+    let Some((row, key_list)) = row else {
         return Ok(None);
     };
-    let mut user = user_from(row)?;
+    let user = with_tags(tx, user_from(row)?)?;
+    let keys = keys_of_list(&user, &key_list)?;
+    Ok(Some((user, keys)))
+}
+
+fn with_tags(tx: &Connection, mut user: User) -> Result<User> {
     let mut tags =
         tx.prepare_cached("SELECT key, value FROM user_tags WHERE user_id = ?1 ORDER BY position")?;
     user.tags = tags
@@ -218,7 +251,30 @@ pub(crate) fn get_user(tx: &Connection, account_id: &str, user_name: &str) -> Re
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(user))
+    Ok(user)
+}
+
+/// The keys in a `users.key_list`: `<access_key_id> <status> <create_date ms>`, comma
+/// separated.
+fn keys_of_list(user: &User, key_list: &str) -> Result<Vec<AccessKey>> {
+    key_list
+        .split(',')
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let mut fields = entry.split(' ');
+            let (Some(id), Some(status), Some(created), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(Fail::Data(format!(
+                    "stored key list entry {entry:?} is malformed"
+                )));
+            };
+            let created = created
+                .parse()
+                .map_err(|_| Fail::Data(format!("stored key list entry {entry:?} is malformed")))?;
+            Ok(user.key(id.to_owned(), status_of(status)?, time_of_ms(created)?))
+        })
+        .collect()
 }
 
 pub(crate) fn list_users(
@@ -235,8 +291,10 @@ pub(crate) fn list_users(
         // A position from another listing: nothing comes after it here.
         After::Key { .. } => return Ok(Vec::new()),
     };
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM users
+    let mut stmt = tx.prepare_cached(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users
          WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 AND user_name_lower > ?3
          ORDER BY user_name_lower LIMIT ?4"
     ))?;
@@ -449,25 +507,6 @@ pub(crate) fn list_access_keys(
 
 /// All of `user`'s keys in listing order: `list_access_keys` for an owner whose name is
 /// known already, so without looking the user up again for each key.
-pub(crate) fn all_keys_of(tx: &Connection, user: &User) -> Result<Vec<AccessKey>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT k.access_key_id, k.status, k.create_date
-         FROM access_keys k INDEXED BY access_keys_by_owner
-         WHERE k.user_id = ?1 AND k.account_id = ?2
-         ORDER BY k.create_date, k.access_key_id",
-    )?;
-    let rows = stmt
-        .query_map(params![user.user_id, user.account_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(|(access_key_id, status, created)| {
-            Ok(user.key(access_key_id, status_of(&status)?, time_of_ms(created)?))
-        })
-        .collect()
-}
-
 pub(crate) fn update_access_key(
     tx: &Connection,
     account_id: &str,

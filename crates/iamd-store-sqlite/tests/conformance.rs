@@ -168,6 +168,13 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
     assert_eq!(keys[0].access_key_id, "AKIAOLD");
     assert_eq!(keys[0].user_name.as_deref(), Some("Old"));
     assert_eq!(keys[0].status.as_str(), "Inactive");
+    // Read with the user, from the key list schema version 5 filled in.
+    let (_, with_user) = store
+        .get_user_with_keys("123456789012", "old")
+        .await
+        .expect("get_user_with_keys")
+        .expect("the old user");
+    assert_eq!(with_user, keys);
     let credential = store
         .get_credential("AKIAOLD")
         .await
@@ -191,7 +198,7 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 4, "every migration applied");
+    assert_eq!(version, 5, "every migration applied");
     drop(conn);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -581,3 +581,90 @@ pub async fn a_user_is_read_with_its_keys_in_listing_order(store: Arc<dyn Store>
         .expect("get_user_with_keys")
         .is_none());
 }
+
+/// `get_user_with_keys` answers from the same state as the listing after every kind of
+/// change: a key's status, a deleted key, a recorded use, a renamed and moved user, a
+/// deleted user. (Backends may keep the user and its keys together; this holds them to it.)
+pub async fn a_user_read_with_its_keys_follows_every_change(store: Arc<dyn Store>) {
+    let (account_id, _) = account(&store).await;
+    let ida = create(&store, &account_id, "ida", "/").await;
+    let owner = owner_of(&ida);
+    let read = |name: &'static str| {
+        let (store, account_id) = (Arc::clone(&store), account_id.clone());
+        async move {
+            store
+                .get_user_with_keys(&account_id, name)
+                .await
+                .expect("get_user_with_keys")
+        }
+    };
+    let listed = || {
+        let (store, account_id, owner) = (Arc::clone(&store), account_id.clone(), owner.clone());
+        async move {
+            store
+                .list_access_keys(&account_id, &owner, &After::Start, 10)
+                .await
+                .expect("list_access_keys")
+        }
+    };
+    let k1 = add_key(&store, &account_id, &owner, at(1)).await;
+    let k2 = add_key(&store, &account_id, &owner, at(2)).await;
+
+    store
+        .update_access_key(&account_id, &owner, &k1.access_key_id, KeyStatus::Inactive)
+        .await
+        .expect("deactivate");
+    let (_, keys) = read("ida").await.expect("ida");
+    assert_eq!(keys, listed().await);
+    assert_eq!(
+        keys.iter().map(|k| k.status).collect::<Vec<_>>(),
+        [KeyStatus::Inactive, KeyStatus::Active]
+    );
+
+    store
+        .record_key_usage(&[KeyUsage {
+            access_key_id: k2.access_key_id.clone(),
+            when: at(50),
+            service: "iam".to_owned(),
+            region: "us-east-1".to_owned(),
+        }])
+        .await
+        .expect("record_key_usage");
+    store
+        .delete_access_key(&account_id, &owner, &k1.access_key_id)
+        .await
+        .expect("delete");
+    let (_, keys) = read("ida").await.expect("ida");
+    assert_eq!(keys, listed().await);
+    assert_eq!(
+        keys.iter()
+            .map(|k| k.access_key_id.as_str())
+            .collect::<Vec<_>>(),
+        [k2.access_key_id.as_str()]
+    );
+
+    store
+        .update_user(&account_id, "ida", Some("Ivy"), Some("/moved/"))
+        .await
+        .expect("rename");
+    assert!(read("ida").await.is_none(), "the old name is gone");
+    let (user, keys) = read("ivy").await.expect("found by its new name");
+    assert_eq!(
+        (user.user_name.as_str(), user.path.as_str()),
+        ("Ivy", "/moved/")
+    );
+    assert_eq!(keys, listed().await);
+    assert_eq!(keys[0].user_name.as_deref(), Some("Ivy"));
+
+    store
+        .delete_access_key(&account_id, &owner, &k2.access_key_id)
+        .await
+        .expect("delete the last key");
+    let (_, keys) = read("ivy").await.expect("ivy");
+    assert!(keys.is_empty(), "no keys left: {keys:?}");
+    store
+        .delete_user(&account_id, "Ivy")
+        .await
+        .expect("delete_user");
+    assert!(read("ivy").await.is_none(), "deleted");
+}
