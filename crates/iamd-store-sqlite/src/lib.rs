@@ -6,6 +6,7 @@
 //! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
+mod directory;
 mod policies;
 mod pool;
 mod queries;
@@ -22,6 +23,7 @@ use iamd_core::model::{
 };
 use iamd_core::{After, Store, StoreError};
 
+use directory::Lookup;
 use pool::Pool;
 
 /// The number of read-only connections: enough to keep two cores busy while the writer works.
@@ -44,10 +46,27 @@ impl SqliteStore {
     /// Opens (creating it and its parent directory if missing) the database at `path` and
     /// brings its schema up to date. Blocks while it does so.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let pool = Pool::open(path, READERS).map_err(queries::Fail::into_store)?;
+        Self::open_with(path, true)
+    }
+
+    /// As `open`, but every read goes to SQLite: no user directory in memory. For tests of
+    /// that path (taken while the directory loads, and for users it does not hold).
+    #[doc(hidden)]
+    pub fn open_without_directory(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, directory: bool) -> Result<SqliteStore, StoreError> {
+        let pool = Pool::open(path, READERS, directory).map_err(queries::Fail::into_store)?;
         Ok(SqliteStore {
             pool: Arc::new(pool),
         })
+    }
+
+    /// Whether the user directory has loaded (reads of users by name are then answered
+    /// from memory). It loads in the background after `open`.
+    pub fn directory_loaded(&self) -> bool {
+        self.pool.directory().loaded()
     }
 
     /// The database file.
@@ -88,6 +107,11 @@ impl Store for SqliteStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
+        match self.pool.directory().user_with_keys(account_id, user_name) {
+            Lookup::Found((user, _)) => return Ok(Some(user)),
+            Lookup::Missing => return Ok(None),
+            Lookup::Unknown => {}
+        }
         let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
         self.pool
             .read(move |tx| queries::get_user(tx, &account_id, &user_name))
@@ -166,6 +190,11 @@ impl Store for SqliteStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        match self.pool.directory().user_with_keys(account_id, user_name) {
+            Lookup::Found(found) => return Ok(Some(found)),
+            Lookup::Missing => return Ok(None),
+            Lookup::Unknown => {}
+        }
         let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
         self.pool
             .read(move |tx| queries::get_user_with_keys(tx, &account_id, &user_name))

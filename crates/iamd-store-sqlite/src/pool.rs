@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use iamd_core::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::directory::Directory;
 use crate::queries::Fail;
 use crate::writer::{execute, Snapshots, Writer};
 
@@ -42,6 +43,10 @@ const MIGRATIONS: &[&str] = &[
 
 pub(crate) struct Pool {
     path: PathBuf,
+    /// Every user by name, in memory (`crate::directory`), kept by the writer.
+    directory: Arc<Directory>,
+    /// The directory's loader, while it may still run.
+    loader: Option<std::thread::JoinHandle<()>>,
     writer: Writer,
     /// Shared with the writer thread, which tells them of commits and checkpoints.
     readers: Arc<Readers>,
@@ -50,7 +55,9 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    pub(crate) fn open(path: &Path, readers: usize) -> Result<Pool, Fail> {
+    /// Opens the database at `path` with `readers` read connections, and with the user
+    /// directory if `with_directory`.
+    pub(crate) fn open(path: &Path, readers: usize, with_directory: bool) -> Result<Pool, Fail> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Fail::Data(format!("cannot create directory {}: {e}", dir.display()))
@@ -97,9 +104,18 @@ impl Pool {
             next: AtomicUsize::new(0),
             commits: AtomicU64::new(0),
         });
+        let directory = Directory::new();
+        let loader = if with_directory {
+            directory.start(&writer, path)
+        } else {
+            None
+        };
+        let snapshots = Arc::clone(&readers) as Arc<dyn Snapshots>;
         Ok(Pool {
             path: path.to_owned(),
-            writer: Writer::start(writer, Arc::clone(&readers) as Arc<dyn Snapshots>)?,
+            writer: Writer::start(writer, snapshots, Arc::clone(&directory))?,
+            directory,
+            loader,
             readers,
             _lock: lock,
         })
@@ -107,6 +123,10 @@ impl Pool {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub(crate) fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// Runs `op` as one atomic write on the writer, committed (durably) before this
@@ -148,6 +168,17 @@ impl Pool {
     #[cfg(test)]
     fn reader(&self) -> MutexGuard<'_, Reader> {
         self.readers.wait()
+    }
+}
+
+impl Drop for Pool {
+    /// Stops a directory load under way and waits for it, so that nothing reads the file
+    /// once the pool is gone; the writer then finishes its queue as its fields drop.
+    fn drop(&mut self) {
+        self.directory.close();
+        if let Some(loader) = self.loader.take() {
+            let _ = loader.join();
+        }
     }
 }
 
@@ -377,7 +408,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_sees_every_acknowledged_write_though_its_reader_held_a_snapshot() {
         let dir = temp_dir();
-        let pool = Pool::open(&dir.join("iamd.sqlite3"), 1).expect("open");
+        let pool = Pool::open(&dir.join("iamd.sqlite3"), 1, true).expect("open");
         add_account(&pool, "111111111111".to_owned()).await;
         assert_eq!(count(&pool).await, 1);
         assert!(
@@ -398,7 +429,7 @@ mod tests {
     async fn the_wal_starts_over_while_readers_keep_reading() {
         let dir = temp_dir();
         let path = dir.join("iamd.sqlite3");
-        let pool = Arc::new(Pool::open(&path, 2).expect("open"));
+        let pool = Arc::new(Pool::open(&path, 2, true).expect("open"));
         let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let readers: Vec<_> = (0..2)
             .map(|_| {
@@ -452,21 +483,21 @@ mod tests {
     async fn one_pool_at_a_time_serves_a_database() {
         let dir = temp_dir();
         let path = dir.join("iamd.sqlite3");
-        let first = Pool::open(&path, 1).expect("open");
-        let refused = Pool::open(&path, 1)
+        let first = Pool::open(&path, 1, true).expect("open");
+        let refused = Pool::open(&path, 1, true)
             .err()
             .expect("a second pool on the same file is refused");
         let why = refused.into_store().to_string();
         assert!(why.contains("in use by another process"), "{why}");
         drop(first);
-        drop(Pool::open(&path, 1).expect("free again once the first is closed"));
+        drop(Pool::open(&path, 1, true).expect("free again once the first is closed"));
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[tokio::test]
     async fn connections_are_durable_and_checked() {
         let dir = temp_dir();
-        let pool = Pool::open(&dir.join("iamd.sqlite3"), 2).expect("open");
+        let pool = Pool::open(&dir.join("iamd.sqlite3"), 2, true).expect("open");
         let settings = pool
             .write(|writer| {
                 Ok([

@@ -256,7 +256,7 @@ fn with_tags(tx: &Connection, mut user: User) -> Result<User> {
 
 /// The keys in a `users.key_list`: `<access_key_id> <status> <create_date ms>`, comma
 /// separated.
-fn keys_of_list(user: &User, key_list: &str) -> Result<Vec<AccessKey>> {
+pub(crate) fn keys_of_list(user: &User, key_list: &str) -> Result<Vec<AccessKey>> {
     key_list
         .split(',')
         .filter(|entry| !entry.is_empty())

@@ -16,6 +16,7 @@ use iamd_core::StoreError;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use crate::directory::Directory;
 use crate::queries::Fail;
 
 /// The most writes committed together.
@@ -68,12 +69,16 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread, which owns `conn` from now on, tells `snapshots` of every
     /// commit before acknowledging the writes in it, and checkpoints the WAL.
-    pub(crate) fn start(conn: Connection, snapshots: Arc<dyn Snapshots>) -> Result<Writer, Fail> {
+    pub(crate) fn start(
+        conn: Connection,
+        snapshots: Arc<dyn Snapshots>,
+        directory: Arc<Directory>,
+    ) -> Result<Writer, Fail> {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let (jobs, queue) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("iamd-sqlite-writer".to_owned())
-            .spawn(move || run(&conn, &queue, &*snapshots))
+            .spawn(move || run(&conn, &queue, &*snapshots, &directory))
             .map_err(|e| Fail::Data(format!("cannot start the SQLite writer thread: {e}")))?;
         Ok(Writer {
             jobs: Some(jobs),
@@ -133,7 +138,12 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: &Connection, queue: &mpsc::Receiver<Job>, snapshots: &dyn Snapshots) {
+fn run(
+    conn: &Connection,
+    queue: &mpsc::Receiver<Job>,
+    snapshots: &dyn Snapshots,
+    directory: &Directory,
+) {
     // Whether the WAL holds commits made since the last checkpoint.
     let mut dirty = false;
     let mut last_checkpoint = Instant::now();
@@ -166,7 +176,7 @@ fn run(conn: &Connection, queue: &mpsc::Receiver<Job>, snapshots: &dyn Snapshots
                 Err(_) => break,
             }
         }
-        dirty |= commit_batch(conn, batch, snapshots);
+        dirty |= commit_batch(conn, batch, snapshots, directory);
         if dirty && last_checkpoint.elapsed() >= CHECKPOINT_PERIOD {
             checkpoint_now(&mut dirty, &mut last_checkpoint);
         }
@@ -193,7 +203,12 @@ fn checkpoint(conn: &Connection, snapshots: &dyn Snapshots) {
 }
 
 /// Runs and commits one batch; true if it committed anything.
-fn commit_batch(conn: &Connection, batch: Vec<Job>, snapshots: &dyn Snapshots) -> bool {
+fn commit_batch(
+    conn: &Connection,
+    batch: Vec<Job>,
+    snapshots: &dyn Snapshots,
+    directory: &Directory,
+) -> bool {
     if let Err(e) = begin(conn) {
         let why = Fail::from(e).into_store().to_string();
         for job in batch {
@@ -234,8 +249,11 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>, snapshots: &dyn Snapshots) -
         }
         return false;
     }
+    // The user rows this batch changed leave the change table in the same commit.
+    let changes = directory.take_changes(conn);
     match execute(conn, "COMMIT") {
         Ok(()) => {
+            directory.apply(conn, changes);
             snapshots.committed();
             for report in reports {
                 report(Ok(()));
@@ -308,7 +326,7 @@ mod tests {
         let conn = Connection::open(&path).expect("open");
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE);")
             .expect("schema");
-        let writer = Arc::new(Writer::start(conn, Arc::new(())).expect("start"));
+        let writer = Arc::new(Writer::start(conn, Arc::new(()), Directory::new()).expect("start"));
 
         // 64 writers at once, so that batches form: 60 good inserts, one duplicate of an
         // earlier value, and three that insert two rows and then fail.
@@ -362,7 +380,7 @@ mod tests {
         let conn = Connection::open(&path).expect("open");
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);")
             .expect("schema");
-        let writer = Writer::start(conn, Arc::new(())).expect("start");
+        let writer = Writer::start(conn, Arc::new(()), Directory::new()).expect("start");
 
         let err = writer
             .write(|c| -> Result<(), Fail> {

@@ -23,12 +23,32 @@ fn fresh_dir() -> PathBuf {
     ))
 }
 
+/// A fresh store whose user directory has loaded: reads of users by name come from it.
 async fn fresh_store() -> Arc<dyn Store> {
     let path = fresh_dir().join("iamd.sqlite3");
-    Arc::new(SqliteStore::open(&path).expect("open a fresh store"))
+    let store = SqliteStore::open(&path).expect("open a fresh store");
+    for _ in 0..500 {
+        if store.directory_loaded() {
+            return Arc::new(store);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the user directory of an empty database did not load in 5 s");
 }
 
 iamd_core::conformance_tests!(fresh_store);
+
+/// The same checks with every read on SQLite, as while the directory loads.
+mod without_directory {
+    use super::*;
+
+    async fn fresh_store() -> Arc<dyn Store> {
+        let path = fresh_dir().join("iamd.sqlite3");
+        Arc::new(SqliteStore::open_without_directory(&path).expect("open a fresh store"))
+    }
+
+    iamd_core::conformance_tests!(fresh_store);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_reopening() {

@@ -1,0 +1,603 @@
+//! The user directory: every user's row (name, id, path, creation time and key list) held
+//! in memory, so that reading a user by name (GetUser, ListAccessKeys, every call that
+//! names a user) never waits on SQLite, however many users there are.
+//!
+//! With a million users and a uniformly random one per request, almost every such read
+//! missed `CachingStore` and read an index leaf from the OS (a `pread`, SQLite's page
+//! cache and B-tree walk): a third of the request's time. One process serves a data
+//! directory (`pool::lock_database`) and every write goes through its writer thread, so
+//! the directory can be exact rather than a cache with a time to live:
+//!
+//! - **Changes** are recorded by temporary triggers on the writer's connection (a user
+//!   inserted, updated, deleted, tagged or untagged; a key change updates the user's
+//!   `key_list` row through the triggers of schema version 5) into `temp.directory_changes`,
+//!   inside the write's own savepoint, so a write that fails records nothing. The writer
+//!   takes them out before each `COMMIT` and applies them after it, re-reading each changed
+//!   row, before it acknowledges any write of the batch: a read that starts after a write
+//!   was acknowledged finds it.
+//! - **Loading** runs on a thread of its own at start-up, on its own connection, while the
+//!   server already serves (reads go to SQLite until it is done). Changes committed
+//!   meanwhile are kept and re-read once the load is done, so none is lost to the load's
+//!   older snapshot.
+//! - **What it does not hold**: users with tags (their tags are read from SQLite, with the
+//!   rest of the row) and anything else than the user by name. If a change cannot be
+//!   applied, the directory turns itself off and every read goes to SQLite again.
+//!
+//! Each user costs one allocation of its row as text, about 150 bytes at a million users
+//! (~180 MB with the table), against the 300 MB resident-memory budget of `BENCHMARKS.md`.
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread;
+
+use hashbrown::HashTable;
+use iamd_core::model::{AccessKey, User};
+use rusqlite::{params, Connection, OpenFlags, Row};
+
+use crate::queries::{keys_of_list, time_of, Fail};
+use crate::writer::execute;
+
+/// The writer connection's temporary schema that records changes (see the module docs).
+/// A key is `<account_id> TAB <user_name_lower>`; TAB occurs in neither.
+const WATCH: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS directory_changes (
+        old_key   TEXT,     -- a user no longer under this name (updated or deleted)
+        new_rowid INTEGER   -- a user row to re-read (inserted, updated or re-tagged)
+    );
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_user_inserted AFTER INSERT ON main.users
+    BEGIN INSERT INTO directory_changes VALUES (NULL, NEW.rowid); END;
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_user_updated AFTER UPDATE ON main.users
+    BEGIN
+        INSERT INTO directory_changes
+        VALUES (OLD.account_id || char(9) || OLD.user_name_lower, NEW.rowid);
+    END;
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_user_deleted AFTER DELETE ON main.users
+    BEGIN
+        INSERT INTO directory_changes
+        VALUES (OLD.account_id || char(9) || OLD.user_name_lower, NULL);
+    END;
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_tag_inserted AFTER INSERT ON main.user_tags
+    BEGIN
+        INSERT INTO directory_changes
+        SELECT NULL, rowid FROM main.users WHERE user_id = NEW.user_id;
+    END;
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_tag_deleted AFTER DELETE ON main.user_tags
+    BEGIN
+        INSERT INTO directory_changes
+        SELECT NULL, rowid FROM main.users WHERE user_id = OLD.user_id;
+    END;
+";
+
+const UNWATCH: &str = "
+    DROP TRIGGER IF EXISTS temp.directory_user_inserted;
+    DROP TRIGGER IF EXISTS temp.directory_user_updated;
+    DROP TRIGGER IF EXISTS temp.directory_user_deleted;
+    DROP TRIGGER IF EXISTS temp.directory_tag_inserted;
+    DROP TRIGGER IF EXISTS temp.directory_tag_deleted;
+    DROP TABLE IF EXISTS temp.directory_changes;
+";
+
+/// A user row as the directory reads it.
+macro_rules! entry_select {
+    () => {
+        "SELECT account_id, user_name_lower, user_id, user_name, path, create_date, key_list,
+                EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = users.user_id)
+         FROM users"
+    };
+}
+
+/// What a read finds in the directory.
+pub(crate) enum Lookup<T> {
+    Found(T),
+    /// There is no such user.
+    Missing,
+    /// Not loaded yet, turned off, or a user it does not hold: ask SQLite.
+    Unknown,
+}
+
+/// One committed change, as the writer's temporary triggers recorded it.
+pub(crate) enum Change {
+    /// A user no longer under this key.
+    Gone(Box<str>),
+    /// A user row to read again.
+    Written(i64),
+}
+
+pub(crate) struct Directory {
+    state: RwLock<State>,
+    hasher: std::hash::RandomState,
+    /// Set when the pool closes: a load under way stops.
+    closed: AtomicBool,
+    /// Changes committed during the load and applied after it (tests check that the
+    /// case they mean to cover happened).
+    #[cfg(test)]
+    reconciled: std::sync::atomic::AtomicUsize,
+    /// The writer's change triggers are dropped (the directory is off).
+    unwatched: AtomicBool,
+}
+
+#[derive(Default)]
+struct State {
+    /// Every user, once loaded.
+    table: Option<HashTable<Entry>>,
+    /// While loading: the changes committed since the load began.
+    pending: Option<Vec<Change>>,
+    /// Turned off for good (a change could not be applied, or the load failed).
+    off: bool,
+}
+
+/// A user: `account_id TAB name_lower TAB user_id TAB user_name TAB path TAB create_date
+/// TAB key_list`, or only its first two fields for a user the directory does not hold.
+struct Entry(Box<str>);
+
+impl Entry {
+    fn key(&self) -> (&str, &str) {
+        let mut fields = self.0.splitn(3, '\t');
+        (
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+        )
+    }
+}
+
+impl Directory {
+    /// A directory that holds nothing until `start`ed.
+    pub(crate) fn new() -> Arc<Directory> {
+        Arc::new(Directory {
+            state: RwLock::new(State {
+                off: true,
+                ..State::default()
+            }),
+            hasher: std::hash::RandomState::new(),
+            closed: AtomicBool::new(false),
+            #[cfg(test)]
+            reconciled: std::sync::atomic::AtomicUsize::new(0),
+            unwatched: AtomicBool::new(false),
+        })
+    }
+
+    /// Sets up the writer connection's change triggers and starts loading on a thread of
+    /// its own, reading `path` on a connection of its own. Without the triggers there is
+    /// no directory: reads go to SQLite.
+    pub(crate) fn start(
+        self: &Arc<Directory>,
+        writer: &Connection,
+        path: &std::path::Path,
+    ) -> Option<thread::JoinHandle<()>> {
+        if let Err(e) = writer.execute_batch(WATCH) {
+            tracing::warn!(error = %e, "no in-memory user directory: reads go to SQLite");
+            self.turn_off();
+            return None;
+        }
+        // Record changes from now on: the load's snapshot begins after this.
+        {
+            let mut state = self.write();
+            state.off = false;
+            state.pending = Some(Vec::new());
+        }
+        let directory = Arc::clone(self);
+        let path = path.to_owned();
+        let started = std::time::Instant::now();
+        let spawned = thread::Builder::new()
+            .name("iamd-sqlite-directory".to_owned())
+            .spawn(move || match directory.load(&path) {
+                Ok(Some(users)) => tracing::info!(
+                    users,
+                    ms = started.elapsed().as_millis() as u64,
+                    "user directory loaded"
+                ),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e.into_store(), "cannot load the user directory: reads go to SQLite");
+                    directory.turn_off();
+                }
+            });
+        match spawned {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the user directory's loader");
+                self.turn_off();
+                None
+            }
+        }
+    }
+
+    /// Whether reads are answered from memory (loaded, and not turned off).
+    pub(crate) fn loaded(&self) -> bool {
+        self.read().table.is_some()
+    }
+
+    /// Stops a load under way (the pool is closing).
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+
+    /// A user by name, as `queries::get_user_with_keys` would read it.
+    pub(crate) fn user_with_keys(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Lookup<(User, Vec<AccessKey>)> {
+        let lower = user_name.to_lowercase();
+        let state = self.read();
+        let Some(table) = &state.table else {
+            return Lookup::Unknown;
+        };
+        let hash = self.hasher.hash_one((account_id, lower.as_str()));
+        let Some(entry) = table.find(hash, |e| e.key() == (account_id, lower.as_str())) else {
+            return Lookup::Missing;
+        };
+        match user_of(&entry.0) {
+            Some(found) => Lookup::Found(found),
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// Takes the changes the writer's triggers recorded in the transaction under way;
+    /// called before `COMMIT`, so that they leave the table in the same commit.
+    pub(crate) fn take_changes(&self, conn: &Connection) -> Option<Vec<Change>> {
+        if self.read().off {
+            return None;
+        }
+        let taken = (|| -> rusqlite::Result<Vec<Change>> {
+            let mut stmt =
+                conn.prepare_cached("SELECT old_key, new_rowid FROM temp.directory_changes")?;
+            let mut changes = Vec::new();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                if let Some(key) = row.get::<_, Option<String>>(0)? {
+                    changes.push(Change::Gone(key.into()));
+                }
+                if let Some(rowid) = row.get::<_, Option<i64>>(1)? {
+                    changes.push(Change::Written(rowid));
+                }
+            }
+            if !changes.is_empty() {
+                execute(conn, "DELETE FROM temp.directory_changes")?;
+            }
+            Ok(changes)
+        })();
+        match taken {
+            Ok(changes) => Some(changes),
+            Err(e) => {
+                tracing::warn!(error = %e, "user directory: cannot read its changes; turned off");
+                self.turn_off();
+                None
+            }
+        }
+    }
+
+    /// Applies changes just committed (`take_changes` before the `COMMIT`), reading the
+    /// changed rows on `conn`, the writer's, outside any transaction: as committed.
+    pub(crate) fn apply(&self, conn: &Connection, changes: Option<Vec<Change>>) {
+        let mut state = self.write();
+        if state.off {
+            drop(state);
+            self.unwatch(conn);
+            return;
+        }
+        let changes = changes.unwrap_or_default();
+        if changes.is_empty() {
+            return;
+        }
+        if let Some(pending) = &mut state.pending {
+            pending.extend(changes);
+            return;
+        }
+        let Some(table) = &mut state.table else {
+            return;
+        };
+        if let Err(e) = apply_to(table, &self.hasher, conn, changes) {
+            tracing::warn!(error = %e.into_store(), "user directory: cannot apply a change; turned off");
+            state.table = None;
+            state.off = true;
+            drop(state);
+            self.unwatch(conn);
+        }
+    }
+
+    /// Reads every user on a connection of its own, then the rows changed meanwhile.
+    /// `Ok(None)`: stopped because the pool closed.
+    fn load(&self, path: &std::path::Path) -> Result<Option<usize>, Fail> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut table = HashTable::new();
+        {
+            conn.execute_batch("BEGIN")?;
+            let mut stmt = conn.prepare(entry_select!())?;
+            let mut rows = stmt.query([])?;
+            let mut n = 0usize;
+            while let Some(row) = rows.next()? {
+                n += 1;
+                if n.is_multiple_of(4096) && self.closed.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                insert(&mut table, &self.hasher, entry_of(row)?);
+            }
+            drop(rows);
+            drop(stmt);
+            conn.execute_batch("COMMIT")?;
+        }
+        // Now the rows changed since the load began, read as committed now, with the
+        // writer held off (it waits for this lock before acknowledging its next batch).
+        let mut state = self.write();
+        if state.off {
+            return Ok(None);
+        }
+        let pending = state.pending.take().unwrap_or_default();
+        #[cfg(test)]
+        self.reconciled.store(pending.len(), Ordering::Relaxed);
+        apply_to(&mut table, &self.hasher, &conn, pending)?;
+        let users = table.len();
+        state.table = Some(table);
+        Ok(Some(users))
+    }
+
+    fn turn_off(&self) {
+        let mut state = self.write();
+        state.off = true;
+        state.table = None;
+        state.pending = None;
+    }
+
+    /// Once turned off, stops recording changes on the writer's connection.
+    fn unwatch(&self, conn: &Connection) {
+        if self.unwatched.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        if let Err(e) = conn.execute_batch(UNWATCH) {
+            tracing::warn!(error = %e, "user directory: cannot drop its triggers");
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Applies `changes` in order of kind: first every name given up, then every changed row
+/// as it reads now (a row deleted since reads as nothing). A rename and a new user taking
+/// the old name in one batch thus end as both now are.
+fn apply_to(
+    table: &mut HashTable<Entry>,
+    hasher: &std::hash::RandomState,
+    conn: &Connection,
+    changes: Vec<Change>,
+) -> Result<(), Fail> {
+    let mut written = Vec::new();
+    for change in changes {
+        match change {
+            Change::Gone(key) => {
+                let (account_id, lower) = key.split_once('\t').unwrap_or((&key, ""));
+                remove(table, hasher, account_id, lower);
+            }
+            Change::Written(rowid) => written.push(rowid),
+        }
+    }
+    written.sort_unstable();
+    written.dedup();
+    let mut stmt = conn.prepare_cached(concat!(entry_select!(), " WHERE rowid = ?1"))?;
+    for rowid in written {
+        if let Some(row) = stmt.query(params![rowid])?.next()? {
+            insert(table, hasher, entry_of(row)?);
+        }
+    }
+    Ok(())
+}
+
+fn insert(table: &mut HashTable<Entry>, hasher: &std::hash::RandomState, entry: Entry) {
+    let (account_id, lower) = entry.key();
+    let hash = hasher.hash_one((account_id, lower));
+    let found = table.find_mut(hash, |e| e.key() == (account_id, lower));
+    match found {
+        Some(old) => *old = entry,
+        None => {
+            table.insert_unique(hash, entry, |e| hasher.hash_one(e.key()));
+        }
+    }
+}
+
+fn remove(
+    table: &mut HashTable<Entry>,
+    hasher: &std::hash::RandomState,
+    account_id: &str,
+    lower: &str,
+) {
+    let hash = hasher.hash_one((account_id, lower));
+    if let Ok(found) = table.find_entry(hash, |e| e.key() == (account_id, lower)) {
+        found.remove();
+    }
+}
+
+/// A row of `entry_select!` as an entry. Account ids are digits and user names
+/// `[\w+=,.@-]+`, so TAB cannot occur in a key; other fields with one (none should have
+/// one) and tagged users are held by name only, which sends their reads to SQLite.
+fn entry_of(row: &Row<'_>) -> Result<Entry, Fail> {
+    let account_id: String = row.get(0)?;
+    let lower: String = row.get(1)?;
+    if account_id.contains('\t') || lower.contains('\t') {
+        return Err(Fail::Data(format!(
+            "user name {lower:?} cannot be a directory key"
+        )));
+    }
+    let user_id: String = row.get(2)?;
+    let user_name: String = row.get(3)?;
+    let path: String = row.get(4)?;
+    let created = row.get::<_, i64>(5)?.to_string();
+    let key_list: String = row.get(6)?;
+    let tagged: bool = row.get(7)?;
+    let fields = [
+        account_id.as_str(),
+        &lower,
+        &user_id,
+        &user_name,
+        &path,
+        &created,
+        &key_list,
+    ];
+    let text = if tagged || fields.iter().any(|f| f.contains('\t')) {
+        fields[..2].join("\t")
+    } else {
+        fields.join("\t")
+    };
+    Ok(Entry(text.into_boxed_str()))
+}
+
+/// The user and keys an entry holds; `None` for a user held by name only.
+fn user_of(text: &str) -> Option<(User, Vec<AccessKey>)> {
+    let mut fields = text.split('\t');
+    let account_id = fields.next()?;
+    let _lower = fields.next()?;
+    let user_id = fields.next()?;
+    let user_name = fields.next()?;
+    let path = fields.next()?;
+    let created = fields.next()?.parse().ok()?;
+    let key_list = fields.next()?;
+    let user = User {
+        account_id: account_id.to_owned(),
+        user_id: user_id.to_owned(),
+        user_name: user_name.to_owned(),
+        path: path.to_owned(),
+        create_date: time_of(created).ok()?,
+        tags: Vec::new(),
+    };
+    let keys = keys_of_list(&user, key_list).ok()?;
+    Some((user, keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::pool::Pool;
+    use crate::queries;
+
+    const USERS: usize = 50_000;
+    const ACCOUNT: &str = "123456789012";
+
+    /// What the directory answers, next to what SQLite answers, for a user name.
+    async fn both(
+        pool: &Pool,
+        name: &'static str,
+    ) -> (
+        Lookup<(User, Vec<AccessKey>)>,
+        Option<(User, Vec<AccessKey>)>,
+    ) {
+        let memory = pool.directory().user_with_keys(ACCOUNT, name);
+        let sqlite = pool
+            .read(move |tx| queries::get_user_with_keys(tx, ACCOUNT, name))
+            .await
+            .expect("read");
+        (memory, sqlite)
+    }
+
+    async fn write(pool: &Pool, sql: &'static str) {
+        pool.write(move |tx| Ok(tx.execute_batch(sql)?))
+            .await
+            .expect(sql);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_made_while_the_directory_loads_are_in_it_once_loaded() {
+        let dir = std::env::temp_dir().join(format!(
+            "iamd-store-sqlite-directory-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let path = dir.join("iamd.sqlite3");
+        {
+            let pool = Pool::open(&path, 1, false).expect("open");
+            pool.write(|tx| {
+                tx.execute("INSERT INTO accounts VALUES (?1, 0)", [ACCOUNT])?;
+                let mut user = tx.prepare(
+                    "INSERT INTO users (user_id, account_id, user_name, user_name_lower, path,
+                                        create_date)
+                     VALUES ('AIDA' || ?1, ?2, 'U' || ?1, 'u' || ?1, '/', 1700000000)",
+                )?;
+                let mut key = tx.prepare(
+                    "INSERT INTO access_keys (access_key_id, account_id, user_id, secret, status,
+                                              create_date)
+                     VALUES ('AKIA' || ?1, ?2, 'AIDA' || ?1, 'plain:x', 'Active', 1700000000000)",
+                )?;
+                for i in 0..USERS {
+                    user.execute(params![i as i64, ACCOUNT])?;
+                    key.execute(params![i as i64, ACCOUNT])?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("seed");
+        }
+
+        let pool = Pool::open(&path, 2, true).expect("reopen");
+        // Each its own commit, all while the directory loads 50,000 users.
+        write(&pool, "UPDATE users SET user_name = 'Renamed1', user_name_lower = 'renamed1' WHERE user_id = 'AIDA1'").await;
+        write(
+            &pool,
+            "UPDATE access_keys SET status = 'Inactive' WHERE access_key_id = 'AKIA2'",
+        )
+        .await;
+        write(
+            &pool,
+            "DELETE FROM access_keys WHERE access_key_id = 'AKIA3'",
+        )
+        .await;
+        write(
+            &pool,
+            "INSERT INTO user_tags VALUES ('AIDA4', 0, 'team', 'blue')",
+        )
+        .await;
+        write(&pool, "DELETE FROM access_keys WHERE access_key_id = 'AKIA5'; DELETE FROM users WHERE user_id = 'AIDA5'").await;
+        write(
+            &pool,
+            "INSERT INTO users (user_id, account_id, user_name, user_name_lower, path, create_date)
+             VALUES ('AIDAFRESH', '123456789012', 'U1', 'u1', '/new/', 1700000001);
+             INSERT INTO access_keys (access_key_id, account_id, user_id, secret, status, create_date)
+             VALUES ('AKIAFRESH', '123456789012', 'AIDAFRESH', 'plain:y', 'Active', 1700000001000)",
+        )
+        .await;
+        for _ in 0..3000 {
+            if pool.directory().loaded() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(pool.directory().loaded(), "loaded within 30 s");
+        assert!(
+            pool.directory().reconciled.load(Ordering::Relaxed) > 0,
+            "the writes were committed while it loaded (else this checks nothing new)"
+        );
+
+        for name in [
+            "u0", "u1", "renamed1", "u2", "u3", "u5", "u6", "u49999", "nobody",
+        ] {
+            match both(&pool, name).await {
+                (Lookup::Found(memory), Some(sqlite)) => assert_eq!(memory, sqlite, "{name}"),
+                (Lookup::Missing, None) => {}
+                (Lookup::Found(memory), None) => panic!("{name}: only in memory: {memory:?}"),
+                (Lookup::Missing, Some(sqlite)) => panic!("{name}: missing in memory: {sqlite:?}"),
+                (Lookup::Unknown, _) => panic!("{name}: not held"),
+            }
+        }
+        let (_, keys) = match both(&pool, "u1").await.0 {
+            Lookup::Found(found) => found,
+            _ => panic!("u1 is the new user now"),
+        };
+        assert_eq!(keys[0].access_key_id, "AKIAFRESH");
+        assert!(matches!(both(&pool, "u5").await.0, Lookup::Missing));
+        assert!(
+            matches!(both(&pool, "u4").await.0, Lookup::Unknown),
+            "a tagged user is read from SQLite"
+        );
+        drop(pool);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
