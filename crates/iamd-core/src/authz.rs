@@ -100,7 +100,7 @@ impl Authorizer for AllowAll {
 /// A principal's policies, compiled, with the tags that `${aws:PrincipalTag/…}` reads and,
 /// for a user, the part of the request context that is the same on every request.
 pub struct Compiled {
-    pub policies: Vec<(String, CompiledPolicy)>,
+    pub policies: Vec<(String, Arc<CompiledPolicy>)>,
     pub tags: Vec<Tag>,
     pub user_context: Option<Arc<Context>>,
 }
@@ -108,24 +108,32 @@ pub struct Compiled {
 /// Compiles stored documents. A stored document that no longer parses (it was validated
 /// on write) is skipped, which can only deny more, and logged.
 pub fn compile(stored: &UserPolicies) -> Vec<(String, CompiledPolicy)> {
+    documents(stored)
+        .filter_map(|(id, doc, kind)| Some((id.to_owned(), compile_one(id, doc, kind)?)))
+        .collect()
+}
+
+/// Every stored document with its id (inline name or managed ARN) and kind.
+fn documents(stored: &UserPolicies) -> impl Iterator<Item = (&str, &str, PolicyKind)> {
     let inline = stored
         .inline
         .iter()
-        .map(|(name, doc)| (name.clone(), doc, PolicyKind::Identity));
+        .map(|(name, doc)| (name.as_str(), doc.as_str(), PolicyKind::Identity));
     let managed = stored
         .managed
         .iter()
-        .map(|(arn, _, doc)| (arn.clone(), doc, PolicyKind::Managed));
-    inline
-        .chain(managed)
-        .filter_map(|(id, doc, kind)| match Policy::parse_as(doc, kind) {
-            Ok(p) => Some((id, p.compile())),
-            Err(e) => {
-                tracing::error!(policy = %id, %e, "a stored policy does not parse; ignoring it");
-                None
-            }
-        })
-        .collect()
+        .map(|(arn, _, doc)| (arn.as_str(), doc.as_str(), PolicyKind::Managed));
+    inline.chain(managed)
+}
+
+fn compile_one(id: &str, doc: &str, kind: PolicyKind) -> Option<CompiledPolicy> {
+    match Policy::parse_as(doc, kind) {
+        Ok(p) => Some(p.compile()),
+        Err(e) => {
+            tracing::error!(policy = %id, %e, "a stored policy does not parse; ignoring it");
+            None
+        }
+    }
 }
 
 /// The keys that depend on the principal only.
@@ -202,14 +210,16 @@ fn deny(message: String) -> IamError {
     IamError::new(ErrorCode::AccessDenied, message)
 }
 
-fn eval(
-    policies: &[(String, CompiledPolicy)],
+fn eval<P: std::borrow::Borrow<CompiledPolicy>>(
+    policies: &[(String, P)],
     action: &str,
     resource: &str,
     context: &Context,
 ) -> Decision {
-    let refs: Vec<(&str, &CompiledPolicy)> =
-        policies.iter().map(|(id, p)| (id.as_str(), p)).collect();
+    let refs: Vec<(&str, &CompiledPolicy)> = policies
+        .iter()
+        .map(|(id, p)| (id.as_str(), p.borrow()))
+        .collect();
     evaluate(
         &refs,
         &Request {
@@ -221,9 +231,21 @@ fn eval(
     .decision
 }
 
+/// Principals whose compiled policies are kept. A principal's entry holds its own context
+/// (a few kilobytes with the documents' compiled forms shared): many more would cost tens
+/// of megabytes when a million users sign in turn, for entries each used once.
+const PRINCIPALS_MAX: usize = 4_096;
+
+/// Distinct policy documents kept compiled. Principals share one compiled form per
+/// document (a managed policy attached to many users, the same inline policy given to
+/// each), so a principal not in the cache compiles only documents never seen before.
+const DOCUMENTS_MAX: usize = 1_024;
+
 pub struct PolicyAuthorizer {
     store: Arc<dyn Store>,
     cache: RwLock<HashMap<String, (Instant, Arc<Compiled>)>>,
+    /// Compiled forms by document text; a document's compiled form never changes.
+    documents: RwLock<HashMap<(PolicyKind, String), Arc<CompiledPolicy>>>,
     generation: AtomicU64,
 }
 
@@ -232,8 +254,38 @@ impl PolicyAuthorizer {
         PolicyAuthorizer {
             store,
             cache: RwLock::new(HashMap::new()),
+            documents: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
         }
+    }
+
+    /// The stored documents compiled, each compiled once while it stays in `documents`.
+    fn compile_shared(&self, stored: &UserPolicies) -> Vec<(String, Arc<CompiledPolicy>)> {
+        documents(stored)
+            .filter_map(|(id, doc, kind)| {
+                let key = (kind, doc.to_owned());
+                let known = self
+                    .documents
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&key)
+                    .cloned();
+                let compiled = match known {
+                    Some(compiled) => compiled,
+                    None => {
+                        let compiled = Arc::new(compile_one(id, doc, kind)?);
+                        let mut documents =
+                            self.documents.write().unwrap_or_else(|e| e.into_inner());
+                        if documents.len() >= DOCUMENTS_MAX {
+                            documents.clear();
+                        }
+                        documents.insert(key, Arc::clone(&compiled));
+                        compiled
+                    }
+                };
+                Some((id.to_owned(), compiled))
+            })
+            .collect()
     }
 
     async fn compiled(&self, entity: Entity<'_>) -> Result<Arc<Compiled>, IamError> {
@@ -277,13 +329,13 @@ impl PolicyAuthorizer {
             Entity::Role(_) => None,
         };
         let compiled = Arc::new(Compiled {
-            policies: compile(&stored),
+            policies: self.compile_shared(&stored),
             tags,
             user_context,
         });
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) == generation {
-            crate::cache::make_room(&mut cache, TTL);
+            crate::cache::make_room(&mut cache, TTL, PRINCIPALS_MAX);
             cache.insert(entity.id().to_owned(), (fetched_at, compiled.clone()));
         }
         Ok(compiled)

@@ -29,15 +29,17 @@ pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
 /// when more distinct callers than this arrive within one `ttl`.
 pub(crate) const MAX_ENTRIES: usize = 20_000;
 
-/// Makes room in a full map: expired entries go first; if more than half remain, all go.
+/// Makes room in a map holding `max` entries: expired entries go first; if more than half
+/// remain, all go.
 pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
     map: &mut HashMap<K, (Instant, V)>,
     ttl: Duration,
+    max: usize,
 ) {
-    if map.len() >= MAX_ENTRIES {
+    if map.len() >= max {
         let now = Instant::now();
         map.retain(|_, (at, _)| now.duration_since(*at) < ttl);
-        if map.len() > MAX_ENTRIES / 2 {
+        if map.len() > max / 2 {
             map.clear();
         }
     }
@@ -110,7 +112,7 @@ impl CachingStore {
             .await?;
         let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) == generation {
-            make_room(&mut cached, self.ttl);
+            make_room(&mut cached, self.ttl, MAX_ENTRIES);
             cached.insert(key, (fetched_at, found.clone()));
         }
         Ok(found)
@@ -151,6 +153,9 @@ impl Store for CachingStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
+        if self.inner.users_in_memory() {
+            return self.inner.get_user(account_id, user_name).await;
+        }
         let key = (account_id.to_owned(), user_name.to_lowercase());
         if let Some(user) = fresh(&self.users, &key, self.ttl) {
             return Ok(Some(user));
@@ -164,7 +169,7 @@ impl Store for CachingStore {
         }
         match &found {
             Some(user) => {
-                make_room(&mut cached, self.ttl);
+                make_room(&mut cached, self.ttl, MAX_ENTRIES);
                 cached.insert(key, (fetched_at, user.clone()));
             }
             None => {
@@ -233,6 +238,9 @@ impl Store for CachingStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
+        if self.inner.users_in_memory() {
+            return self.inner.get_user_with_keys(account_id, user_name).await;
+        }
         let user_key = (account_id.to_owned(), user_name.to_lowercase());
         let keys_key = |user: &User| (account_id.to_owned(), user.owner());
         if let Some(user) = fresh(&self.users, &user_key, self.ttl) {
@@ -251,9 +259,9 @@ impl Store for CachingStore {
         }
         match &found {
             Some((user, user_keys)) => {
-                make_room(&mut users, self.ttl);
+                make_room(&mut users, self.ttl, MAX_ENTRIES);
                 users.insert(user_key, (fetched_at, user.clone()));
-                make_room(&mut keys, self.ttl);
+                make_room(&mut keys, self.ttl, MAX_ENTRIES);
                 keys.insert(keys_key(user), (fetched_at, user_keys.clone()));
             }
             None => {
@@ -261,6 +269,10 @@ impl Store for CachingStore {
             }
         }
         Ok(found)
+    }
+
+    fn users_in_memory(&self) -> bool {
+        self.inner.users_in_memory()
     }
 
     async fn update_access_key(
@@ -311,7 +323,7 @@ impl Store for CachingStore {
         }
         match &found {
             Some(credential) => {
-                make_room(&mut cached, self.ttl);
+                make_room(&mut cached, self.ttl, MAX_ENTRIES);
                 cached.insert(access_key_id.to_owned(), (fetched_at, credential.clone()));
             }
             None => {
@@ -681,6 +693,8 @@ mod tests {
     struct Counting {
         reads: std::sync::atomic::AtomicUsize,
         status: RwLock<KeyStatus>,
+        /// What `users_in_memory` answers; `get_user` counts in `reads` too.
+        in_memory: bool,
     }
 
     fn credential(status: KeyStatus) -> Credential {
@@ -713,8 +727,19 @@ mod tests {
         async fn create_user(&self, _: &User) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn get_user(&self, _: &str, _: &str) -> Result<Option<User>, StoreError> {
-            unimplemented!()
+        async fn get_user(&self, account_id: &str, name: &str) -> Result<Option<User>, StoreError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(User {
+                account_id: account_id.to_owned(),
+                user_id: "AIDATEST".into(),
+                user_name: name.to_owned(),
+                path: "/".into(),
+                create_date: time::OffsetDateTime::UNIX_EPOCH,
+                tags: Vec::new(),
+            }))
+        }
+        fn users_in_memory(&self) -> bool {
+            self.in_memory
         }
         async fn list_users(
             &self,
@@ -986,6 +1011,7 @@ mod tests {
         let inner = Arc::new(Counting {
             reads: Default::default(),
             status: RwLock::new(KeyStatus::Active),
+            in_memory: false,
         });
         let cache = CachingStore::new(inner.clone(), Duration::from_millis(200));
         let reads = || inner.reads.load(Ordering::SeqCst);
@@ -1046,6 +1072,29 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn users_a_store_holds_in_memory_are_not_copied() {
+        for in_memory in [false, true] {
+            let inner = Arc::new(Counting {
+                reads: Default::default(),
+                status: RwLock::new(KeyStatus::Active),
+                in_memory,
+            });
+            let cache = CachingStore::new(inner.clone(), Duration::from_secs(60));
+            for _ in 0..3 {
+                let user = cache.get_user("123456789012", "ann").await.unwrap();
+                assert_eq!(user.map(|u| u.user_name).as_deref(), Some("ann"));
+            }
+            let expected = if in_memory { 3 } else { 1 };
+            assert_eq!(
+                inner.reads.load(Ordering::SeqCst),
+                expected,
+                "in memory: {in_memory}"
+            );
+            assert!(cache.users.read().unwrap().len() <= usize::from(!in_memory));
+        }
+    }
+
     #[test]
     fn a_sweep_leaves_room_for_half_a_map_of_inserts() {
         let ttl = Duration::from_secs(60);
@@ -1059,16 +1108,16 @@ mod tests {
         // the whole map) after the very next insert, and so on for each insert while
         // callers keep arriving that fast.
         let mut map = full(1);
-        make_room(&mut map, ttl);
+        make_room(&mut map, ttl, MAX_ENTRIES);
         assert!(map.len() <= MAX_ENTRIES / 2, "{} entries left", map.len());
         // Fresh entries stay when they fit in half the map.
         let mut map = full(MAX_ENTRIES * 3 / 4);
-        make_room(&mut map, ttl);
+        make_room(&mut map, ttl, MAX_ENTRIES);
         assert_eq!(map.len(), MAX_ENTRIES / 4);
         // Below the limit nothing is swept.
         let mut map = full(10);
         map.remove(&0);
-        make_room(&mut map, ttl);
+        make_room(&mut map, ttl, MAX_ENTRIES);
         assert_eq!(map.len(), MAX_ENTRIES - 1);
     }
 }

@@ -168,6 +168,12 @@ pub trait Store: Send + Sync + 'static {
             .await?;
         Ok(Some((user, keys)))
     }
+    /// Whether `get_user` and `get_user_with_keys` are answered from memory and exactly
+    /// (this process makes every write, as with SQLite's user directory): a cache in front
+    /// of them would only copy them.
+    fn users_in_memory(&self) -> bool {
+        false
+    }
     /// Changes the status of `owner`'s key; `NoSuchAccessKey` if the key is not theirs.
     async fn update_access_key(
         &self,

@@ -26,16 +26,17 @@
 //! Each user costs one allocation of its row as text, about 150 bytes at a million users
 //! (~180 MB with the table), against the 300 MB resident-memory budget of `BENCHMARKS.md`.
 
-use std::hash::BuildHasher;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 
 use hashbrown::HashTable;
-use iamd_core::model::{AccessKey, User};
+use iamd_core::model::{AccessKey, KeyStatus, User};
 use rusqlite::{params, Connection, OpenFlags, Row};
 
-use crate::queries::{keys_of_list, time_of, Fail};
+use crate::queries::{time_of, time_of_ms, Fail};
 use crate::writer::execute;
 
 /// The writer connection's temporary schema that records changes (see the module docs).
@@ -106,7 +107,6 @@ pub(crate) enum Change {
 
 pub(crate) struct Directory {
     state: RwLock<State>,
-    hasher: std::hash::RandomState,
     /// Set when the pool closes: a load under way stops.
     closed: AtomicBool,
     /// Changes committed during the load and applied after it (tests check that the
@@ -120,24 +120,84 @@ pub(crate) struct Directory {
 #[derive(Default)]
 struct State {
     /// Every user, once loaded.
-    table: Option<HashTable<Entry>>,
+    table: Option<Users>,
     /// While loading: the changes committed since the load began.
     pending: Option<Vec<Change>>,
     /// Turned off for good (a change could not be applied, or the load failed).
     off: bool,
 }
 
-/// A user: `account_id TAB name_lower TAB user_id TAB user_name TAB path TAB create_date
-/// TAB key_list`, or only its first two fields for a user the directory does not hold.
+/// Every user, by account, then by lower-cased name.
+struct Users {
+    accounts: HashMap<Box<str>, HashTable<Entry>>,
+    hasher: RandomState,
+    /// The capacity a new account's table starts with: the number of users the load
+    /// counted for the first one (growing a table of a million entries step by step
+    /// would leave the smaller tables' memory behind), 0 after.
+    reserve: usize,
+}
+
+/// A user: `name_lower TAB user_id TAB user_name TAB path TAB create_date TAB keys`, where
+/// `user_name` is empty when it equals `name_lower` and `keys` is the user's `key_list`
+/// with each status as one letter (`A`, `I`); or only its first field, for a user the
+/// directory does not hold.
 struct Entry(Box<str>);
 
 impl Entry {
-    fn key(&self) -> (&str, &str) {
-        let mut fields = self.0.splitn(3, '\t');
-        (
-            fields.next().unwrap_or_default(),
-            fields.next().unwrap_or_default(),
-        )
+    /// Whether this is the entry of `lower` (without splitting the text).
+    fn is(&self, lower: &str) -> bool {
+        let text = self.0.as_bytes();
+        text.starts_with(lower.as_bytes()) && text.get(lower.len()).is_none_or(|&c| c == b'\t')
+    }
+
+    fn lower(&self) -> &str {
+        self.0.split('\t').next().unwrap_or_default()
+    }
+}
+
+impl Users {
+    fn new(reserve: usize) -> Users {
+        Users {
+            accounts: HashMap::new(),
+            hasher: RandomState::new(),
+            reserve,
+        }
+    }
+
+    fn get(&self, account_id: &str, lower: &str) -> Option<&Entry> {
+        let table = self.accounts.get(account_id)?;
+        table.find(self.hasher.hash_one(lower), |e| e.is(lower))
+    }
+
+    fn insert(&mut self, account_id: &str, entry: Entry) {
+        let table = match self.accounts.get_mut(account_id) {
+            Some(table) => table,
+            None => {
+                let table = HashTable::with_capacity(std::mem::take(&mut self.reserve));
+                self.accounts.entry(account_id.into()).or_insert(table)
+            }
+        };
+        let hash = self.hasher.hash_one(entry.lower());
+        match table.find_mut(hash, |e| e.is(entry.lower())) {
+            Some(old) => *old = entry,
+            None => {
+                let hasher = &self.hasher;
+                table.insert_unique(hash, entry, |e| hasher.hash_one(e.lower()));
+            }
+        }
+    }
+
+    fn remove(&mut self, account_id: &str, lower: &str) {
+        let Some(table) = self.accounts.get_mut(account_id) else {
+            return;
+        };
+        if let Ok(found) = table.find_entry(self.hasher.hash_one(lower), |e| e.is(lower)) {
+            found.remove();
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.accounts.values().map(HashTable::len).sum()
     }
 }
 
@@ -149,7 +209,6 @@ impl Directory {
                 off: true,
                 ..State::default()
             }),
-            hasher: std::hash::RandomState::new(),
             closed: AtomicBool::new(false),
             #[cfg(test)]
             reconciled: std::sync::atomic::AtomicUsize::new(0),
@@ -221,14 +280,13 @@ impl Directory {
     ) -> Lookup<(User, Vec<AccessKey>)> {
         let lower = user_name.to_lowercase();
         let state = self.read();
-        let Some(table) = &state.table else {
+        let Some(users) = &state.table else {
             return Lookup::Unknown;
         };
-        let hash = self.hasher.hash_one((account_id, lower.as_str()));
-        let Some(entry) = table.find(hash, |e| e.key() == (account_id, lower.as_str())) else {
+        let Some(entry) = users.get(account_id, &lower) else {
             return Lookup::Missing;
         };
-        match user_of(&entry.0) {
+        match user_of(account_id, &entry.0) {
             Some(found) => Lookup::Found(found),
             None => Lookup::Unknown,
         }
@@ -288,7 +346,7 @@ impl Directory {
         let Some(table) = &mut state.table else {
             return;
         };
-        if let Err(e) = apply_to(table, &self.hasher, conn, changes) {
+        if let Err(e) = apply_to(table, conn, changes) {
             tracing::warn!(error = %e.into_store(), "user directory: cannot apply a change; turned off");
             state.table = None;
             state.off = true;
@@ -304,9 +362,10 @@ impl Directory {
         let conn = Connection::open_with_flags(path, flags)?;
         conn.pragma_update(None, "query_only", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut table = HashTable::new();
+        conn.execute_batch("BEGIN")?;
+        let count: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        let mut table = Users::new(usize::try_from(count).unwrap_or(0));
         {
-            conn.execute_batch("BEGIN")?;
             let mut stmt = conn.prepare(entry_select!())?;
             let mut rows = stmt.query([])?;
             let mut n = 0usize;
@@ -315,7 +374,8 @@ impl Directory {
                 if n.is_multiple_of(4096) && self.closed.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                insert(&mut table, &self.hasher, entry_of(row)?);
+                let (account_id, entry) = entry_of(row)?;
+                table.insert(&account_id, entry);
             }
             drop(rows);
             drop(stmt);
@@ -330,7 +390,7 @@ impl Directory {
         let pending = state.pending.take().unwrap_or_default();
         #[cfg(test)]
         self.reconciled.store(pending.len(), Ordering::Relaxed);
-        apply_to(&mut table, &self.hasher, &conn, pending)?;
+        apply_to(&mut table, &conn, pending)?;
         let users = table.len();
         state.table = Some(table);
         Ok(Some(users))
@@ -365,18 +425,13 @@ impl Directory {
 /// Applies `changes` in order of kind: first every name given up, then every changed row
 /// as it reads now (a row deleted since reads as nothing). A rename and a new user taking
 /// the old name in one batch thus end as both now are.
-fn apply_to(
-    table: &mut HashTable<Entry>,
-    hasher: &std::hash::RandomState,
-    conn: &Connection,
-    changes: Vec<Change>,
-) -> Result<(), Fail> {
+fn apply_to(users: &mut Users, conn: &Connection, changes: Vec<Change>) -> Result<(), Fail> {
     let mut written = Vec::new();
     for change in changes {
         match change {
             Change::Gone(key) => {
                 let (account_id, lower) = key.split_once('\t').unwrap_or((&key, ""));
-                remove(table, hasher, account_id, lower);
+                users.remove(account_id, lower);
             }
             Change::Written(rowid) => written.push(rowid),
         }
@@ -386,43 +441,20 @@ fn apply_to(
     let mut stmt = conn.prepare_cached(concat!(entry_select!(), " WHERE rowid = ?1"))?;
     for rowid in written {
         if let Some(row) = stmt.query(params![rowid])?.next()? {
-            insert(table, hasher, entry_of(row)?);
+            let (account_id, entry) = entry_of(row)?;
+            users.insert(&account_id, entry);
         }
     }
     Ok(())
 }
 
-fn insert(table: &mut HashTable<Entry>, hasher: &std::hash::RandomState, entry: Entry) {
-    let (account_id, lower) = entry.key();
-    let hash = hasher.hash_one((account_id, lower));
-    let found = table.find_mut(hash, |e| e.key() == (account_id, lower));
-    match found {
-        Some(old) => *old = entry,
-        None => {
-            table.insert_unique(hash, entry, |e| hasher.hash_one(e.key()));
-        }
-    }
-}
-
-fn remove(
-    table: &mut HashTable<Entry>,
-    hasher: &std::hash::RandomState,
-    account_id: &str,
-    lower: &str,
-) {
-    let hash = hasher.hash_one((account_id, lower));
-    if let Ok(found) = table.find_entry(hash, |e| e.key() == (account_id, lower)) {
-        found.remove();
-    }
-}
-
-/// A row of `entry_select!` as an entry. Account ids are digits and user names
-/// `[\w+=,.@-]+`, so TAB cannot occur in a key; other fields with one (none should have
-/// one) and tagged users are held by name only, which sends their reads to SQLite.
-fn entry_of(row: &Row<'_>) -> Result<Entry, Fail> {
+/// A row of `entry_select!`: its account and entry. User names are `[\w+=,.@-]+`, so TAB
+/// cannot occur in a key; other fields with one (none should have one) and tagged users
+/// are held by name only, which sends their reads to SQLite.
+fn entry_of(row: &Row<'_>) -> Result<(String, Entry), Fail> {
     let account_id: String = row.get(0)?;
     let lower: String = row.get(1)?;
-    if account_id.contains('\t') || lower.contains('\t') {
+    if lower.contains('\t') {
         return Err(Fail::Data(format!(
             "user name {lower:?} cannot be a directory key"
         )));
@@ -431,35 +463,34 @@ fn entry_of(row: &Row<'_>) -> Result<Entry, Fail> {
     let user_name: String = row.get(3)?;
     let path: String = row.get(4)?;
     let created = row.get::<_, i64>(5)?.to_string();
-    let key_list: String = row.get(6)?;
+    let keys = row
+        .get::<_, String>(6)?
+        .replace(" Active ", " A ")
+        .replace(" Inactive ", " I ");
     let tagged: bool = row.get(7)?;
-    let fields = [
-        account_id.as_str(),
-        &lower,
-        &user_id,
-        &user_name,
-        &path,
-        &created,
-        &key_list,
-    ];
+    // The name as given, or nothing when it is the lower-cased name (saves a size class
+    // of allocation for most users).
+    let name = if user_name == lower { "" } else { &user_name };
+    let fields = [lower.as_str(), &user_id, name, &path, &created, &keys];
     let text = if tagged || fields.iter().any(|f| f.contains('\t')) {
-        fields[..2].join("\t")
+        lower
     } else {
         fields.join("\t")
     };
-    Ok(Entry(text.into_boxed_str()))
+    Ok((account_id, Entry(text.into_boxed_str())))
 }
 
 /// The user and keys an entry holds; `None` for a user held by name only.
-fn user_of(text: &str) -> Option<(User, Vec<AccessKey>)> {
+fn user_of(account_id: &str, text: &str) -> Option<(User, Vec<AccessKey>)> {
     let mut fields = text.split('\t');
-    let account_id = fields.next()?;
-    let _lower = fields.next()?;
+    let lower = fields.next()?;
     let user_id = fields.next()?;
-    let user_name = fields.next()?;
+    let user_name = Some(fields.next()?)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(lower);
     let path = fields.next()?;
     let created = fields.next()?.parse().ok()?;
-    let key_list = fields.next()?;
+    let keys = fields.next()?;
     let user = User {
         account_id: account_id.to_owned(),
         user_id: user_id.to_owned(),
@@ -468,7 +499,21 @@ fn user_of(text: &str) -> Option<(User, Vec<AccessKey>)> {
         create_date: time_of(created).ok()?,
         tags: Vec::new(),
     };
-    let keys = keys_of_list(&user, key_list).ok()?;
+    let keys = keys
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            let mut parts = k.split(' ');
+            let id = parts.next()?;
+            let status = match parts.next()? {
+                "A" => KeyStatus::Active,
+                "I" => KeyStatus::Inactive,
+                _ => return None,
+            };
+            let created = time_of_ms(parts.next()?.parse().ok()?).ok()?;
+            Some(user.key(id.to_owned(), status, created))
+        })
+        .collect::<Option<Vec<_>>>()?;
     Some((user, keys))
 }
 

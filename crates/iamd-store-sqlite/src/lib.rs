@@ -29,6 +29,9 @@ use pool::Pool;
 /// The number of read-only connections: enough to keep two cores busy while the writer works.
 const READERS: usize = 4;
 
+/// The most key uses recorded by one write (`Store::record_key_usage`).
+const USAGE_PER_WRITE: usize = 1_024;
+
 /// A `Store` on one SQLite database file. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
     pool: Arc<Pool>,
@@ -201,6 +204,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    fn users_in_memory(&self) -> bool {
+        self.pool.directory().loaded()
+    }
+
     async fn update_access_key(
         &self,
         account_id: &str,
@@ -257,10 +264,17 @@ impl Store for SqliteStore {
         if usage.is_empty() {
             return Ok(());
         }
-        let usage = usage.to_vec();
-        self.pool
-            .write(move |tx| queries::record_key_usage(tx, &usage))
-            .await
+        // In writes of at most USAGE_PER_WRITE keys: a write's savepoint keeps the original
+        // of every page it changes in memory until it ends (about one page per key, as the
+        // keys used are scattered), and the C allocator keeps what it was given. Each key's
+        // update is idempotent, so a batch retried after a failed chunk is still right.
+        for chunk in usage.chunks(USAGE_PER_WRITE) {
+            let chunk = chunk.to_vec();
+            self.pool
+                .write(move |tx| queries::record_key_usage(tx, &chunk))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn put_user_policy(

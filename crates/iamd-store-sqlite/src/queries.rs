@@ -72,7 +72,7 @@ fn unix_ms(t: OffsetDateTime) -> i64 {
     iamd_core::store::key_sort_time(t)
 }
 
-fn time_of_ms(ms: i64) -> Result<OffsetDateTime> {
+pub(crate) fn time_of_ms(ms: i64) -> Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .map_err(|_| Fail::Data(format!("stored time {ms} ms is out of range")))
 }
@@ -256,7 +256,7 @@ fn with_tags(tx: &Connection, mut user: User) -> Result<User> {
 
 /// The keys in a `users.key_list`: `<access_key_id> <status> <create_date ms>`, comma
 /// separated.
-pub(crate) fn keys_of_list(user: &User, key_list: &str) -> Result<Vec<AccessKey>> {
+fn keys_of_list(user: &User, key_list: &str) -> Result<Vec<AccessKey>> {
     key_list
         .split(',')
         .filter(|entry| !entry.is_empty())
