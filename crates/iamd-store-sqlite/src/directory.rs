@@ -645,4 +645,162 @@ mod tests {
         drop(pool);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// Random changes of every kind the triggers watch, in batches committed together and
+    /// alone; after each batch the directory must answer every name as SQLite does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_directory_answers_as_sqlite_after_random_changes() {
+        let dir = std::env::temp_dir().join(format!(
+            "iamd-store-sqlite-directory-random-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let pool =
+            std::sync::Arc::new(Pool::open(&dir.join("iamd.sqlite3"), 2, true).expect("open"));
+        pool.write(|tx| Ok(tx.execute("INSERT INTO accounts VALUES (?1, 0)", [ACCOUNT])?))
+            .await
+            .expect("account");
+        for _ in 0..500 {
+            if pool.directory().loaded() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(pool.directory().loaded());
+
+        // xorshift: the same sequence on every run.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // Names differ only in case now and then: `u3` and `U3` are one user.
+        let names: Vec<String> = (0..12)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("U{i}")
+                } else {
+                    format!("u{i}")
+                }
+            })
+            .collect();
+        let mut serial = 0;
+        // How often each outcome was checked: a run that only ever saw missing users
+        // would check little.
+        let (mut found, mut tagged_seen) = (0, 0);
+        for round in 0..150 {
+            // One to four writes sent together, so that they often share a commit.
+            let mut writes = Vec::new();
+            for _ in 0..=next(4) {
+                serial += 1;
+                let name = names[next(names.len() as u64) as usize].clone();
+                let other = names[next(names.len() as u64) as usize].clone();
+                let status = if next(2) == 0 { "Active" } else { "Inactive" };
+                let sql = match next(8) {
+                    0 | 1 => format!(
+                        "INSERT OR IGNORE INTO users
+                         (user_id, account_id, user_name, user_name_lower, path, create_date)
+                         VALUES ('AIDA{serial}', '{ACCOUNT}', '{name}', lower('{name}'), '/p{serial}/', {serial})"
+                    ),
+                    2 => format!(
+                        "UPDATE OR IGNORE users SET user_name = '{other}', user_name_lower = lower('{other}')
+                         WHERE user_name_lower = lower('{name}')"
+                    ),
+                    3 => format!(
+                        "DELETE FROM user_tags WHERE user_id IN (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'));
+                         DELETE FROM access_keys WHERE user_id IN (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'));
+                         DELETE FROM users WHERE user_name_lower = lower('{name}')"
+                    ),
+                    4 => format!(
+                        "INSERT INTO access_keys (access_key_id, account_id, user_id, secret, status, create_date)
+                         SELECT 'AKIA{serial}', '{ACCOUNT}', user_id, 'plain:x', '{status}', {serial}000
+                         FROM users WHERE user_name_lower = lower('{name}')"
+                    ),
+                    5 => format!(
+                        "UPDATE access_keys SET status = '{status}' WHERE access_key_id IN (
+                             SELECT k.access_key_id FROM access_keys k JOIN users u USING (user_id)
+                             WHERE u.user_name_lower = lower('{name}') LIMIT 1)"
+                    ),
+                    6 => format!(
+                        "DELETE FROM access_keys WHERE access_key_id IN (
+                             SELECT k.access_key_id FROM access_keys k JOIN users u USING (user_id)
+                             WHERE u.user_name_lower = lower('{name}') LIMIT 1)"
+                    ),
+                    _ => {
+                        if next(2) == 0 {
+                            format!(
+                                "INSERT OR IGNORE INTO user_tags
+                                 SELECT user_id, {serial}, 'k', 'v' FROM users WHERE user_name_lower = lower('{name}')"
+                            )
+                        } else {
+                            format!(
+                                "DELETE FROM user_tags WHERE user_id IN (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'))"
+                            )
+                        }
+                    }
+                };
+                // A write that fails records nothing: now and then, make one fail after it
+                // changed something.
+                let fail = next(10) == 0;
+                let pool = std::sync::Arc::clone(&pool);
+                writes.push(tokio::spawn(async move {
+                    pool.write(move |tx| {
+                        tx.execute_batch(&sql)?;
+                        if fail {
+                            return Err(Fail::Data("made to fail".to_owned()));
+                        }
+                        Ok(())
+                    })
+                    .await
+                }));
+            }
+            for write in writes {
+                let _ = write.await.expect("task");
+            }
+            for name in &names {
+                let lower = name.to_lowercase();
+                let memory = pool.directory().user_with_keys(ACCOUNT, name);
+                let sqlite = {
+                    let lower = lower.clone();
+                    pool.read(move |tx| queries::get_user_with_keys(tx, ACCOUNT, &lower))
+                        .await
+                        .expect("read")
+                };
+                match (memory, sqlite) {
+                    (Lookup::Found(memory), Some(sqlite)) => {
+                        assert_eq!(memory, sqlite, "round {round}, {name}");
+                        found += 1;
+                    }
+                    (Lookup::Missing, None) => {}
+                    (Lookup::Unknown, Some((user, _))) => {
+                        tagged_seen += 1;
+                        let tagged: bool = pool
+                            .read(move |tx| {
+                                Ok(tx.query_row(
+                                    "SELECT EXISTS (SELECT 1 FROM user_tags WHERE user_id = ?1)",
+                                    [&user.user_id],
+                                    |r| r.get(0),
+                                )?)
+                            })
+                            .await
+                            .expect("read");
+                        assert!(tagged, "round {round}, {name}: not held, and not tagged");
+                    }
+                    (memory, sqlite) => panic!(
+                        "round {round}, {name}: directory {}, SQLite {sqlite:?}",
+                        match memory {
+                            Lookup::Found(_) => "found",
+                            Lookup::Missing => "missing",
+                            Lookup::Unknown => "unknown",
+                        }
+                    ),
+                }
+            }
+        }
+        assert!(found > 300 && tagged_seen > 50, "found {found}, tagged {tagged_seen}");
+        drop(pool);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
