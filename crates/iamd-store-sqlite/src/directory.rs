@@ -799,7 +799,10 @@ mod tests {
                 }
             }
         }
-        assert!(found > 300 && tagged_seen > 50, "found {found}, tagged {tagged_seen}");
+        assert!(
+            found > 300 && tagged_seen > 50,
+            "found {found}, tagged {tagged_seen}"
+        );
         drop(pool);
         let _ = std::fs::remove_dir_all(&dir);
     }
