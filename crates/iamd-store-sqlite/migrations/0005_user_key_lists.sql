@@ -11,7 +11,9 @@
 -- Written only by the triggers below, in the same transaction as the key's change.
 ALTER TABLE users ADD COLUMN key_list TEXT NOT NULL DEFAULT '';
 
--- The one statement that recomputes it, for the users whose keys changed. Key ids are
+-- The same statement recomputes it in each trigger, for the users whose keys changed, and
+-- fills it in below. (A view holding it once would not do: SQLite does not push the user
+-- filter into a grouped view, and each trigger would scan every key.) Key ids are
 -- `[A-Z0-9]` and statuses `Active`/`Inactive`, so the separators cannot occur in them.
 CREATE TRIGGER access_keys_listed_after_insert AFTER INSERT ON access_keys
 WHEN NEW.user_id IS NOT NULL
