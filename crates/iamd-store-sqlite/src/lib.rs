@@ -266,13 +266,24 @@ impl Store for SqliteStore {
         }
         // In writes of at most USAGE_PER_WRITE keys: a write's savepoint keeps the original
         // of every page it changes in memory until it ends (about one page per key, as the
-        // keys used are scattered), and the C allocator keeps what it was given. Each key's
-        // update is idempotent, so a batch retried after a failed chunk is still right.
-        for chunk in usage.chunks(USAGE_PER_WRITE) {
-            let chunk = chunk.to_vec();
-            self.pool
-                .write(move |tx| queries::record_key_usage(tx, &chunk))
-                .await?;
+        // keys used are scattered), and the C allocator keeps what it was given. They are
+        // queued together, so the writer commits them together (each in its savepoint).
+        // Each key's update is idempotent, so a batch retried after a failed chunk is
+        // still right.
+        let writes: Vec<_> = usage
+            .chunks(USAGE_PER_WRITE)
+            .map(|chunk| {
+                let (pool, chunk) = (Arc::clone(&self.pool), chunk.to_vec());
+                tokio::spawn(async move {
+                    pool.write(move |tx| queries::record_key_usage(tx, &chunk))
+                        .await
+                })
+            })
+            .collect();
+        for write in writes {
+            write
+                .await
+                .map_err(|e| StoreError::Backend(format!("recording key use failed: {e}")))??;
         }
         Ok(())
     }
