@@ -274,12 +274,33 @@ impl Directory {
         self.closed.store(true, Ordering::Relaxed);
     }
 
-    /// A user by name, as `queries::get_user_with_keys` would read it.
+    /// A user by name, as `queries::get_user` would read it.
+    pub(crate) fn user(&self, account_id: &str, user_name: &str) -> Lookup<User> {
+        self.find(account_id, user_name, |text| {
+            Some(user_of(account_id, text)?.0)
+        })
+    }
+
+    /// A user by name with its keys, as `queries::get_user_with_keys` would read them.
     pub(crate) fn user_with_keys(
         &self,
         account_id: &str,
         user_name: &str,
     ) -> Lookup<(User, Vec<AccessKey>)> {
+        self.find(account_id, user_name, |text| {
+            let (user, keys) = user_of(account_id, text)?;
+            let keys = keys_of(&user, keys)?;
+            Some((user, keys))
+        })
+    }
+
+    /// `read` applied to the entry of `user_name` (any case) in `account_id`.
+    fn find<T>(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        read: impl FnOnce(&str) -> Option<T>,
+    ) -> Lookup<T> {
         let lower = user_name.to_lowercase();
         let state = self.read();
         let Some(users) = &state.table else {
@@ -288,7 +309,7 @@ impl Directory {
         let Some(entry) = users.get(account_id, &lower) else {
             return Lookup::Missing;
         };
-        match user_of(account_id, &entry.0) {
+        match read(&entry.0) {
             Some(found) => Lookup::Found(found),
             None => Lookup::Unknown,
         }
@@ -482,8 +503,8 @@ fn entry_of(row: &Row<'_>) -> Result<(String, Entry), Fail> {
     Ok((account_id, Entry(text.into_boxed_str())))
 }
 
-/// The user and keys an entry holds; `None` for a user held by name only.
-fn user_of(account_id: &str, text: &str) -> Option<(User, Vec<AccessKey>)> {
+/// The user an entry holds, and its keys' field; `None` for a user held by name only.
+fn user_of<'a>(account_id: &str, text: &'a str) -> Option<(User, &'a str)> {
     let mut fields = text.split('\t');
     let lower = fields.next()?;
     let user_id = fields.next()?;
@@ -501,8 +522,12 @@ fn user_of(account_id: &str, text: &str) -> Option<(User, Vec<AccessKey>)> {
         create_date: time_of(created).ok()?,
         tags: Vec::new(),
     };
-    let keys = keys
-        .split(',')
+    Some((user, keys))
+}
+
+/// The keys of an entry's last field.
+fn keys_of(user: &User, keys: &str) -> Option<Vec<AccessKey>> {
+    keys.split(',')
         .filter(|k| !k.is_empty())
         .map(|k| {
             let mut parts = k.split(' ');
@@ -515,8 +540,7 @@ fn user_of(account_id: &str, text: &str) -> Option<(User, Vec<AccessKey>)> {
             let created = time_of_ms(parts.next()?.parse().ok()?).ok()?;
             Some(user.key(id.to_owned(), status, created))
         })
-        .collect::<Option<Vec<_>>>()?;
-    Some((user, keys))
+        .collect()
 }
 
 #[cfg(test)]

@@ -110,8 +110,8 @@ impl Store for SqliteStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
-        match self.pool.directory().user_with_keys(account_id, user_name) {
-            Lookup::Found((user, _)) => return Ok(Some(user)),
+        match self.pool.directory().user(account_id, user_name) {
+            Lookup::Found(user) => return Ok(Some(user)),
             Lookup::Missing => return Ok(None),
             Lookup::Unknown => {}
         }
