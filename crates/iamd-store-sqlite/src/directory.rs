@@ -1,5 +1,5 @@
-//! The user directory: every user's row (name, id, path, creation time and key list) held
-//! in memory, so that reading a user by name (GetUser, ListAccessKeys, every call that
+//! The user directory: every user's row (name, id, path, creation time, key list, tags)
+//! held in memory, so that reading a user by name (GetUser, ListAccessKeys, every call that
 //! names a user) never waits on SQLite, however many users there are.
 //!
 //! With a million users and a uniformly random one per request, almost every such read
@@ -9,7 +9,7 @@
 //! the directory can be exact rather than a cache with a time to live:
 //!
 //! - **Changes** are recorded by temporary triggers on the writer's connection (a user
-//!   inserted, updated, deleted, tagged or untagged; a key change updates the user's
+//!   inserted, updated or deleted, its tags changed; a key change updates the user's
 //!   `key_list` row through the triggers of schema version 5) into `temp.directory_changes`,
 //!   inside the write's own savepoint, so a write that fails records nothing. The writer
 //!   takes them out before each `COMMIT` and applies them after it, re-reading each changed
@@ -19,9 +19,9 @@
 //!   server already serves (reads go to SQLite until it is done). Changes committed
 //!   meanwhile are kept and re-read once the load is done, so none is lost to the load's
 //!   older snapshot.
-//! - **What it does not hold**: users with tags (their tags are read from SQLite, with the
-//!   rest of the row) and anything else than the user by name. If a change cannot be
-//!   applied, the directory turns itself off and every read goes to SQLite again.
+//! - **What it does not hold**: anything else than users by name (with their tags), and
+//!   secrets. If a change cannot be applied, the directory turns itself off and every read
+//!   goes to SQLite again.
 //!
 //! Each user costs one allocation of its row as text (`Entry`: 128 bytes for the
 //! benchmark's seeded users) and 16 bytes of table: about 165 MB at a million users, and
@@ -35,7 +35,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 
 use hashbrown::HashTable;
-use iamd_core::model::{AccessKey, KeyStatus, User};
+use iamd_core::model::{AccessKey, KeyStatus, Tag, User};
 use rusqlite::{params, Connection, OpenFlags, Row};
 
 use crate::queries::{time_of, time_of_ms, Fail};
@@ -70,6 +70,11 @@ const WATCH: &str = "
         INSERT INTO directory_changes
         SELECT NULL, rowid FROM main.users WHERE user_id = OLD.user_id;
     END;
+    CREATE TEMP TRIGGER IF NOT EXISTS directory_tag_updated AFTER UPDATE ON main.user_tags
+    BEGIN
+        INSERT INTO directory_changes
+        SELECT NULL, rowid FROM main.users WHERE user_id IN (OLD.user_id, NEW.user_id);
+    END;
 ";
 
 const UNWATCH: &str = "
@@ -78,6 +83,7 @@ const UNWATCH: &str = "
     DROP TRIGGER IF EXISTS temp.directory_user_deleted;
     DROP TRIGGER IF EXISTS temp.directory_tag_inserted;
     DROP TRIGGER IF EXISTS temp.directory_tag_deleted;
+    DROP TRIGGER IF EXISTS temp.directory_tag_updated;
     DROP TABLE IF EXISTS temp.directory_changes;
 ";
 
@@ -85,7 +91,8 @@ const UNWATCH: &str = "
 macro_rules! entry_select {
     () => {
         "SELECT account_id, user_name_lower, user_id, user_name, path, create_date, key_list,
-                EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = users.user_id)
+                (SELECT group_concat(t.key || char(31) || t.value, char(30) ORDER BY t.position)
+                 FROM user_tags t WHERE t.user_id = users.user_id)
          FROM users"
     };
 }
@@ -139,10 +146,10 @@ struct Users {
     reserve: usize,
 }
 
-/// A user: `name_lower TAB user_id TAB user_name TAB path TAB create_date TAB keys`, where
-/// `user_name` is empty when it equals `name_lower` and `keys` is the user's `key_list`
-/// with each status as one letter (`A`, `I`); or only its first field, for a user the
-/// directory does not hold.
+/// A user: `name_lower TAB user_id TAB user_name TAB path TAB create_date TAB keys TAB
+/// tags`, where `user_name` is empty when it equals `name_lower`, `keys` is the user's
+/// `key_list` with each status as one letter (`A`, `I`) and `tags` its tags in order (see
+/// `entry_of`); or only its first field, for a user the directory does not hold.
 struct Entry(Box<str>);
 
 impl Entry {
@@ -471,9 +478,10 @@ fn apply_to(users: &mut Users, conn: &Connection, changes: Vec<Change>) -> Resul
     Ok(())
 }
 
-/// A row of `entry_select!`: its account and entry. User names are `[\w+=,.@-]+`, so TAB
-/// cannot occur in a key; other fields with one (none should have one) and tagged users
-/// are held by name only, which sends their reads to SQLite.
+/// A row of `entry_select!`: its account and entry. User names are `[\w+=,.@-]+` and tags
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]*` (`validate`), so neither TAB nor the tags' separators
+/// (`\x1f` between a key and its value, `\x1e` between tags) occur in them; a row with one
+/// anyway (none should have one) is held by name only, which sends its reads to SQLite.
 fn entry_of(row: &Row<'_>) -> Result<(String, Entry), Fail> {
     let account_id: String = row.get(0)?;
     let lower: String = row.get(1)?;
@@ -490,12 +498,23 @@ fn entry_of(row: &Row<'_>) -> Result<(String, Entry), Fail> {
         .get::<_, String>(6)?
         .replace(" Active ", " A ")
         .replace(" Inactive ", " I ");
-    let tagged: bool = row.get(7)?;
+    let tags: String = row.get::<_, Option<String>>(7)?.unwrap_or_default();
     // The name as given, or nothing when it is the lower-cased name (saves a size class
     // of allocation for most users).
     let name = if user_name == lower { "" } else { &user_name };
-    let fields = [lower.as_str(), &user_id, name, &path, &created, &keys];
-    let text = if tagged || fields.iter().any(|f| f.contains('\t')) {
+    let fields = [
+        lower.as_str(),
+        &user_id,
+        name,
+        &path,
+        &created,
+        &keys,
+        &tags,
+    ];
+    let tags_ok = tags
+        .split('\x1e')
+        .all(|tag| tags.is_empty() || tag.matches('\x1f').count() == 1);
+    let text = if !tags_ok || fields.iter().any(|f| f.contains('\t')) {
         lower
     } else {
         fields.join("\t")
@@ -514,13 +533,27 @@ fn user_of<'a>(account_id: &str, text: &'a str) -> Option<(User, &'a str)> {
     let path = fields.next()?;
     let created = fields.next()?.parse().ok()?;
     let keys = fields.next()?;
+    let tags = fields.next()?;
+    let tags = if tags.is_empty() {
+        Vec::new()
+    } else {
+        tags.split('\x1e')
+            .map(|tag| {
+                let (key, value) = tag.split_once('\x1f')?;
+                Some(Tag {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                })
+            })
+            .collect::<Option<_>>()?
+    };
     let user = User {
         account_id: account_id.to_owned(),
         user_id: user_id.to_owned(),
         user_name: user_name.to_owned(),
         path: path.to_owned(),
         create_date: time_of(created).ok()?,
-        tags: Vec::new(),
+        tags,
     };
     Some((user, keys))
 }
@@ -648,7 +681,7 @@ mod tests {
         );
 
         for name in [
-            "u0", "u1", "renamed1", "u2", "u3", "u5", "u6", "u49999", "nobody",
+            "u0", "u1", "renamed1", "u2", "u3", "u4", "u5", "u6", "u49999", "nobody",
         ] {
             match both(&pool, name).await {
                 (Lookup::Found(memory), Some(sqlite)) => assert_eq!(memory, sqlite, "{name}"),
@@ -664,16 +697,23 @@ mod tests {
         };
         assert_eq!(keys[0].access_key_id, "AKIAFRESH");
         assert!(matches!(both(&pool, "u5").await.0, Lookup::Missing));
-        assert!(
-            matches!(both(&pool, "u4").await.0, Lookup::Unknown),
-            "a tagged user is read from SQLite"
-        );
+        match both(&pool, "u4").await.0 {
+            Lookup::Found((user, _)) => assert_eq!(
+                user.tags,
+                [Tag {
+                    key: "team".into(),
+                    value: "blue".into()
+                }]
+            ),
+            _ => panic!("u4 is held, with its tag"),
+        }
         drop(pool);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Random changes of every kind the triggers watch, in batches committed together and
-    /// alone; after each batch the directory must answer every name as SQLite does.
+    /// alone; after each batch the directory must answer every name as SQLite does, tags
+    /// included.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_directory_answers_as_sqlite_after_random_changes() {
         let dir = std::env::temp_dir().join(format!(
@@ -754,18 +794,21 @@ mod tests {
                              SELECT k.access_key_id FROM access_keys k JOIN users u USING (user_id)
                              WHERE u.user_name_lower = lower('{name}') LIMIT 1)"
                     ),
-                    _ => {
-                        if next(2) == 0 {
-                            format!(
-                                "INSERT OR IGNORE INTO user_tags
-                                 SELECT user_id, {serial}, 'k', 'v' FROM users WHERE user_name_lower = lower('{name}')"
-                            )
-                        } else {
-                            format!(
-                                "DELETE FROM user_tags WHERE user_id IN (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'))"
-                            )
-                        }
-                    }
+                    _ => match next(3) {
+                        0 => format!(
+                            "INSERT OR IGNORE INTO user_tags
+                             SELECT user_id, {serial}, 'k{serial}', 'v é = {serial}'
+                             FROM users WHERE user_name_lower = lower('{name}')"
+                        ),
+                        1 => format!(
+                            "UPDATE user_tags SET value = 'w{serial}' WHERE user_id IN
+                             (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'))"
+                        ),
+                        _ => format!(
+                            "DELETE FROM user_tags WHERE user_id IN
+                             (SELECT user_id FROM users WHERE user_name_lower = lower('{name}'))"
+                        ),
+                    },
                 };
                 // A write that fails records nothing: now and then, make one fail after it
                 // changed something.
@@ -798,22 +841,11 @@ mod tests {
                     (Lookup::Found(memory), Some(sqlite)) => {
                         assert_eq!(memory, sqlite, "round {round}, {name}");
                         found += 1;
+                        if !memory.0.tags.is_empty() {
+                            tagged_seen += 1;
+                        }
                     }
                     (Lookup::Missing, None) => {}
-                    (Lookup::Unknown, Some((user, _))) => {
-                        tagged_seen += 1;
-                        let tagged: bool = pool
-                            .read(move |tx| {
-                                Ok(tx.query_row(
-                                    "SELECT EXISTS (SELECT 1 FROM user_tags WHERE user_id = ?1)",
-                                    [&user.user_id],
-                                    |r| r.get(0),
-                                )?)
-                            })
-                            .await
-                            .expect("read");
-                        assert!(tagged, "round {round}, {name}: not held, and not tagged");
-                    }
                     (memory, sqlite) => panic!(
                         "round {round}, {name}: directory {}, SQLite {sqlite:?}",
                         match memory {
