@@ -106,6 +106,17 @@ pub(crate) enum Lookup<T> {
     Unknown,
 }
 
+impl<T> Lookup<T> {
+    /// The answer, `None` (no such user) included, if the directory has one.
+    pub(crate) fn answer(self) -> Option<Option<T>> {
+        match self {
+            Lookup::Found(found) => Some(Some(found)),
+            Lookup::Missing => Some(None),
+            Lookup::Unknown => None,
+        }
+    }
+}
+
 /// One committed change, as the writer's temporary triggers recorded it.
 pub(crate) enum Change {
     /// A user no longer under this key.

@@ -23,7 +23,6 @@ use iamd_core::model::{
 };
 use iamd_core::{After, Store, StoreError};
 
-use directory::Lookup;
 use pool::Pool;
 
 /// The number of read-only connections: enough to keep two cores busy while the writer works.
@@ -110,10 +109,8 @@ impl Store for SqliteStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
-        match self.pool.directory().user(account_id, user_name) {
-            Lookup::Found(user) => return Ok(Some(user)),
-            Lookup::Missing => return Ok(None),
-            Lookup::Unknown => {}
+        if let Some(answer) = self.pool.directory().user(account_id, user_name).answer() {
+            return Ok(answer);
         }
         let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
         self.pool
@@ -193,10 +190,13 @@ impl Store for SqliteStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
-        match self.pool.directory().user_with_keys(account_id, user_name) {
-            Lookup::Found(found) => return Ok(Some(found)),
-            Lookup::Missing => return Ok(None),
-            Lookup::Unknown => {}
+        if let Some(answer) = self
+            .pool
+            .directory()
+            .user_with_keys(account_id, user_name)
+            .answer()
+        {
+            return Ok(answer);
         }
         let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
         self.pool
