@@ -12,7 +12,15 @@ pub enum FormError {
     IllegalEscape(String),
     #[error("The request parameters are not valid UTF-8.")]
     NotUtf8,
+    #[error("The request has more than {MAX_PARAMS} parameters.")]
+    TooManyParams,
 }
+
+/// The most parameters one request may carry (query string and body together). The
+/// largest legitimate requests (SimulateCustomPolicy with many actions and resources,
+/// tags, policy lists) stay far below it; a flood of tiny parameters is refused before
+/// any per-parameter work.
+pub const MAX_PARAMS: usize = 10_000;
 
 /// SigV4 query-string parameters: part of authentication, not of the operation's input.
 const AUTH_PARAMS: [&str; 7] = [
@@ -64,10 +72,14 @@ fn decode(raw: &[u8]) -> Result<String, FormError> {
 }
 
 impl Params {
-    /// Parses a form body or a raw query string (without the `?`).
+    /// Parses a form body or a raw query string (without the `?`). Linear in `raw`'s length;
+    /// more than `MAX_PARAMS` parameters are refused.
     pub fn parse(raw: &[u8]) -> Result<Params, FormError> {
         let mut pairs = Vec::new();
         for piece in raw.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+            if pairs.len() == MAX_PARAMS {
+                return Err(FormError::TooManyParams);
+            }
             let (name, value) = match piece.iter().position(|&b| b == b'=') {
                 Some(eq) => (&piece[..eq], &piece[eq + 1..]),
                 None => (piece, &b""[..]),
@@ -82,14 +94,24 @@ impl Params {
     }
 
     /// Query-string parameters merged with body parameters; the body wins on conflict.
-    pub fn merged(query: Params, body: Params) -> Params {
+    /// Linear in the number of parameters (a set of the body's names, not a scan per
+    /// query parameter), and refused past `MAX_PARAMS` in all.
+    pub fn merged(query: Params, body: Params) -> Result<Params, FormError> {
+        if query.pairs.len() + body.pairs.len() > MAX_PARAMS {
+            return Err(FormError::TooManyParams);
+        }
+        if query.pairs.is_empty() {
+            return Ok(body);
+        }
+        let in_body: std::collections::HashSet<&str> =
+            body.pairs.iter().map(|(n, _)| n.as_str()).collect();
         let mut pairs: Vec<(String, String)> = query
             .pairs
             .into_iter()
-            .filter(|(n, _)| body.get(n).is_none())
+            .filter(|(n, _)| !in_body.contains(n.as_str()))
             .collect();
         pairs.extend(body.pairs);
-        Params { pairs }
+        Ok(Params { pairs })
     }
 
     /// The value of a parameter (the last one if it was repeated).
@@ -167,8 +189,74 @@ mod tests {
     fn body_wins_over_query() {
         let q = Params::parse(b"Action=GetUser&UserName=q").unwrap();
         let b = Params::parse(b"UserName=b").unwrap();
-        let m = Params::merged(q, b);
+        let m = Params::merged(q, b).unwrap();
         assert_eq!(m.get("UserName"), Some("b"));
         assert_eq!(m.get("Action"), Some("GetUser"));
+    }
+
+    /// A query string and a body of `bytes` in all, half each, of distinct parameters of
+    /// about 33 bytes.
+    fn request_of(bytes: usize) -> (Vec<u8>, Vec<u8>) {
+        let half = |tag: &str| {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while out.len() < bytes / 2 {
+                out.extend_from_slice(format!("{tag}{i:06}=abcdefghijklmnopqrstuvw&").as_bytes());
+                i += 1;
+            }
+            out
+        };
+        (half("Q"), half("B"))
+    }
+
+    /// The median time of parsing and merging a request of `bytes`.
+    fn parse_time(bytes: usize) -> std::time::Duration {
+        let (query, body) = request_of(bytes);
+        let mut times: Vec<_> = (0..7)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let q = Params::parse(&query).unwrap();
+                let b = Params::parse(&body).unwrap();
+                let merged = Params::merged(q, b).unwrap();
+                std::hint::black_box(merged);
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[3]
+    }
+
+    #[test]
+    fn parsing_and_merging_are_linear_in_the_request_size() {
+        // 100 times the bytes must cost about 100 times the time, not 10,000 times (a
+        // scan of the body's names per query parameter made 300 KB cost seconds). 1,000:
+        // room for a noisy machine and for cache effects at the larger size.
+        let small = parse_time(3_000).max(std::time::Duration::from_micros(1));
+        let large = parse_time(300_000);
+        let ratio = large.as_secs_f64() / small.as_secs_f64();
+        assert!(
+            ratio < 1_000.0,
+            "300 KB took {large:?}, 3 KB {small:?}: {ratio:.0}x"
+        );
+    }
+
+    #[test]
+    fn parameter_count_is_bounded() {
+        let many = "a=1&".repeat(MAX_PARAMS);
+        assert_eq!(
+            Params::parse(many.as_bytes()).unwrap().pairs.len(),
+            MAX_PARAMS
+        );
+        let too_many = format!("{many}b=2");
+        assert_eq!(
+            Params::parse(too_many.as_bytes()),
+            Err(FormError::TooManyParams)
+        );
+        let half = "q=1&".repeat(MAX_PARAMS / 2 + 1);
+        let (q, b) = (
+            Params::parse(half.as_bytes()).unwrap(),
+            Params::parse(half.as_bytes()).unwrap(),
+        );
+        assert_eq!(Params::merged(q, b), Err(FormError::TooManyParams));
     }
 }
