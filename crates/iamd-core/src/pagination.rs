@@ -40,6 +40,9 @@ pub struct Listing<'a> {
 pub enum SortKey {
     UserName,
     Key,
+    /// A position in a sequence the request itself defines (the simulator's actions times
+    /// resources), for listings that are computed rather than stored.
+    Offset,
 }
 
 fn invalid() -> IamError {
@@ -90,6 +93,43 @@ pub fn decode(listing: &Listing<'_>, marker: &str) -> Result<After, IamError> {
         _ => return Err(invalid()),
     };
     Ok(after)
+}
+
+/// The marker of an offset-positioned listing's next page, starting at `offset`.
+pub fn encode_offset(listing: &Listing<'_>, offset: usize) -> String {
+    let raw = format!(
+        "{VERSION}{SEP}{}{SEP}{}{SEP}o{SEP}{offset}",
+        listing.operation, listing.scope
+    );
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The offset an offset-positioned listing's marker starts at, which must be below `len`.
+pub fn decode_offset(listing: &Listing<'_>, marker: &str, len: usize) -> Result<usize, IamError> {
+    let bytes = URL_SAFE_NO_PAD.decode(marker).map_err(|_| invalid())?;
+    let raw = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let mut parts = raw.split(SEP);
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(VERSION), Some(op), Some(scope), Some("o"), Some(offset), None)
+            if op == listing.operation
+                && scope == listing.scope
+                && listing.sorted_by == SortKey::Offset =>
+        {
+            offset
+                .parse()
+                .ok()
+                .filter(|&n: &usize| n > 0 && n < len)
+                .ok_or_else(invalid)
+        }
+        _ => Err(invalid()),
+    }
 }
 
 /// The name a name-sorted listing's marker points after (`None` without a marker).
@@ -175,6 +215,30 @@ mod tests {
         ] {
             assert_eq!(decode(&LAK, forged).unwrap_err().message, "Invalid Marker.");
         }
+    }
+
+    #[test]
+    fn offset_markers() {
+        let listing = Listing {
+            operation: "SimulatePolicy",
+            scope: "3x2",
+            sorted_by: SortKey::Offset,
+        };
+        let m = encode_offset(&listing, 4);
+        assert_eq!(decode_offset(&listing, &m, 6).unwrap(), 4);
+        // Past the end of this request's sequence, or for another request's shape.
+        assert!(decode_offset(&listing, &m, 4).is_err());
+        let other = Listing {
+            scope: "3x1",
+            ..listing.clone()
+        };
+        assert!(decode_offset(&other, &m, 6).is_err());
+        assert!(decode_offset(&listing, &encode_offset(&listing, 0), 6).is_err());
+        assert!(decode_offset(&LAK, &m, 6).is_err());
+        assert!(decode_offset(&listing, "garbage", 6).is_err());
+        let mut v = Violations::new();
+        v.marker("marker", &m);
+        assert!(v.is_empty(), "markers satisfy the model's marker pattern");
     }
 
     #[test]

@@ -134,6 +134,9 @@ pub struct SimulateInput {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
     pub context: Vec<ContextEntry>,
+    /// Where the page starts (`Marker`), and how many results it may hold (`MaxItems`).
+    pub marker: Option<String>,
+    pub max_items: usize,
 }
 
 impl Iam {
@@ -660,11 +663,33 @@ impl Iam {
     }
 
     /// SimulatePrincipalPolicy (with `policy_source_arn`) or SimulateCustomPolicy.
+    ///
+    /// Each action is evaluated on each resource (`*` when none is given), in that order,
+    /// and the results are paged as AWS pages them (`MaxItems`, default 100, and `Marker`):
+    /// only the requested page is evaluated, so the work and the answer of one call are
+    /// bounded whatever the numbers of actions and resources.
     pub async fn simulate(
         &self,
         ctx: &RequestContext,
         input: SimulateInput,
-    ) -> Result<Vec<SimulationResult>, IamError> {
+    ) -> Result<Page<SimulationResult>, IamError> {
+        let resources = if input.resources.is_empty() {
+            vec!["*".to_owned()]
+        } else {
+            input.resources.clone()
+        };
+        let total = input.actions.len() * resources.len();
+        let scope = format!("{}x{}", input.actions.len(), resources.len());
+        let listing = pagination::Listing {
+            operation: "SimulatePolicy",
+            scope: &scope,
+            sorted_by: pagination::SortKey::Offset,
+        };
+        let start = match &input.marker {
+            Some(m) => pagination::decode_offset(&listing, m, total)?,
+            None => 0,
+        };
+        let end = total.min(start.saturating_add(input.max_items));
         let mut policies: Vec<(String, &'static str, CompiledPolicy)> = Vec::new();
         let mut context = Context::new();
         match &input.policy_source_arn {
@@ -727,44 +752,45 @@ impl Iam {
             .iter()
             .map(|(id, kind, _)| (id.as_str(), *kind))
             .collect();
-        let resources = if input.resources.is_empty() {
-            vec!["*".to_owned()]
-        } else {
-            input.resources.clone()
-        };
-        let mut results = Vec::new();
-        for action in &input.actions {
-            for resource in &resources {
-                let eval = evaluate(
-                    &refs,
-                    &Request {
-                        action,
-                        resource,
-                        context: &context,
-                    },
-                );
-                let matched = eval
-                    .matched
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.source_policy_id.clone(),
-                            kinds
-                                .get(m.source_policy_id.as_str())
-                                .copied()
-                                .unwrap_or("none"),
-                        )
-                    })
-                    .collect();
-                results.push(SimulationResult {
-                    action: action.clone(),
-                    resource: resource.clone(),
-                    decision: eval.decision,
-                    matched,
-                });
-            }
+        let mut results = Vec::with_capacity(end - start);
+        for i in start..end {
+            let (action, resource) = (
+                &input.actions[i / resources.len()],
+                &resources[i % resources.len()],
+            );
+            let eval = evaluate(
+                &refs,
+                &Request {
+                    action,
+                    resource,
+                    context: &context,
+                },
+            );
+            let matched = eval
+                .matched
+                .iter()
+                .map(|m| {
+                    (
+                        m.source_policy_id.clone(),
+                        kinds
+                            .get(m.source_policy_id.as_str())
+                            .copied()
+                            .unwrap_or("none"),
+                    )
+                })
+                .collect();
+            results.push(SimulationResult {
+                action: action.clone(),
+                resource: resource.clone(),
+                decision: eval.decision,
+                matched,
+            });
         }
-        Ok(results)
+        let marker = (end < total).then(|| pagination::encode_offset(&listing, end));
+        Ok(Page {
+            items: results,
+            marker,
+        })
     }
 }
 

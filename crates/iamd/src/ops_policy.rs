@@ -341,7 +341,8 @@ pub async fn dispatch(
             }
             let resources = string_list(p, "ResourceArns");
             let context = context_entries(&mut v, p);
-            pagination::max_items(&mut v, p.get("MaxItems"));
+            let marker = p.get("Marker").inspect(|s| v.marker("marker", s));
+            let max_items = pagination::max_items(&mut v, p.get("MaxItems"));
             v.finish()?;
             let input = SimulateInput {
                 policy_source_arn: source.map(str::to_owned),
@@ -349,14 +350,16 @@ pub async fn dispatch(
                 actions,
                 resources,
                 context,
+                marker: marker.map(str::to_owned),
+                max_items,
             };
-            let results = iam.simulate(ctx, input).await?;
+            let page = iam.simulate(ctx, input).await?;
             xml::success(
                 name,
                 ns,
                 rid,
                 Some(&|w: &mut XmlWriter| {
-                    w.list("EvaluationResults", &results, |w, r| {
+                    w.list("EvaluationResults", &page.items, |w, r| {
                         w.text("EvalActionName", &r.action);
                         w.text("EvalResourceName", &r.resource);
                         w.text("EvalDecision", r.decision.as_str());
@@ -366,7 +369,7 @@ pub async fn dispatch(
                         });
                         w.empty("MissingContextValues");
                     });
-                    w.bool("IsTruncated", false);
+                    page_end(w, page.marker.as_deref());
                 }),
             )
         }
