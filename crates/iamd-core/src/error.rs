@@ -21,9 +21,11 @@ pub enum ErrorCode {
     NoSuchEntity,
     NotFound,
     RequestEntityTooLarge,
+    RequestTimeout,
     ServiceFailure,
     ServiceUnavailable,
     SignatureDoesNotMatch,
+    Throttling,
     UnsupportedMediaType,
     ValidationError,
 }
@@ -46,9 +48,11 @@ impl ErrorCode {
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
+            ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::ServiceFailure => "ServiceFailure",
             ErrorCode::ServiceUnavailable => "ServiceUnavailable",
             ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ErrorCode::Throttling => "Throttling",
             ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
             ErrorCode::ValidationError => "ValidationError",
         }
@@ -61,6 +65,7 @@ impl ErrorCode {
             | ErrorCode::InvalidInput
             | ErrorCode::MalformedPolicyDocument
             | ErrorCode::MalformedQueryString
+            | ErrorCode::Throttling
             | ErrorCode::ValidationError => 400,
             ErrorCode::AccessDenied
             | ErrorCode::ExpiredToken
@@ -68,6 +73,7 @@ impl ErrorCode {
             | ErrorCode::MissingAuthenticationToken
             | ErrorCode::SignatureDoesNotMatch => 403,
             ErrorCode::NoSuchEntity | ErrorCode::NotFound => 404,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::DeleteConflict
             | ErrorCode::EntityAlreadyExists
             | ErrorCode::LimitExceeded => 409,

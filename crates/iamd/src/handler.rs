@@ -1,22 +1,119 @@
 //! One request, start to finish: read the body within its limit, decode the parameters,
 //! authenticate, dispatch, and answer in the service's XML (errors included).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use iamd_core::{ErrorCode, Iam, IamError, RequestContext};
+use iamd_core::{ErrorCode, IamError, RequestContext};
 use iamd_protocol::{xml, Operation, Params, Service};
 use time::OffsetDateTime;
 use tracing::{debug, debug_span, warn, Instrument};
 
 use crate::auth;
+use crate::server::{Limits, State};
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The most memory all request bodies being read or served may hold together. Bodies
+/// arrive before their signature can be checked, so this bounds what unauthenticated
+/// clients can make the server hold, whatever the number of connections.
+pub const MAX_BUFFERED_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// The memory held by request bodies, counted against `MAX_BUFFERED_BODY_BYTES`.
+#[derive(Default)]
+pub struct BodyBudget(AtomicUsize);
+
+/// One request's share of the `BodyBudget`, given back when it is dropped.
+struct BodyShare<'a> {
+    budget: &'a BodyBudget,
+    bytes: usize,
+}
+
+impl BodyShare<'_> {
+    fn grow(&mut self, bytes: usize) -> Result<(), IamError> {
+        let before = self.budget.0.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes > MAX_BUFFERED_BODY_BYTES {
+            self.budget.0.fetch_sub(bytes, Ordering::Relaxed);
+            return Err(IamError::new(
+                ErrorCode::ServiceUnavailable,
+                "Too many request bodies are being received at once. Please retry.",
+            ));
+        }
+        self.bytes += bytes;
+        Ok(())
+    }
+}
+
+impl Drop for BodyShare<'_> {
+    fn drop(&mut self) {
+        self.budget.0.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// Reads a request body into one buffer that grows with what has arrived (never by what
+/// `Content-Length` announces, and never one allocation per frame: hyper hands a slow
+/// client's every few bytes over as a frame that pins its whole read buffer), within
+/// `MAX_BODY_BYTES`, the shared `BodyBudget`, and before `limits.body_timeout` has passed
+/// since the headers. The buffer's capacity is what is counted against the budget.
+async fn read_body<'a>(
+    mut body: Incoming,
+    limits: &Limits,
+    budget: &'a BodyBudget,
+) -> Result<(Vec<u8>, BodyShare<'a>), IamError> {
+    let mut share = BodyShare { budget, bytes: 0 };
+    let deadline = tokio::time::Instant::now() + limits.body_timeout;
+    let too_large = || {
+        IamError::new(
+            ErrorCode::RequestEntityTooLarge,
+            format!("Request body exceeds the maximum of {MAX_BODY_BYTES} bytes."),
+        )
+    };
+    if hyper::body::Body::size_hint(&body)
+        .exact()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut buf = Vec::new();
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(IamError::new(
+                    ErrorCode::RequestTimeout,
+                    "Your socket connection to the server was not read from or written to \
+                     within the timeout period.",
+                ))
+            }
+            Ok(None) => return Ok((buf, share)),
+            Ok(Some(Err(_))) => {
+                return Err(IamError::new(
+                    ErrorCode::InvalidInput,
+                    "The request body could not be read.",
+                ))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            let needed = buf.len() + data.len();
+            if needed > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            if needed > buf.capacity() {
+                let capacity = needed.max(buf.capacity() * 2).clamp(4096, MAX_BODY_BYTES);
+                share.grow(capacity - buf.capacity())?;
+                buf.reserve_exact(capacity - buf.len());
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+}
+
 pub async fn handle(
-    state: &crate::server::State,
+    state: &State,
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
@@ -25,8 +122,13 @@ pub async fn handle(
     // per cent of every request. Failures on the server's side are logged with the id.
     let span = debug_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
-        let (service, result) =
-            process(&state.iam, &state.signing_keys, req, &request_id, peer).await;
+        let (service, result) = process(state, req, &request_id, peer).await;
+        // After a body that was cut off (too slow, too large) the connection's framing is
+        // lost or the rest is not worth reading: answer, then close.
+        let close = matches!(
+            &result,
+            Err(e) if matches!(e.code, ErrorCode::RequestTimeout | ErrorCode::RequestEntityTooLarge)
+        );
         let (status, body) = match result {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => {
@@ -53,6 +155,9 @@ pub async fn handle(
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("x-amzn-requestid", v);
+        }
+        if close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         resp
     }
@@ -100,41 +205,22 @@ fn form_error(e: iamd_protocol::FormError) -> IamError {
 
 /// Returns the service the answer speaks for (its XML namespace) and the body or error.
 async fn process(
-    iam: &Iam,
-    signing_keys: &auth::SigningKeys,
+    state: &State,
     req: http::Request<Incoming>,
     request_id: &str,
     peer: std::net::SocketAddr,
 ) -> (Service, Result<String, IamError>) {
+    let iam = &state.iam;
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("");
     let query_params = match Params::parse(query.as_bytes()) {
         Ok(p) => p,
         Err(e) => return (Service::Iam, Err(form_error(e))),
     };
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return (
-                Service::Iam,
-                Err(IamError::new(
-                    ErrorCode::RequestEntityTooLarge,
-                    format!("Request body exceeds the maximum of {MAX_BODY_BYTES} bytes."),
-                )),
-            )
-        }
-        Err(_) => {
-            return (
-                Service::Iam,
-                Err(IamError::new(
-                    ErrorCode::InvalidInput,
-                    "The request body could not be read.",
-                )),
-            )
-        }
+    // `_share` keeps the body's memory counted until the request is answered.
+    let (body, _share) = match read_body(body, &state.limits, &state.body_budget).await {
+        Ok(read) => read,
+        Err(e) => return (Service::Iam, Err(e)),
     };
     let is_form = parts
         .headers
@@ -162,7 +248,10 @@ async fn process(
             Err(e) => return (Service::Iam, Err(form_error(e))),
         },
     };
-    let params = Params::merged(query_params, body_params);
+    let params = match Params::merged(query_params, body_params) {
+        Ok(p) => p,
+        Err(e) => return (Service::Iam, Err(form_error(e))),
+    };
 
     let parsed = iamd_sigv4::parse(&parts);
     let service = Service::select(
@@ -182,22 +271,29 @@ async fn process(
                 "Only GET and POST requests are supported.",
             ));
         }
-        let auth_info = parsed.map_err(auth::sigv4_error)?;
+        state.auth_failures.check(peer.ip())?;
         let now = OffsetDateTime::now_utc();
+        let failed = |e: IamError, access_key_id: Option<&str>| {
+            state.auth_failures.record(peer.ip(), access_key_id, &e);
+            e
+        };
+        let auth_info = parsed.map_err(|e| failed(auth::sigv4_error(e), None))?;
         let who = auth::authenticate(
             iam.store().as_ref(),
-            signing_keys,
+            &state.signing_keys,
             &auth_info,
             service.signing_name(),
             &parts,
             &body,
             now,
         )
-        .await?;
+        .await
+        .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
         if let Some(usage) = who.usage {
             iam.usage().record(usage);
         }
-        auth::check_session_reach(service, &who.via)?;
+        auth::check_session_reach(service, &who.via)
+            .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
         let action = params.get("Action").unwrap_or("");
         let Some(op) = Operation::find(service, action) else {
             return Err(IamError::new(

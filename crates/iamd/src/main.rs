@@ -1,9 +1,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use iamd::server::{self, Config};
+use iamd::server::{self, Config, Limits};
 
 /// mimalloc rather than the system allocator: a request makes many small, short-lived
 /// allocations, which glibc's malloc serves at several times the cost (BENCHMARKS.md).
@@ -35,12 +36,52 @@ enum Command {
         /// do everything (`off`, for local setups that expect an emulator without enforcement).
         #[arg(long, env = "IAMD_AUTHORIZATION", default_value = "on", value_parser = ["on", "off"])]
         authorization: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
     Migrate {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// What a client may hold of the server before it is authenticated (SECURITY.md).
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Connections served at once; one accepted beyond them is closed at once.
+    #[arg(long, env = "IAMD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a request's headers may take to arrive (and a kept-alive connection may idle).
+    #[arg(long, env = "IAMD_HEADER_TIMEOUT", default_value_t = Limits::default().header_timeout.as_secs_f64())]
+    header_timeout: f64,
+    /// Seconds a request's body may take to arrive after its headers (then 408).
+    #[arg(long, env = "IAMD_BODY_TIMEOUT", default_value_t = Limits::default().body_timeout.as_secs_f64())]
+    body_timeout: f64,
+    /// Failed authentications a source address may make in a minute before it is answered
+    /// `Throttling` for the rest of that minute; 0 turns the throttle off.
+    #[arg(long, env = "IAMD_AUTH_FAILURE_LIMIT", default_value_t = Limits::default().auth_failures_per_minute)]
+    auth_failure_limit: u32,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<Limits, String> {
+        let seconds = |name: &str, s: f64| {
+            Duration::try_from_secs_f64(s)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("--{name} must be a positive number of seconds"))
+        };
+        if self.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        Ok(Limits {
+            max_connections: self.max_connections,
+            header_timeout: seconds("header-timeout", self.header_timeout)?,
+            body_timeout: seconds("body-timeout", self.body_timeout)?,
+            auth_failures_per_minute: self.auth_failure_limit,
+        })
+    }
 }
 
 #[derive(clap::Args)]
@@ -66,12 +107,19 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let (listen, store, authorization) = match cli.command {
+    let (listen, store, authorization, limits) = match cli.command {
         Command::Serve {
             listen,
             store,
             authorization,
-        } => (listen, store, authorization == "on"),
+            limits,
+        } => match limits.limits() {
+            Ok(limits) => (listen, store, authorization == "on", limits),
+            Err(e) => {
+                eprintln!("iamd: {e}");
+                return ExitCode::from(2);
+            }
+        },
         Command::Migrate { store } => {
             let config = Config {
                 // Not used: migrate serves nothing.
@@ -81,6 +129,7 @@ fn main() -> ExitCode {
                 account_id: None,
                 root_key: None,
                 authorization: true,
+                limits: Limits::default(),
             };
             return match runtime().map(|rt| rt.block_on(server::migrate(&config))) {
                 Ok(Ok(target)) => {
@@ -113,6 +162,7 @@ fn main() -> ExitCode {
         account_id: std::env::var("IAMD_ACCOUNT_ID").ok(),
         root_key,
         authorization,
+        limits,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),

@@ -32,6 +32,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9370";
 /// rows no cache holds (a million users), at the price of a second more of last-use
 /// history lost if the process is killed (the serving node shows pending uses at once).
 const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// The most a connection buffers of a request's line and headers (hyper's read buffer,
+/// whose smallest allowed size is 8 KiB): SDK requests carry a few hundred bytes of
+/// headers and send their parameters in the body.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -51,6 +55,38 @@ pub struct Config {
     /// Enforce identity policies (`--authorization on`, the default). Off, every
     /// authenticated caller may do everything, as in emulators without enforcement.
     pub authorization: bool,
+    /// What one client may hold of the server before it has proven who it is.
+    pub limits: Limits,
+}
+
+/// Bounds on what a connection may cost before its request is authenticated (SECURITY.md
+/// lists them with the reasons for each value).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections served at once (`--max-connections`); a connection accepted beyond
+    /// them is closed at once, without a response.
+    pub max_connections: usize,
+    /// How long a request's headers may take to arrive, from the first byte of the
+    /// request, and how long a kept-alive connection may sit idle (`--header-timeout`).
+    pub header_timeout: Duration,
+    /// How long a request's body may take to arrive once its headers have
+    /// (`--body-timeout`); a slower client gets 408 RequestTimeout and is disconnected.
+    pub body_timeout: Duration,
+    /// Failed authentications a source address may make in a minute before its requests
+    /// are answered `Throttling` for the rest of that minute (`--auth-failure-limit`); 0:
+    /// no throttle.
+    pub auth_failures_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(20),
+            auth_failures_per_minute: 0,
+        }
+    }
 }
 
 /// What first start created, to be shown to the operator once.
@@ -240,6 +276,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         iam: Iam::new(store.clone(), authorizer, usage),
         signing_keys: Default::default(),
         request_ids: Default::default(),
+        auth_failures: crate::auth::AuthFailures::new(config.limits.auth_failures_per_minute),
+        body_budget: Default::default(),
+        limits: config.limits.clone(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, stop_rx));
@@ -270,10 +309,14 @@ pub(crate) struct State {
     pub iam: Iam,
     pub signing_keys: crate::auth::SigningKeys,
     pub request_ids: crate::handler::RequestIds,
+    pub auth_failures: crate::auth::AuthFailures,
+    pub body_budget: crate::handler::BodyBudget,
+    pub limits: Limits,
 }
 
 async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(tokio::sync::Semaphore::new(state.limits.max_connections));
     let mut flush = tokio::time::interval(USAGE_FLUSH_INTERVAL);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -288,7 +331,15 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiv
                         continue;
                     }
                 };
+                // Over the cap, the connection is closed before anything is read from it:
+                // a flood of idle or slow connections costs a file descriptor each for at
+                // most the header timeout, and never more than the cap.
+                let Ok(permit) = connections.clone().try_acquire_owned() else {
+                    tracing::debug!(%peer, "connection refused: too many connections");
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
+                let header_timeout = state.limits.header_timeout;
                 let state = state.clone();
                 let service = service_fn(move |req| {
                     let state = state.clone();
@@ -296,13 +347,16 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiv
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(30))
+                    .header_read_timeout(header_timeout)
+                    .max_header_size(MAX_HEADER_BYTES)
+                    .max_buf_size(MAX_HEADER_BYTES)
                     .serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(%e, "connection ended with an error");
                     }
+                    drop(permit);
                 });
             }
             _ = flush.tick() => flush_usage(&state.iam).await,

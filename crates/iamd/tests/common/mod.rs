@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_credential_types::Credentials;
-use iamd::server::{Config, Running};
+use iamd::server::{Config, Limits, Running};
 use iamd_core::secret::SecretKey;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -53,6 +53,10 @@ impl TestServer {
 
     /// `authorization: false` is `iamd serve --authorization off`.
     pub async fn start_with(authorization: bool) -> TestServer {
+        Self::start_with_limits(authorization, Limits::default()).await
+    }
+
+    pub async fn start_with_limits(authorization: bool, limits: Limits) -> TestServer {
         let data_dir = temp_dir("srv");
         let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
             Ok("postgres") => {
@@ -71,6 +75,7 @@ impl TestServer {
             account_id: Some(ACCOUNT.into()),
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
             authorization,
+            limits,
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
