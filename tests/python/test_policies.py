@@ -131,3 +131,25 @@ def test_simulator_agrees_with_live_calls(iam, user_key, user_client):
         "iam:DeleteAccessKey": "explicitDeny",
         "iam:CreateAccessKey": "allowed",
     }
+
+
+def test_simulator_pages_with_the_boto3_paginator(iam):
+    """Every action on every resource, paged by MaxItems/Marker: boto3's paginator sees
+    each pair once, in order; one call never returns more than MaxItems."""
+    policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}'
+    actions = [f"iam:GetThing{i}" for i in range(30)] + ["iam:DeleteUser"]
+    resources = [f"arn:aws:iam::{ACCOUNT_ID}:user/u{i}" for i in range(20)]
+    first = iam.simulate_custom_policy(PolicyInputList=[policy], ActionNames=actions, ResourceArns=resources)
+    assert len(first["EvaluationResults"]) == 100 and first["IsTruncated"] and first["Marker"]
+    pages = iam.get_paginator("simulate_custom_policy").paginate(
+        PolicyInputList=[policy], ActionNames=actions, ResourceArns=resources,
+        PaginationConfig={"PageSize": 70},
+    )
+    seen = []
+    for page in pages:
+        assert len(page["EvaluationResults"]) <= 70
+        seen += [(r["EvalActionName"], r["EvalResourceName"], r["EvalDecision"]) for r in page["EvaluationResults"]]
+    expected = [
+        (a, r, "allowed" if a.startswith("iam:Get") else "implicitDeny") for a in actions for r in resources
+    ]
+    assert seen == expected
