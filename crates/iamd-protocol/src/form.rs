@@ -234,6 +234,7 @@ mod tests {
         let small = parse_time(3_000).max(std::time::Duration::from_micros(1));
         let large = parse_time(300_000);
         let ratio = large.as_secs_f64() / small.as_secs_f64();
+        eprintln!("parse and merge: 300 KB {large:?}, 3 KB {small:?}: {ratio:.0}x");
         assert!(
             ratio < 1_000.0,
             "300 KB took {large:?}, 3 KB {small:?}: {ratio:.0}x"
