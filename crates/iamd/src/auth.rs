@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use http::request::Parts;
 use iamd_core::model::{Credential, KeyStatus, KeyUsage};
 use iamd_core::principal::RoleSession;
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, SecretKey};
 use iamd_core::session::{self, Issuer, SessionClaims};
 use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
 use iamd_protocol::Service;
@@ -82,8 +82,10 @@ fn expired() -> IamError {
 /// Steps 2–5 of verification (for session credentials: the token, its issuer and its
 /// expiry before the signature), after `iamd_sigv4::parse` located the auth information and
 /// the service was chosen.
+#[allow(clippy::too_many_arguments)]
 pub async fn authenticate(
     store: &dyn Store,
+    keyring: &Keyring,
     signing_keys: &SigningKeys,
     auth: &ParsedAuth,
     signing_name: &str,
@@ -102,7 +104,7 @@ pub async fn authenticate(
                 let credential = active_credential(store, &auth.access_key_id)
                     .await?
                     .ok_or_else(invalid_key)?;
-                let secret = credential.secret.open().map_err(|e| failure(&e))?;
+                let secret = credential.secret.open(keyring).map_err(|e| failure(&e))?;
                 let via = Via::AccessKey {
                     access_key_id: credential.key.access_key_id.clone(),
                 };
@@ -119,7 +121,7 @@ pub async fn authenticate(
                         let parent = active_credential(store, parent_access_key_id)
                             .await?
                             .ok_or_else(invalid_token)?;
-                        let parent_secret = parent.secret.open().map_err(|e| failure(&e))?;
+                        let parent_secret = parent.secret.open(keyring).map_err(|e| failure(&e))?;
                         let claims =
                             session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
                         if now > claims.expiration {
@@ -141,7 +143,8 @@ pub async fn authenticate(
                             .await
                             .map_err(|e| failure(&e))?
                             .ok_or_else(invalid_token)?;
-                        let role_secret = role.session_secret.open().map_err(|e| failure(&e))?;
+                        let role_secret =
+                            role.session_secret.open(keyring).map_err(|e| failure(&e))?;
                         let claims =
                             session::verify(&role_secret, token).ok_or_else(invalid_token)?;
                         if now > claims.expiration {

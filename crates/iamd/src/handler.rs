@@ -186,6 +186,7 @@ async fn process(
         let now = OffsetDateTime::now_utc();
         let who = auth::authenticate(
             iam.store().as_ref(),
+            iam.keyring(),
             signing_keys,
             &auth_info,
             service.signing_name(),
