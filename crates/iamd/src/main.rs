@@ -107,17 +107,27 @@ struct StoreArgs {
     database_url: Option<String>,
 }
 
+/// Whether an event may be logged whatever `IAMD_LOG` says: the PostgreSQL driver logs
+/// each statement with its parameters (secrets among them) at debug level, through the
+/// `log` crate, so nothing of it below info is ever written.
+fn never_secret(meta: &tracing::Metadata<'_>) -> bool {
+    !(meta.target().starts_with("tokio_postgres") && *meta.level() > tracing::Level::INFO)
+}
+
 fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG").unwrap_or_else(|_| "info".into());
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in files and collectors; they
         // also cost a formatting pass on every request's span.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(never_secret));
+    tracing_subscriber::registry().with(layer).init();
 }
 
 fn main() -> ExitCode {
