@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use iamd_core::ids;
-use iamd_core::secret::Keyring;
 use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use iamd_core::secret::Keyring;
 use iamd_core::{Store, StoreError};
 use iamd_store_postgres::{testing, PgStore};
 use time::OffsetDateTime;

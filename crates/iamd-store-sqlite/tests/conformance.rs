@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use iamd_core::ids;
-use iamd_core::secret::Keyring;
 use iamd_core::model::{KeyOwner, NewAccessKey, Tag, User};
+use iamd_core::secret::Keyring;
 use iamd_core::{After, Store};
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;

@@ -250,7 +250,7 @@ impl Backend {
                 if created {
                     warn!(
                         file = %dir.join(iamd_store_sqlite::MASTER_KEY_FILE).display(),
-                        "generated a master key for stored secrets; keep this file, and a copy                          apart from the database: without it the stored secrets are lost"
+                        "generated a master key for stored secrets; keep this file, and a copy apart from the database: without it the stored secrets are lost"
                     );
                 }
                 Ok(Arc::new(Keyring::new(key)))
