@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use http::request::Parts;
 use iamd_core::model::{Credential, KeyStatus, KeyUsage};
 use iamd_core::principal::RoleSession;
-use iamd_core::secret::{Keyring, SecretKey};
+use iamd_core::secret::{Keyring, SealedSecret, SecretKey};
 use iamd_core::session::{self, Issuer, SessionClaims};
 use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
 use iamd_protocol::Service;
@@ -98,13 +98,16 @@ pub async fn authenticate(
     let failure = |e: &dyn std::fmt::Display| IamError::service_failure(e);
     // The caller, the secret the request must be signed with, how it authenticated, and
     // the long-term key whose use this is (none for role sessions).
-    let (principal, secret, via, used_key): (Principal, SecretKey, Via, Option<Credential>) =
+    let (principal, secret, via, used_key): (Principal, Signer, Via, Option<Credential>) =
         match &auth.session_token {
             None => {
-                let credential = active_credential(store, &auth.access_key_id)
+                let mut credential = active_credential(store, &auth.access_key_id)
                     .await?
                     .ok_or_else(invalid_key)?;
-                let secret = credential.secret.open(keyring).map_err(|e| failure(&e))?;
+                // Opened only if its signing key is not cached (`signing_key`). Taken out
+                // of the credential, which is kept for its key id alone.
+                let sealed = SealedSecret::from_stored(String::new());
+                let secret = Signer::Sealed(std::mem::replace(&mut credential.secret, sealed));
                 let via = Via::AccessKey {
                     access_key_id: credential.key.access_key_id.clone(),
                 };
@@ -133,7 +136,8 @@ pub async fn authenticate(
                             expiration: claims.expiration,
                             mfa: claims.mfa,
                         };
-                        let secret = session::session_secret(&parent_secret, &claims);
+                        let secret =
+                            Signer::Clear(session::session_secret(&parent_secret, &claims));
                         (principal_of(&parent), secret, via, Some(parent))
                     }
                     Issuer::Role { role_id, .. } => {
@@ -160,7 +164,7 @@ pub async fn authenticate(
                         else {
                             return Err(invalid_token());
                         };
-                        let secret = session::session_secret(&role_secret, &claims);
+                        let secret = Signer::Clear(session::session_secret(&role_secret, &claims));
                         let via = Via::RoleSession {
                             access_key_id: claims.access_key_id,
                             expiration: claims.expiration,
@@ -177,7 +181,7 @@ pub async fn authenticate(
                 }
             }
         };
-    let signing_key = signing_key(signing_keys, &auth.access_key_id, &secret, auth);
+    let signing_key = signing_key(signing_keys, &auth.access_key_id, &secret, keyring, auth)?;
     iamd_sigv4::verify(auth, parts, body, &signing_key).map_err(sigv4_error)?;
     Ok(Authenticated {
         principal,
@@ -202,12 +206,20 @@ pub struct SigningKeys(Mutex<HashMap<Scope, Zeroizing<[u8; 32]>>>);
 type Scope = (String, String, String, String);
 const SIGNING_KEYS_MAX: usize = 10_000;
 
+/// The secret a request is signed with: a long-term key's, still sealed (opening it is
+/// left to a miss of the signing-key cache), or a session's, derived in clear.
+enum Signer {
+    Sealed(SealedSecret),
+    Clear(SecretKey),
+}
+
 fn signing_key(
     keys: &SigningKeys,
     access_key_id: &str,
-    secret: &SecretKey,
+    signer: &Signer,
+    keyring: &Keyring,
     auth: &ParsedAuth,
-) -> Zeroizing<[u8; 32]> {
+) -> Result<Zeroizing<[u8; 32]>, IamError> {
     let id = (
         access_key_id.to_owned(),
         auth.scope_date.clone(),
@@ -216,8 +228,18 @@ fn signing_key(
     );
     let mut cache = keys.0.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(key) = cache.get(&id) {
-        return key.clone();
+        return Ok(key.clone());
     }
+    let opened;
+    let secret = match signer {
+        Signer::Clear(secret) => secret,
+        Signer::Sealed(sealed) => {
+            opened = sealed
+                .open(keyring)
+                .map_err(|e| IamError::service_failure(&e))?;
+            &opened
+        }
+    };
     let key = Zeroizing::new(iamd_sigv4::derive_signing_key(
         secret.expose().as_bytes(),
         &auth.scope_date,
@@ -228,7 +250,7 @@ fn signing_key(
         cache.clear();
     }
     cache.insert(id, key.clone());
-    key
+    Ok(key)
 }
 
 fn principal_of(credential: &Credential) -> Principal {
