@@ -82,8 +82,11 @@ fn tighten(path: &Path, mode: u32) -> Result<(), String> {
 /// The master key kept in `data_dir/master.key`, generated there (mode 0600) if missing.
 /// The file appears whole or not at all (written aside, then linked into place), and an
 /// existing one is never replaced. Returns the key and whether it was generated now.
+/// A missing directory is created 0700; an existing one's mode is left to the caller
+/// (`private_dir` for iamd's own data directory).
 pub fn data_dir_master_key(data_dir: &Path) -> Result<(MasterKey, bool), String> {
-    private_dir(data_dir)?;
+    create_dir(data_dir)
+        .map_err(|e| format!("cannot create directory {}: {e}", data_dir.display()))?;
     let path = data_dir.join(MASTER_KEY_FILE);
     if path.exists() {
         tighten(&path, FILE_MODE)?;

@@ -447,6 +447,35 @@ async fn files_are_private_whatever_the_umask() {
     }
 }
 
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_path_of_ones_own_leaves_its_directory_mode_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let shared = temp_dir("custom-path");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let url = format!("sqlite://{}", shared.join("mine.sqlite3").display());
+    let data = shared.join("unused");
+    let server = serve(
+        &["--data-dir", data.to_str().unwrap()],
+        &[("IAMD_DATABASE_URL", url.as_str())],
+    );
+    assert_eq!(
+        mode(&shared),
+        0o755,
+        "a directory iamd does not own is left as it is"
+    );
+    for name in [
+        "mine.sqlite3",
+        "mine.sqlite3-wal",
+        "mine.sqlite3-lock",
+        "master.key",
+    ] {
+        assert_eq!(mode(&shared.join(name)), 0o600, "{name}");
+    }
+    server.stop();
+}
+
 /// Writes a new master key to `dir/name`; returns its path.
 fn key_file(dir: &Path, name: &str) -> (PathBuf, Keyring) {
     let (key, text) = MasterKey::generate();
