@@ -57,7 +57,7 @@ impl Iam {
             access_key_id: ids::access_key_id(&account_id),
             account_id,
             owner: target.owner(),
-            secret: secret.seal(),
+            secret: secret.seal(&self.keyring),
             // Milliseconds are kept for ordering; responses show whole seconds.
             create_date: ctx
                 .now

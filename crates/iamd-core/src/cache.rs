@@ -19,7 +19,8 @@ use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use crate::store::{keys_after, After, Store, StoreError, ALL_KEYS};
+use crate::secret::Keyring;
+use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
 
 /// How long another node's change may go unseen: under a second, request time included.
 pub const DEFAULT_TTL: Duration = Duration::from_millis(750);
@@ -342,6 +343,15 @@ impl Store for CachingStore {
 
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
         self.inner.record_key_usage(usage).await
+    }
+    async fn reseal_secrets(
+        &self,
+        keyring: &Keyring,
+        which: Reseal,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        // Cached rows keep their old sealed form, which the ring still opens; they expire.
+        self.inner.reseal_secrets(keyring, which, batch).await
     }
     async fn put_user_policy(
         &self,
@@ -707,7 +717,7 @@ mod tests {
                 status,
                 create_date: time::OffsetDateTime::UNIX_EPOCH,
             },
-            secret: crate::secret::SecretKey::new("s".into()).seal(),
+            secret: crate::secret::SecretKey::new("s".into()).seal_plain(),
             user: None,
         }
     }
@@ -807,6 +817,14 @@ mod tests {
             unimplemented!()
         }
         async fn record_key_usage(&self, _: &[KeyUsage]) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn reseal_secrets(
+            &self,
+            _: &Keyring,
+            _: Reseal,
+            _: usize,
+        ) -> Result<u64, StoreError> {
             unimplemented!()
         }
         async fn put_user_policy(

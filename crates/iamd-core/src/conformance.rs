@@ -18,7 +18,22 @@ use time::OffsetDateTime;
 
 use crate::ids;
 use crate::model::{AccessKey, KeyOwner, KeyStatus, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use crate::secret::Keyring;
 use crate::store::{After, Store};
+
+/// The master key the checks seal secrets with, in its text form.
+fn ring_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| crate::secret::MasterKey::generate().1.to_string())
+}
+
+/// A ring of that key alone.
+fn ring() -> &'static Keyring {
+    static RING: std::sync::OnceLock<Keyring> = std::sync::OnceLock::new();
+    RING.get_or_init(|| {
+        Keyring::new(crate::secret::MasterKey::from_base64(ring_text()).expect("a valid key"))
+    })
+}
 
 /// Defines one `#[tokio::test]` per conformance check, each on a fresh store made by
 /// `$factory`: a path to (or expression for) a function `() -> impl Future<Output =
@@ -74,6 +89,7 @@ macro_rules! conformance_tests {
             role_policies_gather_inline_and_default_versions,
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
+            secrets_are_resealed_in_batches,
         );
     };
 }
@@ -92,6 +108,7 @@ mod access_keys;
 mod policies;
 mod races;
 mod roles;
+mod secrets;
 mod users;
 
 pub use access_keys::{
@@ -120,6 +137,7 @@ pub use roles::{
     role_policies_gather_inline_and_default_versions,
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
+pub use secrets::secrets_are_resealed_in_batches;
 pub use users::{
     delete_user_requires_no_keys, list_users_filters_by_plain_path_prefix,
     list_users_orders_by_lowercased_name, list_users_pages_survive_changes_between_pages,
@@ -136,7 +154,7 @@ fn new_key(account_id: &str, owner: &KeyOwner, created: OffsetDateTime) -> NewAc
         access_key_id: ids::access_key_id(account_id),
         account_id: account_id.to_owned(),
         owner: owner.clone(),
-        secret: ids::secret_access_key().seal(),
+        secret: ids::secret_access_key().seal(ring()),
         create_date: created,
     }
 }

@@ -27,4 +27,4 @@ pub use authz::{AllowAll, Authorizer, PolicyAuthorizer, Resource};
 pub use error::{ErrorCode, IamError};
 pub use principal::Principal;
 pub use service::{Iam, RequestContext, Via};
-pub use store::{After, Store, StoreError};
+pub use store::{After, Reseal, Store, StoreError};

@@ -88,7 +88,7 @@ impl Iam {
             max_session_duration: input.max_session_duration.unwrap_or(MIN_SESSION_DURATION),
             create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
             tags: input.tags,
-            session_secret: ids::secret_access_key().seal(),
+            session_secret: ids::secret_access_key().seal(&self.keyring),
         };
         self.authorize(ctx, "iam:CreateRole", &Resource::arn(role.arn()))
             .await?;

@@ -9,6 +9,7 @@ use crate::authz::{Authorizer, Resource};
 use crate::error::{ErrorCode, IamError};
 use crate::model::{KeyOwner, User};
 use crate::principal::Principal;
+use crate::secret::Keyring;
 use crate::store::{Store, StoreError};
 use crate::usage::UsageRecorder;
 
@@ -49,6 +50,8 @@ pub struct Iam {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) usage: Arc<UsageRecorder>,
+    /// The master keys that seal the secrets this service stores and open the ones it reads.
+    pub(crate) keyring: Arc<Keyring>,
 }
 
 /// The user an operation acts on: named explicitly, or the caller itself.
@@ -79,12 +82,18 @@ impl Iam {
         store: Arc<dyn Store>,
         authorizer: Arc<dyn Authorizer>,
         usage: Arc<UsageRecorder>,
+        keyring: Arc<Keyring>,
     ) -> Self {
         Iam {
             store,
             authorizer,
             usage,
+            keyring,
         }
+    }
+
+    pub fn keyring(&self) -> &Arc<Keyring> {
+        &self.keyring
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -8,6 +8,41 @@ use crate::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
+use crate::secret::{Keyring, SealedSecret};
+
+/// Which stored secrets `Store::reseal_secrets` re-seals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reseal {
+    /// The legacy clear-text ones (`plain:`).
+    Plain,
+    /// Every one not sealed under the keyring's current key.
+    NotCurrent,
+}
+
+impl Reseal {
+    /// The stored prefix that selects the rows to re-seal, and whether they have it
+    /// (`true`) or lack it (`false`).
+    pub fn filter(self, keyring: &Keyring) -> (String, bool) {
+        match self {
+            Reseal::Plain => ("plain:".to_owned(), true),
+            Reseal::NotCurrent => (
+                format!("{}{}:", SealedSecret::AES256GCM, keyring.current_id()),
+                false,
+            ),
+        }
+    }
+
+    /// The new form of one selected row's secret; `what` names the row in errors.
+    pub fn reseal(
+        sealed: &SealedSecret,
+        keyring: &Keyring,
+        what: &str,
+    ) -> Result<Option<SealedSecret>, StoreError> {
+        sealed
+            .reseal(keyring)
+            .map_err(|e| StoreError::Backend(format!("cannot re-seal the secret of {what}: {e}")))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -198,6 +233,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError>;
     /// Records a batch of key uses; a use older than the stored one is ignored.
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError>;
+
+    /// Re-seals stored secrets (access keys' secrets, roles' session secrets) under the
+    /// keyring's current master key: the legacy `plain:` ones (`Reseal::Plain`, at every
+    /// start), or every one not sealed under that key (`Reseal::NotCurrent`, `iamd rekey`).
+    /// Works in batches of at most `batch` rows, each batch one transaction; a row whose
+    /// secret changed since it was read is left as it is. Returns how many secrets were
+    /// re-sealed. A secret that does not open (its key is not in the ring, or it was
+    /// altered) stops the work with `Backend`, naming the row.
+    async fn reseal_secrets(
+        &self,
+        keyring: &Keyring,
+        which: Reseal,
+        batch: usize,
+    ) -> Result<u64, StoreError>;
 
     // Inline user policies. Names are matched exactly; documents are stored as given.
 

@@ -76,7 +76,7 @@ impl Iam {
             })?;
         let parent_secret = parent
             .secret
-            .open()
+            .open(&self.keyring)
             .map_err(|e| IamError::service_failure(&e))?;
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         let claims = SessionClaims {
@@ -276,7 +276,7 @@ impl Iam {
         }
         let secret = role
             .session_secret
-            .open()
+            .open(&self.keyring)
             .map_err(|e| IamError::service_failure(&e))?;
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         let claims = SessionClaims {

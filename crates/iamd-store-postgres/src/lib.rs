@@ -10,6 +10,7 @@
 mod policies;
 mod queries;
 mod roles;
+mod secrets;
 #[doc(hidden)]
 pub mod testing;
 
@@ -23,7 +24,8 @@ use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::{After, Store, StoreError};
+use iamd_core::secret::Keyring;
+use iamd_core::{After, Reseal, Store, StoreError};
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use queries::Fail;
@@ -461,6 +463,31 @@ impl Store for PgStore {
             &c,
             access_key_id
         ))
+    }
+
+    async fn reseal_secrets(
+        &self,
+        keyring: &Keyring,
+        which: Reseal,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        let (prefix, having) = which.filter(keyring);
+        let batch = batch.max(1);
+        let mut count = 0;
+        for table in secrets::TABLES {
+            let mut after = String::new();
+            loop {
+                let (last, written) = transaction!(self, WRITE, |tx| secrets::reseal_batch(
+                    &tx, table, keyring, &after, &prefix, having, batch
+                ))?;
+                count += written;
+                match last {
+                    Some(last) => after = last,
+                    None => break,
+                }
+            }
+        }
+        Ok(count)
     }
 
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {

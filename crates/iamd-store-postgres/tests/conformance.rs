@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use iamd_core::ids;
 use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use iamd_core::secret::Keyring;
 use iamd_core::{Store, StoreError};
 use iamd_store_postgres::{testing, PgStore};
 use time::OffsetDateTime;
@@ -60,7 +61,7 @@ fn root_key(account_id: &str) -> NewAccessKey {
         access_key_id: ids::access_key_id(account_id),
         account_id: account_id.to_owned(),
         owner: KeyOwner::Root,
-        secret: ids::secret_access_key().seal(),
+        secret: ids::secret_access_key().seal(&Keyring::generate()),
         create_date: OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("time"),
     }
 }

@@ -7,10 +7,12 @@
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
 mod directory;
+mod files;
 mod policies;
 mod pool;
 mod queries;
 mod roles;
+mod secrets;
 mod writer;
 
 use std::path::Path;
@@ -21,8 +23,10 @@ use iamd_core::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
     PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::{After, Store, StoreError};
+use iamd_core::secret::Keyring;
+use iamd_core::{After, Reseal, Store, StoreError};
 
+pub use files::{data_dir_master_key, private_dir, read_master_key, MASTER_KEY_FILE};
 use pool::Pool;
 
 /// The number of read-only connections: enough to keep two cores busy while the writer works.
@@ -258,6 +262,47 @@ impl Store for SqliteStore {
         self.pool
             .read(move |tx| queries::get_access_key_last_used(tx, &access_key_id))
             .await
+    }
+
+    async fn reseal_secrets(
+        &self,
+        keyring: &Keyring,
+        which: Reseal,
+        batch: usize,
+    ) -> Result<u64, StoreError> {
+        let (prefix, having) = which.filter(keyring);
+        let batch = batch.max(1);
+        let mut count = 0;
+        for table in secrets::TABLES {
+            let mut after = String::new();
+            loop {
+                let (from, prefix) = (after.clone(), prefix.clone());
+                let rows = self
+                    .pool
+                    .read(move |tx| secrets::select(tx, table, &from, &prefix, having, batch))
+                    .await?;
+                let Some((last, _)) = rows.last() else {
+                    break;
+                };
+                after = last.clone();
+                let mut updates = Vec::with_capacity(rows.len());
+                for (id, sealed) in &rows {
+                    let what = format!("{} {id}", table.what);
+                    if let Some(new) = Reseal::reseal(sealed, keyring, &what)? {
+                        updates.push((id.clone(), sealed.clone(), new));
+                    }
+                }
+                let full = rows.len() == batch;
+                count += self
+                    .pool
+                    .write(move |tx| secrets::update(tx, table, &updates))
+                    .await?;
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(count)
     }
 
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {

@@ -59,11 +59,12 @@ impl Pool {
     /// directory if `with_directory`.
     pub(crate) fn open(path: &Path, readers: usize, with_directory: bool) -> Result<Pool, Fail> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::files::create_dir(dir).map_err(|e| {
                 Fail::Data(format!("cannot create directory {}: {e}", dir.display()))
             })?;
         }
         let lock = lock_database(path)?;
+        crate::files::prepare_database(path).map_err(Fail::Data)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -82,6 +83,9 @@ impl Pool {
         // then stay in memory rather than in a temporary file.
         writer.pragma_update(None, "temp_store", "MEMORY")?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
+        // Overwrite deleted and replaced content in the pages a write changes anyway (no
+        // extra I/O), so that a secret re-sealed from `plain:` leaves no clear copy there.
+        writer.pragma_update(None, "secure_delete", "FAST")?;
         migrate(&mut writer, path)?;
 
         let slots = (0..readers.max(1))
@@ -314,13 +318,7 @@ fn lock_database(path: &Path) -> Result<File, Fail> {
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push("-lock");
     let lock_path = PathBuf::from(lock_path);
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(|e| Fail::Data(format!("cannot open {}: {e}", lock_path.display())))?;
+    let file = crate::files::open_private(&lock_path).map_err(Fail::Data)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(Fail::Data(format!(

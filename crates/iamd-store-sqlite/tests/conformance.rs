@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use iamd_core::ids;
 use iamd_core::model::{KeyOwner, NewAccessKey, Tag, User};
+use iamd_core::secret::Keyring;
 use iamd_core::{After, Store};
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -61,7 +62,7 @@ async fn data_survives_reopening() {
         access_key_id: ids::access_key_id(&account_id),
         account_id: account_id.clone(),
         owner: KeyOwner::Root,
-        secret: ids::secret_access_key().seal(),
+        secret: ids::secret_access_key().seal(&Keyring::generate()),
         create_date: created,
     };
     let user = User {
@@ -80,7 +81,7 @@ async fn data_survives_reopening() {
         owner: KeyOwner::User {
             user_id: user.user_id.clone(),
         },
-        secret: ids::secret_access_key().seal(),
+        secret: ids::secret_access_key().seal(&Keyring::generate()),
         ..root_key.clone()
     };
     {

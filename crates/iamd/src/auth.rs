@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use http::request::Parts;
 use iamd_core::model::{Credential, KeyStatus, KeyUsage};
 use iamd_core::principal::RoleSession;
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, SealedSecret, SecretKey};
 use iamd_core::session::{self, Issuer, SessionClaims};
 use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
 use iamd_protocol::Service;
@@ -84,8 +84,10 @@ fn expired() -> IamError {
 /// Steps 2–5 of verification (for session credentials: the token, its issuer and its
 /// expiry before the signature), after `iamd_sigv4::parse` located the auth information and
 /// the service was chosen.
+#[allow(clippy::too_many_arguments)]
 pub async fn authenticate(
     store: &dyn Store,
+    keyring: &Keyring,
     signing_keys: &SigningKeys,
     auth: &ParsedAuth,
     signing_name: &str,
@@ -98,13 +100,16 @@ pub async fn authenticate(
     let failure = |e: &dyn std::fmt::Display| IamError::service_failure(e);
     // The caller, the secret the request must be signed with, how it authenticated, and
     // the long-term key whose use this is (none for role sessions).
-    let (principal, secret, via, used_key): (Principal, SecretKey, Via, Option<Credential>) =
+    let (principal, secret, via, used_key): (Principal, Signer, Via, Option<Credential>) =
         match &auth.session_token {
             None => {
-                let credential = active_credential(store, &auth.access_key_id)
+                let mut credential = active_credential(store, &auth.access_key_id)
                     .await?
                     .ok_or_else(invalid_key)?;
-                let secret = credential.secret.open().map_err(|e| failure(&e))?;
+                // Opened only if its signing key is not cached (`signing_key`). Taken out
+                // of the credential, which is kept for its key id alone.
+                let sealed = SealedSecret::from_stored(String::new());
+                let secret = Signer::Sealed(std::mem::replace(&mut credential.secret, sealed));
                 let via = Via::AccessKey {
                     access_key_id: credential.key.access_key_id.clone(),
                 };
@@ -121,7 +126,7 @@ pub async fn authenticate(
                         let parent = active_credential(store, parent_access_key_id)
                             .await?
                             .ok_or_else(invalid_token)?;
-                        let parent_secret = parent.secret.open().map_err(|e| failure(&e))?;
+                        let parent_secret = parent.secret.open(keyring).map_err(|e| failure(&e))?;
                         let claims =
                             session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
                         if now > claims.expiration {
@@ -133,7 +138,8 @@ pub async fn authenticate(
                             expiration: claims.expiration,
                             mfa: claims.mfa,
                         };
-                        let secret = session::session_secret(&parent_secret, &claims);
+                        let secret =
+                            Signer::Clear(session::session_secret(&parent_secret, &claims));
                         (principal_of(&parent), secret, via, Some(parent))
                     }
                     Issuer::Role { role_id, .. } => {
@@ -143,7 +149,8 @@ pub async fn authenticate(
                             .await
                             .map_err(|e| failure(&e))?
                             .ok_or_else(invalid_token)?;
-                        let role_secret = role.session_secret.open().map_err(|e| failure(&e))?;
+                        let role_secret =
+                            role.session_secret.open(keyring).map_err(|e| failure(&e))?;
                         let claims =
                             session::verify(&role_secret, token).ok_or_else(invalid_token)?;
                         if now > claims.expiration {
@@ -159,7 +166,7 @@ pub async fn authenticate(
                         else {
                             return Err(invalid_token());
                         };
-                        let secret = session::session_secret(&role_secret, &claims);
+                        let secret = Signer::Clear(session::session_secret(&role_secret, &claims));
                         let via = Via::RoleSession {
                             access_key_id: claims.access_key_id,
                             expiration: claims.expiration,
@@ -176,7 +183,7 @@ pub async fn authenticate(
                 }
             }
         };
-    verify_signature(signing_keys, auth, &secret, parts, body)?;
+    verify_signature(signing_keys, auth, &secret, keyring, parts, body)?;
     Ok(Authenticated {
         principal,
         via,
@@ -207,6 +214,13 @@ type Scope = (String, String, String, String);
 const SIGNING_KEYS_MAX: usize = 10_000;
 /// The longest region whose signing keys are cached (AWS's longest is 14 letters).
 const MAX_CACHED_REGION: usize = 32;
+
+/// The secret a request is signed with: a long-term key's, still sealed (opening it is
+/// left to a miss of the signing-key cache), or a session's, derived in clear.
+enum Signer {
+    Sealed(SealedSecret),
+    Clear(SecretKey),
+}
 
 impl SigningKeys {
     fn get(&self, scope: &Scope) -> Option<Zeroizing<[u8; 32]>> {
@@ -240,12 +254,13 @@ fn cacheable(auth: &ParsedAuth) -> bool {
         && auth.access_key_id.len() <= 128
 }
 
-/// The signature's last step: derive (or find) the signing key and compare. The derived
-/// key is cached only after the signature has verified.
+/// The signature's last step: find the signing key, or open the secret and derive it, and
+/// compare. The derived key is cached only after the signature has verified.
 fn verify_signature(
     keys: &SigningKeys,
     auth: &ParsedAuth,
-    secret: &SecretKey,
+    signer: &Signer,
+    keyring: &Keyring,
     parts: &Parts,
     body: &[u8],
 ) -> Result<(), IamError> {
@@ -258,6 +273,16 @@ fn verify_signature(
     if let Some(key) = keys.get(&scope) {
         return iamd_sigv4::verify(auth, parts, body, &key).map_err(sigv4_error);
     }
+    let opened;
+    let secret = match signer {
+        Signer::Clear(secret) => secret,
+        Signer::Sealed(sealed) => {
+            opened = sealed
+                .open(keyring)
+                .map_err(|e| IamError::service_failure(&e))?;
+            &opened
+        }
+    };
     let key = Zeroizing::new(iamd_sigv4::derive_signing_key(
         secret.expose().as_bytes(),
         &auth.scope_date,
@@ -436,25 +461,27 @@ mod tests {
     #[test]
     fn signing_keys_are_cached_only_after_a_signature_verifies() {
         let keys = SigningKeys::default();
-        let secret = SecretKey::new(SECRET.into());
+        let keyring = Keyring::generate();
+        // As a long-term key arrives from the store: sealed, opened on a cache miss.
+        let secret = Signer::Sealed(SecretKey::new(SECRET.into()).seal(&keyring));
         // A valid key id with the wrong secret, from a thousand made-up regions.
         for i in 0..1000 {
             let (parts, auth) = signed(&format!("region-{i}"), "not-the-secret");
-            let e = verify_signature(&keys, &auth, &secret, &parts, b"").unwrap_err();
+            let e = verify_signature(&keys, &auth, &secret, &keyring, &parts, b"").unwrap_err();
             assert_eq!(e.code, ErrorCode::SignatureDoesNotMatch);
         }
         assert_eq!(keys.len(), 0, "no failed signature leaves a key behind");
         let (parts, auth) = signed("eu-west-1", SECRET);
-        verify_signature(&keys, &auth, &secret, &parts, b"").unwrap();
+        verify_signature(&keys, &auth, &secret, &keyring, &parts, b"").unwrap();
         assert_eq!(keys.len(), 1);
         // From the cache, a wrong signature is still refused.
         let (parts, auth) = signed("eu-west-1", "not-the-secret");
-        assert!(verify_signature(&keys, &auth, &secret, &parts, b"").is_err());
+        assert!(verify_signature(&keys, &auth, &secret, &keyring, &parts, b"").is_err());
         // A region out of the ordinary verifies but is not cached.
         let long = "x".repeat(MAX_CACHED_REGION + 1);
         for region in [long.as_str(), "EU-WEST-1", "eu_west!"] {
             let (parts, auth) = signed(region, SECRET);
-            verify_signature(&keys, &auth, &secret, &parts, b"").unwrap();
+            verify_signature(&keys, &auth, &secret, &keyring, &parts, b"").unwrap();
         }
         assert_eq!(keys.len(), 1);
     }

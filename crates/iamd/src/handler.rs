@@ -280,6 +280,7 @@ async fn process(
         let auth_info = parsed.map_err(|e| failed(auth::sigv4_error(e), None))?;
         let who = auth::authenticate(
             iam.store().as_ref(),
+            iam.keyring(),
             &state.signing_keys,
             &auth_info,
             service.signing_name(),

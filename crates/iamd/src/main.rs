@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -10,7 +11,7 @@ use iamd::server::{self, Config, Limits};
 /// allocations, which glibc's malloc serves at several times the cost (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, MasterKey, SecretKey};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +33,8 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
         /// Enforce identity policies (`on`, as AWS does), or let every authenticated caller
         /// do everything (`off`, for local setups that expect an emulator without enforcement).
         #[arg(long, env = "IAMD_AUTHORIZATION", default_value = "on", value_parser = ["on", "off"])]
@@ -39,11 +42,61 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
+    /// Bring the store's schema up to date and encrypt secrets an older version kept in
+    /// clear text, then exit (`serve` does both too, at start).
     Migrate {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
+    /// Re-seal every stored secret under the master key given (--master-key-file or
+    /// IAMD_MASTER_KEY), opening them with it or the old keys (--old-master-key-file), then
+    /// exit. Nodes holding both keys keep serving meanwhile.
+    Rekey {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct KeyArgs {
+    /// File holding the master key that encrypts stored secrets: base64 of 32 random bytes
+    /// (`openssl rand -base64 32`). Or the key itself in IAMD_MASTER_KEY. Neither: on
+    /// SQLite, master.key in the data directory (generated on first start); PostgreSQL
+    /// refuses to start.
+    #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+    /// A previous master key (file, same form), still used to open secrets it sealed while
+    /// keys are rotated. Repeatable.
+    #[arg(long)]
+    old_master_key_file: Vec<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The configured keys; `None` when no current key is given.
+    fn keyring(&self) -> Result<Option<Arc<Keyring>>, String> {
+        let from_env = std::env::var("IAMD_MASTER_KEY").ok();
+        let current = match (&self.master_key_file, from_env) {
+            (Some(_), Some(_)) => {
+                return Err("give the master key as --master-key-file or IAMD_MASTER_KEY, not both".into())
+            }
+            (Some(file), None) => iamd_store_sqlite::read_master_key(file)?,
+            (None, Some(text)) => MasterKey::from_base64(&text)
+                .map_err(|e| format!("IAMD_MASTER_KEY: {e}"))?,
+            (None, None) if self.old_master_key_file.is_empty() => return Ok(None),
+            (None, None) => {
+                return Err("--old-master-key-file needs the current key as well (--master-key-file or IAMD_MASTER_KEY)".into())
+            }
+        };
+        let mut ring = Keyring::new(current);
+        for file in &self.old_master_key_file {
+            ring = ring.with_old(iamd_store_sqlite::read_master_key(file)?);
+        }
+        Ok(Some(Arc::new(ring)))
+    }
 }
 
 /// What a client may hold of the server before it is authenticated (SECURITY.md).
@@ -95,34 +148,57 @@ struct StoreArgs {
     database_url: Option<String>,
 }
 
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+/// Whether an event may be logged whatever `IAMD_LOG` says: the PostgreSQL driver logs
+/// each statement with its parameters (secrets among them) at debug level, through the
+/// `log` crate, so nothing of it below info is ever written.
+fn never_secret(meta: &tracing::Metadata<'_>) -> bool {
+    !(meta.target().starts_with("tokio_postgres") && *meta.level() > tracing::Level::INFO)
+}
+
+fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG").unwrap_or_else(|_| "info".into());
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in files and collectors; they
         // also cost a formatting pass on every request's span.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(never_secret));
+    tracing_subscriber::registry().with(layer).init();
+}
+
+fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
-    let (listen, store, authorization, limits) = match cli.command {
+    let rekey = matches!(cli.command, Command::Rekey { .. });
+    let (listen, store, keys, authorization, limits) = match cli.command {
         Command::Serve {
             listen,
             store,
+            keys,
             authorization,
             limits,
         } => match limits.limits() {
-            Ok(limits) => (listen, store, authorization == "on", limits),
+            Ok(limits) => (listen, store, keys, authorization == "on", limits),
             Err(e) => {
                 eprintln!("iamd: {e}");
                 return ExitCode::from(2);
             }
         },
-        Command::Migrate { store } => {
+        Command::Migrate { store, keys } | Command::Rekey { store, keys } => {
+            let keyring = match keys.keyring() {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("iamd: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let config = Config {
-                // Not used: migrate serves nothing.
+                // Not used: migrate and rekey serve nothing.
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 data_dir: store.data_dir,
                 database_url: store.database_url,
@@ -130,18 +206,37 @@ fn main() -> ExitCode {
                 root_key: None,
                 authorization: true,
                 limits: Limits::default(),
+                keyring,
             };
-            return match runtime().map(|rt| rt.block_on(server::migrate(&config))) {
-                Ok(Ok(target)) => {
-                    println!("iamd: the schema at {target} is up to date");
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            let done = if rekey {
+                rt.block_on(server::rekey(&config)).map(|(target, n)| {
+                    format!("re-sealed {n} secrets at {target} under the current master key")
+                })
+            } else {
+                rt.block_on(server::migrate(&config))
+                    .map(|target| format!("the schema at {target} is up to date"))
+            };
+            return match done {
+                Ok(message) => {
+                    println!("iamd: {message}");
                     ExitCode::SUCCESS
                 }
-                Ok(Err(e)) => {
+                Err(e) => {
                     eprintln!("iamd: {e}");
                     ExitCode::FAILURE
                 }
-                Err(code) => code,
             };
+        }
+    };
+    let keyring = match keys.keyring() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("iamd: {e}");
+            return ExitCode::from(2);
         }
     };
     let root_key = match (
@@ -163,6 +258,7 @@ fn main() -> ExitCode {
         root_key,
         authorization,
         limits,
+        keyring,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),

@@ -11,9 +11,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use iamd_core::cache::{self, CachingStore};
 use iamd_core::model::{KeyOwner, NewAccessKey};
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, SecretKey};
 use iamd_core::usage::UsageRecorder;
-use iamd_core::{ids, AllowAll, Authorizer, Iam, PolicyAuthorizer, Store};
+use iamd_core::{ids, AllowAll, Authorizer, Iam, PolicyAuthorizer, Reseal, Store};
 use iamd_store_postgres::PgStore;
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -38,6 +38,8 @@ const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Rows per transaction when stored secrets are re-sealed (at start, `iamd rekey`).
+const RESEAL_BATCH: usize = 500;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -55,6 +57,11 @@ pub struct Config {
     /// Enforce identity policies (`--authorization on`, the default). Off, every
     /// authenticated caller may do everything, as in emulators without enforcement.
     pub authorization: bool,
+    /// The master keys that seal stored secrets (`--master-key-file`, `IAMD_MASTER_KEY`;
+    /// older ones from `--old-master-key-file` still open what they sealed). `None`: on
+    /// SQLite, the key in `master.key` beside the database, generated on first start; on
+    /// PostgreSQL, which many nodes share, start is refused.
+    pub keyring: Option<Arc<Keyring>>,
     /// What one client may hold of the server before it has proven who it is.
     pub limits: Limits,
 }
@@ -106,6 +113,8 @@ pub struct Running {
     /// The store the server reads and writes (through its caches): a data directory is
     /// served by one process, so tools in the same process reach it here.
     pub store: Arc<dyn Store>,
+    /// The master keys the server seals and opens stored secrets with.
+    pub keyring: Arc<Keyring>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -139,6 +148,7 @@ pub enum StartError {
 async fn bootstrap(
     store: &dyn Store,
     config: &Config,
+    keyring: &Keyring,
 ) -> Result<(String, Option<Bootstrapped>), StartError> {
     let account_id = match &config.account_id {
         Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.clone(),
@@ -170,7 +180,7 @@ async fn bootstrap(
         access_key_id: key_id.clone(),
         account_id: account_id.clone(),
         owner: KeyOwner::Root,
-        secret: secret.seal(),
+        secret: secret.seal(keyring),
         create_date: OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap_or_else(|_| OffsetDateTime::now_utc()),
@@ -200,7 +210,8 @@ async fn bootstrap(
 
 /// The store `Config::database_url` names.
 enum Backend {
-    Sqlite(PathBuf),
+    /// The database file, and whether it is in the data directory (which iamd then owns).
+    Sqlite(PathBuf, bool),
     /// The URL, and its description without the password.
     Postgres(String, String),
 }
@@ -208,10 +219,12 @@ enum Backend {
 impl Backend {
     fn of(config: &Config) -> Result<Backend, StartError> {
         match config.database_url.as_deref() {
-            None => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"))),
+            None => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"), true)),
             Some(url) => match url.split_once("://") {
-                Some(("sqlite", "")) => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"))),
-                Some(("sqlite", path)) => Ok(Backend::Sqlite(PathBuf::from(path))),
+                Some(("sqlite", "")) => {
+                    Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"), true))
+                }
+                Some(("sqlite", path)) => Ok(Backend::Sqlite(PathBuf::from(path), false)),
                 Some(("postgres" | "postgresql", _)) => Ok(Backend::Postgres(
                     url.to_owned(),
                     iamd_store_postgres::redacted_url(url),
@@ -227,7 +240,15 @@ impl Backend {
     async fn open(&self) -> Result<Arc<dyn Store>, StartError> {
         let failed = |e: iamd_core::StoreError| StartError::Store(self.to_string(), e.to_string());
         match self {
-            Backend::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).map_err(failed)?)),
+            Backend::Sqlite(path, own_dir) => {
+                if *own_dir {
+                    if let Some(dir) = path.parent() {
+                        iamd_store_sqlite::private_dir(dir)
+                            .map_err(|e| StartError::Store(self.to_string(), e))?;
+                    }
+                }
+                Ok(Arc::new(SqliteStore::open(path).map_err(failed)?))
+            }
             Backend::Postgres(url, _) => {
                 let store: PgStore = iamd_store_postgres::connect(url).await.map_err(failed)?;
                 store.migrate().await.map_err(failed)?;
@@ -240,23 +261,97 @@ impl Backend {
 impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Backend::Sqlite(path) => write!(f, "{}", path.display()),
+            Backend::Sqlite(path, _) => write!(f, "{}", path.display()),
             Backend::Postgres(_, redacted) => f.write_str(redacted),
         }
     }
 }
 
-/// Opens the store `config` names and brings its schema up to date (`iamd migrate`);
-/// returns where it is.
-pub async fn migrate(config: &Config) -> Result<String, StartError> {
+impl Backend {
+    /// The master keys: the configured ones, else on SQLite the key file beside the
+    /// database (generated on first start). PostgreSQL needs one given: nodes that each
+    /// generated their own could not read each other's secrets.
+    fn keyring(&self, config: &Config) -> Result<Arc<Keyring>, StartError> {
+        if let Some(keyring) = &config.keyring {
+            return Ok(keyring.clone());
+        }
+        match self {
+            Backend::Sqlite(path, _) => {
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let (key, created) = iamd_store_sqlite::data_dir_master_key(dir)
+                    .map_err(|e| StartError::Config(format!("master key: {e}")))?;
+                if created {
+                    warn!(
+                        file = %dir.join(iamd_store_sqlite::MASTER_KEY_FILE).display(),
+                        "generated a master key for stored secrets; keep this file, and a copy apart from the database: without it the stored secrets are lost"
+                    );
+                }
+                Ok(Arc::new(Keyring::new(key)))
+            }
+            Backend::Postgres(..) => Err(StartError::Config(
+                "a PostgreSQL store needs a master key, the same on every node: give \
+                 --master-key-file FILE or IAMD_MASTER_KEY (base64 of 32 random bytes, e.g. \
+                 `openssl rand -base64 32`)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// Opens the store, brings its schema up to date and re-seals any `plain:` secret left by
+/// an older version under the current master key.
+async fn open_sealed(
+    config: &Config,
+) -> Result<(Backend, Arc<dyn Store>, Arc<Keyring>), StartError> {
     let backend = Backend::of(config)?;
-    backend.open().await?;
+    let keyring = backend.keyring(config)?;
+    let store = backend.open().await?;
+    let resealed = store
+        .reseal_secrets(&keyring, Reseal::Plain, RESEAL_BATCH)
+        .await
+        .map_err(|e| StartError::Store(backend.to_string(), e.to_string()))?;
+    if resealed > 0 {
+        info!(
+            resealed,
+            key = keyring.current_id(),
+            "encrypted stored secrets kept in clear text by an older version"
+        );
+    }
+    Ok((backend, store, keyring))
+}
+
+/// Opens the store `config` names, brings its schema up to date and encrypts secrets left
+/// in clear text (`iamd migrate`); returns where it is.
+pub async fn migrate(config: &Config) -> Result<String, StartError> {
+    let (backend, _, _) = open_sealed(config).await?;
     Ok(backend.to_string())
 }
 
+/// Re-seals every stored secret under the current master key (`iamd rekey`), the old keys
+/// being in the ring; returns where the store is and how many secrets were re-sealed.
+/// Nodes that hold both keys keep serving meanwhile.
+pub async fn rekey(config: &Config) -> Result<(String, u64), StartError> {
+    let Some(keyring) = &config.keyring else {
+        return Err(StartError::Config(
+            "rekey needs the new master key (--master-key-file or IAMD_MASTER_KEY) and the \
+             old ones (--old-master-key-file)"
+                .into(),
+        ));
+    };
+    let (backend, store, _) = open_sealed(config).await?;
+    let n = store
+        .reseal_secrets(keyring, Reseal::NotCurrent, RESEAL_BATCH)
+        .await
+        .map_err(|e| StartError::Store(backend.to_string(), e.to_string()))?;
+    Ok((backend.to_string(), n))
+}
+
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let store = Backend::of(&config)?.open().await?;
-    let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config).await?;
+    let (_, store, keyring) = open_sealed(&config).await?;
+    let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config, &keyring).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError::Listen(config.listen, e))?;
@@ -273,7 +368,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         Arc::new(AllowAll)
     };
     let state = Arc::new(State {
-        iam: Iam::new(store.clone(), authorizer, usage),
+        iam: Iam::new(store.clone(), authorizer, usage, keyring.clone()),
         signing_keys: Default::default(),
         request_ids: Default::default(),
         auth_failures: crate::auth::AuthFailures::new(config.limits.auth_failures_per_minute),
@@ -288,6 +383,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         account_id,
         bootstrapped,
         store,
+        keyring,
         stop,
         task,
     })

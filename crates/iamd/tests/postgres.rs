@@ -16,7 +16,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_iam::types::{StatusType, Tag};
 use common::{err_of, temp_dir, ACCOUNT, REGION, ROOT_KEY, ROOT_SECRET};
 use iamd::server::{Config, Running};
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, MasterKey, SecretKey};
 use iamd_core::Store;
 use iamd_store_postgres::testing;
 use tokio::net::{TcpListener, TcpStream};
@@ -41,6 +41,8 @@ impl Cluster {
         let base = testing::database().await?;
         let schema = testing::fresh_schema(&base).await;
         let url = testing::with_schema(&base, &schema);
+        // One master key for the cluster, as every node must share it.
+        let keyring = Arc::new(Keyring::generate());
         let starts = (0..n).map(|i| {
             let url = match via(i) {
                 Some(addr) => with_address(&url, addr),
@@ -54,6 +56,7 @@ impl Cluster {
                 root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
                 authorization: true,
                 limits: Default::default(),
+                keyring: Some(keyring.clone()),
             })
         });
         // Started concurrently: they migrate and bootstrap the account at the same time.
@@ -631,11 +634,25 @@ async fn the_migrate_command_brings_a_database_up_to_date() {
     };
     let schema = testing::fresh_schema(&base).await;
     let url = testing::with_schema(&base, &schema);
+    // Without a master key, PostgreSQL is refused, with the way out in the message.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iamd"))
+        .arg("migrate")
+        .env("IAMD_DATABASE_URL", &url)
+        .env("IAMD_LOG", "warn")
+        .env_remove("IAMD_MASTER_KEY")
+        .env_remove("IAMD_MASTER_KEY_FILE")
+        .output()
+        .expect("run iamd migrate");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("needs a master key"), "{stderr}");
+    let (_, key) = MasterKey::generate();
     for run in 0..2 {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_iamd"))
             .arg("migrate")
             .env("IAMD_DATABASE_URL", &url)
             .env("IAMD_LOG", "warn")
+            .env("IAMD_MASTER_KEY", key.as_str())
             .output()
             .expect("run iamd migrate");
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -586,7 +586,10 @@ async fn an_expired_role_session_is_expired_token() {
         mfa: false,
         nonce: "expired".into(),
     };
-    let (token, secret) = session::mint(&stored.session_secret.open().unwrap(), &claims);
+    let (token, secret) = session::mint(
+        &stored.session_secret.open(&srv.running.keyring).unwrap(),
+        &claims,
+    );
     let sts = srv.sts_session(&claims.access_key_id, secret.expose(), Some(&token));
     let e = sts_err(sts.get_caller_identity().send().await.unwrap_err());
     assert_eq!(

@@ -21,7 +21,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use iamd_bench::seeded;
 use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, MasterKey, SecretKey};
 use iamd_core::Store;
 use iamd_store_sqlite::SqliteStore;
 use rusqlite::{params, Connection};
@@ -74,6 +74,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The master key iamd will use: `IAMD_MASTER_KEY`, else the data directory's
+/// `master.key` (generated if missing, as `iamd serve` does).
+fn master_key(cli: &Cli) -> Result<Keyring, String> {
+    let key = match std::env::var("IAMD_MASTER_KEY") {
+        Ok(text) => MasterKey::from_base64(&text).map_err(|e| format!("IAMD_MASTER_KEY: {e}"))?,
+        Err(_) => iamd_store_sqlite::data_dir_master_key(&cli.data_dir)?.0,
+    };
+    Ok(Keyring::new(key))
+}
+
 fn now_whole_second() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
@@ -86,13 +96,14 @@ fn seed(cli: &Cli) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
+    let ring = Arc::new(master_key(cli)?);
     let store =
         Arc::new(SqliteStore::open(&db).map_err(|e| format!("open {}: {e}", db.display()))?);
     let root = NewAccessKey {
         access_key_id: cli.root_key_id.clone(),
         account_id: cli.account_id.clone(),
         owner: KeyOwner::Root,
-        secret: SecretKey::new(cli.root_secret.clone()).seal(),
+        secret: SecretKey::new(cli.root_secret.clone()).seal(&ring),
         create_date: now_whole_second(),
     };
     let (account_id, created) = runtime
@@ -103,10 +114,10 @@ fn seed(cli: &Cli) -> Result<(), String> {
         if created { "created" } else { "existing" }
     );
     match cli.mode {
-        Mode::Store => runtime.block_on(seed_via_store(cli, store, &account_id))?,
+        Mode::Store => runtime.block_on(seed_via_store(cli, store, &account_id, &ring))?,
         Mode::Bulk => {
             drop(store);
-            seed_bulk(cli, &db, &account_id)?;
+            seed_bulk(cli, &db, &account_id, &ring)?;
         }
     }
     eprintln!(
@@ -134,11 +145,13 @@ async fn seed_via_store(
     cli: &Cli,
     store: Arc<SqliteStore>,
     account_id: &str,
+    ring: &Arc<Keyring>,
 ) -> Result<(), String> {
     let workers = cli.concurrency.max(1);
     let tasks: Vec<_> = (0..workers)
         .map(|w| {
             let store = store.clone();
+            let ring = ring.clone();
             let account_id = account_id.to_owned();
             let users = cli.users;
             tokio::spawn(async move {
@@ -168,7 +181,7 @@ async fn seed_via_store(
                             owner: KeyOwner::User {
                                 user_id: user.user_id.clone(),
                             },
-                            secret: SecretKey::new(seeded::secret(i, k)).seal(),
+                            secret: SecretKey::new(seeded::secret(i, k)).seal(&ring),
                             create_date: created,
                         };
                         match store.create_access_key(&key, ACCESS_KEYS_PER_USER).await {
@@ -235,7 +248,12 @@ fn iamd_policy_size(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), String> {
+fn seed_bulk(
+    cli: &Cli,
+    db: &std::path::Path,
+    account_id: &str,
+    ring: &Keyring,
+) -> Result<(), String> {
     let sql = |e: rusqlite::Error| format!("sqlite: {e}");
     let mut conn = Connection::open(db).map_err(sql)?;
     check_schema(
@@ -320,7 +338,7 @@ fn seed_bulk(cli: &Cli, db: &std::path::Path, account_id: &str) -> Result<(), St
                     ])
                     .map_err(sql)?;
                 for k in 0..2 {
-                    let secret = SecretKey::new(seeded::secret(i, k)).seal();
+                    let secret = SecretKey::new(seeded::secret(i, k)).seal(ring);
                     key.execute(params![
                         seeded::access_key_id(i, k),
                         account_id,

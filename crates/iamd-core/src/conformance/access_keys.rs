@@ -344,7 +344,7 @@ pub async fn credentials_carry_the_sealed_secret(store: Arc<dyn Store>) {
     store.create_user(&gail).await.expect("create_user");
     let secret = ids::secret_access_key();
     let new = NewAccessKey {
-        secret: secret.seal(),
+        secret: secret.seal(super::ring()),
         ..new_key(&account_id, &owner_of(&gail), at(8))
     };
     store
@@ -358,7 +358,10 @@ pub async fn credentials_carry_the_sealed_secret(store: Arc<dyn Store>) {
         .expect("get_credential")
         .expect("key exists");
     assert_eq!(cred.secret.as_stored(), new.secret.as_stored());
-    assert_eq!(cred.secret.open().expect("known scheme"), secret);
+    assert_eq!(
+        cred.secret.open(super::ring()).expect("known scheme"),
+        secret
+    );
     assert_eq!(
         cred.key,
         AccessKey {

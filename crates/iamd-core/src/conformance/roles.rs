@@ -29,7 +29,7 @@ fn trust(principal: &str) -> String {
     )
 }
 
-fn new_role(account_id: &str, name: &str, path: &str) -> Role {
+pub(super) fn new_role(account_id: &str, name: &str, path: &str) -> Role {
     Role {
         account_id: account_id.to_owned(),
         role_id: ids::role_id(),
@@ -40,7 +40,7 @@ fn new_role(account_id: &str, name: &str, path: &str) -> Role {
         max_session_duration: 3600,
         create_date: at(0),
         tags: Vec::new(),
-        session_secret: ids::secret_access_key().seal(),
+        session_secret: ids::secret_access_key().seal(super::ring()),
     }
 }
 
@@ -133,7 +133,7 @@ pub async fn roles_are_found_ignoring_case_with_tags_and_secret(store: Arc<dyn S
     ops.max_session_duration = 7200;
     ops.create_date = at(42);
     ops.tags = vec![tag("team", "infra"), tag("Cost-Center", "42"), tag("a", "")];
-    ops.session_secret = secret.seal();
+    ops.session_secret = secret.seal(super::ring());
     store.create_role(&ops).await.expect("create_role");
 
     for name in ["DevOps", "devops", "DEVOPS", "dEvOpS"] {
@@ -149,7 +149,7 @@ pub async fn roles_are_found_ignoring_case_with_tags_and_secret(store: Arc<dyn S
     assert_eq!(
         found
             .session_secret
-            .open()
+            .open(super::ring())
             .expect("a known sealing scheme")
             .expose(),
         secret.expose(),

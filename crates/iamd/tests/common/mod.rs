@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_credential_types::Credentials;
 use iamd::server::{Config, Limits, Running};
-use iamd_core::secret::SecretKey;
+use iamd_core::secret::{Keyring, SecretKey};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const ROOT_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -68,6 +68,11 @@ impl TestServer {
             }
             _ => None,
         };
+        // PostgreSQL needs a master key given; on SQLite iamd makes its own in the data
+        // directory (`master.key`), as `iamd serve` does when given none.
+        let keyring = database_url
+            .is_some()
+            .then(|| std::sync::Arc::new(Keyring::generate()));
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.clone(),
@@ -76,6 +81,7 @@ impl TestServer {
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
             authorization,
             limits,
+            keyring,
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
