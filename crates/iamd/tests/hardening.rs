@@ -29,16 +29,20 @@ impl Drop for Server {
 
 /// The binary, serving a fresh data directory with the root key set, and its endpoint.
 fn spawn(args: &[&str]) -> (Server, SocketAddr) {
+    spawn_logging(args, "warn", Stdio::inherit())
+}
+
+fn spawn_logging(args: &[&str], level: &str, stderr: Stdio) -> (Server, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_iamd"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(temp_dir("hardening"))
         .args(args)
-        .env("IAMD_LOG", "warn")
+        .env("IAMD_LOG", level)
         .env("IAMD_ROOT_ACCESS_KEY_ID", ROOT_KEY)
         .env("IAMD_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET)
         .env("IAMD_ACCOUNT_ID", "210987654321")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("spawn iamd");
     let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
@@ -384,4 +388,53 @@ async fn simulator_results_are_paged() {
         (code.as_str(), message.as_str(), status),
         ("ValidationError", "Invalid Marker.", 400)
     );
+}
+
+/// Each refused signature is logged at info with the key id and the source address, never
+/// the secret, and a flood of them is logged at most 10 lines a second with a count of the
+/// rest.
+#[tokio::test]
+async fn refused_authentication_is_logged_without_flooding_the_log() {
+    let log_path = temp_dir("authlog").join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let (server, addr) = spawn_logging(&[], "info", Stdio::from(log));
+    let endpoint = format!("http://{addr}");
+    let wrong_secret = "NotTheSecretNotTheSecretNotTheSecret0000";
+    let started = Instant::now();
+    let mut refused = 0;
+    for _ in 0..200 {
+        let client = iam_client(&endpoint, ROOT_KEY, wrong_secret);
+        let e = client.list_users().send().await.unwrap_err();
+        assert_eq!(common::err_of(e).0, "SignatureDoesNotMatch");
+        refused += 1;
+    }
+    // The next refusal after the second is over carries the count of those not logged.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let _ = iam_client(&endpoint, ROOT_KEY, wrong_secret)
+        .list_users()
+        .send()
+        .await
+        .unwrap_err();
+    refused += 1;
+    let seconds = started.elapsed().as_secs() + 1;
+    drop(server);
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("authentication refused"))
+        .collect();
+    assert!(!lines.is_empty(), "{text}");
+    assert!(lines[0].contains(ROOT_KEY), "{}", lines[0]);
+    assert!(lines[0].contains("127.0.0.1"), "{}", lines[0]);
+    assert!(lines[0].contains("SignatureDoesNotMatch"), "{}", lines[0]);
+    assert!(
+        lines.len() as u64 <= 10 * (seconds + 1) && lines.len() < refused,
+        "{} lines for {refused} refusals in {seconds} s",
+        lines.len()
+    );
+    assert!(
+        lines.iter().any(|l| !l.contains("suppressed=0")),
+        "the lines not written are counted"
+    );
+    assert!(!text.contains(wrong_secret) && !text.contains(ROOT_SECRET));
 }
