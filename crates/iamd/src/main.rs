@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use iamd::server::{self, Config};
+use iamd::TlsFiles;
 
 /// mimalloc rather than the system allocator: a request makes many small, short-lived
 /// allocations, which glibc's malloc serves at several times the cost (BENCHMARKS.md).
@@ -24,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the IAM and STS Query APIs over HTTP.
+    /// Serve the IAM and STS Query APIs over HTTP, or HTTPS with --tls-cert and --tls-key.
     Serve {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
         #[arg(long, env = "IAMD_LISTEN", default_value = server::DEFAULT_LISTEN)]
@@ -35,6 +36,13 @@ enum Command {
         /// do everything (`off`, for local setups that expect an emulator without enforcement).
         #[arg(long, env = "IAMD_AUTHORIZATION", default_value = "on", value_parser = ["on", "off"])]
         authorization: String,
+        /// Serve HTTPS (HTTP/1.1 and HTTP/2) with this PEM certificate chain: the server's
+        /// certificate first, then intermediates. Re-read with the key on SIGHUP.
+        #[arg(long, env = "IAMD_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert (PKCS#8, RSA or SEC1).
+        #[arg(long, env = "IAMD_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
     Migrate {
@@ -66,12 +74,21 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let (listen, store, authorization) = match cli.command {
+    let (listen, store, authorization, tls) = match cli.command {
         Command::Serve {
             listen,
             store,
             authorization,
-        } => (listen, store, authorization == "on"),
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                // clap requires both or neither.
+                _ => None,
+            };
+            (listen, store, authorization == "on", tls)
+        }
         Command::Migrate { store } => {
             let config = Config {
                 // Not used: migrate serves nothing.
@@ -81,6 +98,7 @@ fn main() -> ExitCode {
                 account_id: None,
                 root_key: None,
                 authorization: true,
+                tls: None,
             };
             return match runtime().map(|rt| rt.block_on(server::migrate(&config))) {
                 Ok(Ok(target)) => {
@@ -113,6 +131,7 @@ fn main() -> ExitCode {
         account_id: std::env::var("IAMD_ACCOUNT_ID").ok(),
         root_key,
         authorization,
+        tls,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),
@@ -147,18 +166,58 @@ async fn run(config: Config) -> ExitCode {
         }
     }
     println!(
-        "iamd: listening on http://{} (account {})",
-        running.addr, running.account_id
+        "iamd: listening on {} (account {})",
+        running.endpoint(),
+        running.account_id
     );
-    tokio::select! {
-        _ = shutdown_signal() => {}
-        _ = running.wait() => {
-            eprintln!("iamd: server stopped unexpectedly");
-            return ExitCode::FAILURE;
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut hangup = Hangup::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = hangup.recv() => match running.reload_tls() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                Err(e) => tracing::error!(%e, "SIGHUP: TLS certificate not reloaded; keeping the previous one"),
+            },
+            _ = running.wait() => {
+                eprintln!("iamd: server stopped unexpectedly");
+                return ExitCode::FAILURE;
+            }
         }
     }
     running.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// SIGHUP, which asks for the TLS certificate to be re-read (never arrives off Unix).
+struct Hangup {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangup {
+    fn new() -> Hangup {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Hangup {
+                signal: signal(SignalKind::hangup()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Hangup {}
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.signal {
+            if signal.recv().await.is_some() {
+                return;
+            }
+        }
+        std::future::pending::<()>().await
+    }
 }
 
 async fn shutdown_signal() {

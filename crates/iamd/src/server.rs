@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use iamd_core::cache::{self, CachingStore};
 use iamd_core::model::{KeyOwner, NewAccessKey};
 use iamd_core::secret::SecretKey;
@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
 use crate::handler;
+use crate::tls::{self, Tls, TlsFiles};
 
 /// The port iamd listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9370";
@@ -32,6 +33,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9370";
 /// rows no cache holds (a million users), at the price of a second more of last-use
 /// history lost if the process is killed (the serving node shows pending uses at once).
 const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a request's headers may take to arrive, and how long a connection may sit idle
+/// between requests (HTTP/1.1: hyper's header read timeout; HTTP/2: `http2`'s idle close).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -51,6 +55,9 @@ pub struct Config {
     /// Enforce identity policies (`--authorization on`, the default). Off, every
     /// authenticated caller may do everything, as in emulators without enforcement.
     pub authorization: bool,
+    /// Serve HTTPS with this certificate chain and key (`--tls-cert`, `--tls-key`); `None`
+    /// serves plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 /// What first start created, to be shown to the operator once.
@@ -70,11 +77,28 @@ pub struct Running {
     /// The store the server reads and writes (through its caches): a data directory is
     /// served by one process, so tools in the same process reach it here.
     pub store: Arc<dyn Store>,
+    tls: Option<Tls>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 impl Running {
+    /// `https://ADDR` when serving TLS, else `http://ADDR`.
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Re-reads the TLS certificate chain and key (what SIGHUP does): new connections use
+    /// the new pair; if it cannot be used, the old one stays and the error says why. Without
+    /// TLS there is nothing to reload.
+    pub fn reload_tls(&self) -> Result<(), tls::TlsError> {
+        match &self.tls {
+            Some(tls) => tls.reload(),
+            None => Ok(()),
+        }
+    }
+
     /// Stops accepting, lets in-flight requests finish, flushes key-use records.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -98,6 +122,8 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 async fn bootstrap(
@@ -219,6 +245,8 @@ pub async fn migrate(config: &Config) -> Result<String, StartError> {
 }
 
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    // Checked first: a wrong path should not wait for the database.
+    let tls = config.tls.clone().map(Tls::load).transpose()?;
     let store = Backend::of(&config)?.open().await?;
     let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config).await?;
     let listener = TcpListener::bind(config.listen)
@@ -242,13 +270,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         request_ids: Default::default(),
     });
     let (stop, stop_rx) = watch::channel(false);
-    let task = tokio::spawn(serve(listener, state, stop_rx));
-    info!(%addr, account = %account_id, "iamd listening");
+    let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
+    info!(%addr, account = %account_id, tls = tls.is_some(), "iamd listening");
     Ok(Running {
         addr,
         account_id,
         bootstrapped,
         store,
+        tls,
         stop,
         task,
     })
@@ -272,7 +301,34 @@ pub(crate) struct State {
     pub request_ids: crate::handler::RequestIds,
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
+/// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's
+/// drain (`watcher`) closes it.
+async fn http1<I>(
+    io: I,
+    state: Arc<State>,
+    peer: SocketAddr,
+    watcher: Watcher,
+) -> Result<(), hyper::Error>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, std::convert::Infallible>(handler::handle(&state, req, peer).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(io), service);
+    watcher.watch(conn).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<Tls>,
+    mut stop: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let mut flush = tokio::time::interval(USAGE_FLUSH_INTERVAL);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -290,17 +346,29 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiv
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let service = service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&state, req, peer).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(30))
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let tls = tls.clone();
+                let watcher = graceful.watcher();
+                let stop = stop.clone();
+                // The TLS handshake runs here, in the connection's own task, never in the
+                // accept loop.
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let served = match tls {
+                        None => http1(stream, state, peer, watcher).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Err(e) => {
+                                tracing::debug!(%peer, %e, "TLS handshake failed");
+                                return;
+                            }
+                            Ok(tls::Accepted { stream, http2: false }) => {
+                                http1(stream, state, peer, watcher).await
+                            }
+                            Ok(tls::Accepted { stream, http2: true }) => {
+                                let idle = HEADER_TIMEOUT;
+                                crate::http2::serve(stream, state, peer, idle, watcher, stop).await
+                            }
+                        },
+                    };
+                    if let Err(e) = served {
                         tracing::debug!(%e, "connection ended with an error");
                     }
                 });

@@ -53,6 +53,7 @@ impl Cluster {
                 account_id: Some(ACCOUNT.into()),
                 root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
                 authorization: true,
+                tls: None,
             })
         });
         // Started concurrently: they migrate and bootstrap the account at the same time.

@@ -53,6 +53,15 @@ impl TestServer {
 
     /// `authorization: false` is `iamd serve --authorization off`.
     pub async fn start_with(authorization: bool) -> TestServer {
+        Self::start_config(authorization, None).await
+    }
+
+    /// Serves HTTPS with this certificate chain and key.
+    pub async fn start_tls(tls: iamd::TlsFiles) -> TestServer {
+        Self::start_config(true, Some(tls)).await
+    }
+
+    async fn start_config(authorization: bool, tls: Option<iamd::TlsFiles>) -> TestServer {
         let data_dir = temp_dir("srv");
         let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
             Ok("postgres") => {
@@ -71,13 +80,14 @@ impl TestServer {
             account_id: Some(ACCOUNT.into()),
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
             authorization,
+            tls,
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.running.addr)
+        self.running.endpoint()
     }
 
     pub fn root(&self) -> aws_sdk_iam::Client {
