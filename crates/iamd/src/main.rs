@@ -43,6 +43,9 @@ enum Command {
         /// The PEM private key of --tls-cert (PKCS#8, RSA or SEC1).
         #[arg(long, env = "IAMD_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// With TLS, offer HTTP/2 as well as HTTP/1.1 (`on`), or HTTP/1.1 only (`off`).
+        #[arg(long, env = "IAMD_HTTP2", default_value = "on", value_parser = ["on", "off"])]
+        http2: String,
     },
     /// Bring the store's schema up to date, then exit (`serve` does this too, at start).
     Migrate {
@@ -81,9 +84,14 @@ fn main() -> ExitCode {
             authorization,
             tls_cert,
             tls_key,
+            http2,
         } => {
             let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert,
+                    key,
+                    http2: http2 == "on",
+                }),
                 // clap requires both or neither.
                 _ => None,
             };

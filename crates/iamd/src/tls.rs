@@ -24,8 +24,10 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ALPN protocol id of HTTP/2.
 const H2: &[u8] = b"h2";
+const HTTP1: &[u8] = b"http/1.1";
 
-/// Where the server's certificate chain and private key are (PEM files).
+/// Where the server's certificate chain and private key are (PEM files), and whether HTTP/2
+/// is offered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
     /// The certificate chain: the server's certificate first, then any intermediates.
@@ -33,6 +35,21 @@ pub struct TlsFiles {
     /// The private key: PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or
     /// SEC1 (`BEGIN EC PRIVATE KEY`).
     pub key: PathBuf,
+    /// Offer HTTP/2 by ALPN (`--http2 on`, the default); off, only HTTP/1.1 is offered
+    /// (for a proxy in front that mishandles HTTP/2, or to turn HTTP/2 off quickly should
+    /// a flaw be found in it).
+    pub http2: bool,
+}
+
+impl TlsFiles {
+    /// Both files, HTTP/2 offered.
+    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> TlsFiles {
+        TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+            http2: true,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +136,11 @@ fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
             // Also checks that the key is the certificate's (rustls's `keys_match`).
             .with_single_cert(certs, key)
             .map_err(pair)?;
-    config.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = if files.http2 {
+        vec![H2.to_vec(), HTTP1.to_vec()]
+    } else {
+        vec![HTTP1.to_vec()]
+    };
     Ok(Arc::new(config))
 }
 
