@@ -180,7 +180,8 @@ async fn run(config: Config) -> ExitCode {
     );
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    let mut hangup = Hangup::new();
+    // Only with TLS: without it SIGHUP keeps its default action, as before.
+    let mut hangup = Hangup::new(running.serves_tls());
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -198,23 +199,29 @@ async fn run(config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// SIGHUP, which asks for the TLS certificate to be re-read (never arrives off Unix).
+/// SIGHUP, which asks for the TLS certificate to be re-read (never arrives off Unix, or
+/// when not `listening`).
 struct Hangup {
     #[cfg(unix)]
     signal: Option<tokio::signal::unix::Signal>,
 }
 
 impl Hangup {
-    fn new() -> Hangup {
+    fn new(listening: bool) -> Hangup {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
             Hangup {
-                signal: signal(SignalKind::hangup()).ok(),
+                signal: listening
+                    .then(|| signal(SignalKind::hangup()).ok())
+                    .flatten(),
             }
         }
         #[cfg(not(unix))]
-        Hangup {}
+        {
+            let _ = listening;
+            Hangup {}
+        }
     }
 
     async fn recv(&mut self) {

@@ -85,8 +85,13 @@ pub struct Running {
 impl Running {
     /// `https://ADDR` when serving TLS, else `http://ADDR`.
     pub fn endpoint(&self) -> String {
-        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let scheme = if self.serves_tls() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// Re-reads the TLS certificate chain and key (what SIGHUP does): new connections use
