@@ -12,7 +12,7 @@ import botocore.exceptions
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import ACCOUNT_ID, ROOT_ARN, IamdServer, _iamd_bin, aws_cli_path, make_client
@@ -22,11 +22,12 @@ def _name(common_name):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_pki(directory):
+def make_pki(directory, rsa_key=False):
     """A private CA, and a server certificate it signs for localhost and 127.0.0.1.
 
-    Returns (ca.pem, chain.pem, key.pem); the key is written as SEC1 (`EC PRIVATE KEY`), one of
-    the forms iamd reads besides PKCS#8 and RSA.
+    Returns (ca.pem, chain.pem, key.pem). The server key is written in the "traditional"
+    OpenSSL form: SEC1 (`EC PRIVATE KEY`), or PKCS#1 (`RSA PRIVATE KEY`) with `rsa_key`; the
+    Rust tests cover PKCS#8.
     """
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -50,7 +51,10 @@ def make_pki(directory):
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
+    if rsa_key:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name("localhost"))
@@ -217,3 +221,14 @@ def test_aws_cli_with_aws_ca_bundle_env(server, ca, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert ROOT_ARN in proc.stdout
+
+
+def test_an_rsa_pkcs1_key_serves(tmp_path):
+    ca, chain, key = make_pki(tmp_path, rsa_key=True)
+    assert key.read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+    srv = IamdServer(_iamd_bin(), extra_args=("--tls-cert", str(chain), "--tls-key", str(key)))
+    try:
+        sts = make_client("sts", srv.endpoint, verify=str(ca))
+        assert sts.get_caller_identity()["Arn"] == ROOT_ARN
+    finally:
+        assert srv.stop() == 0
