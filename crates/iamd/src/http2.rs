@@ -1,8 +1,8 @@
 //! Serving one HTTP/2 connection (reached over TLS when the client asks for `h2` by ALPN),
 //! with the bounds HTTP/1.1 gets from hyper's header read timeout: an HTTP/2 connection with
 //! no request in flight for `idle_timeout` (including one that never sends the HTTP/2
-//! preface) is closed with a GOAWAY, and dropped if it has not closed one `idle_timeout`
-//! later. hyper's defaults bound the rest: 200 concurrent streams, the rapid-reset limits
+//! preface) is closed with a GOAWAY, and dropped if it is still open and idle
+//! [`CLOSE_GRACE`] later. hyper's defaults bound the rest: 200 concurrent streams, the rapid-reset limits
 //! (`max_pending_accept_reset_streams`, `max_local_error_reset_streams`), 1 MiB flow-control
 //! windows.
 
@@ -28,6 +28,9 @@ const MAX_HEADER_LIST_BYTES: u32 = 64 * 1024;
 /// vanished without closing is noticed within a minute.
 const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(30);
 const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a connection told to close (GOAWAY) may stay open with nothing in flight: a
+/// client that never sent the preface, or ignores GOAWAY, is dropped then.
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// Requests in flight on one connection, and when the last one ended.
 struct Activity {
@@ -106,21 +109,26 @@ pub(crate) async fn serve(
             _ = stop.changed(), if !closing => {
                 conn.as_mut().graceful_shutdown();
                 closing = true;
-                check.as_mut().reset(Instant::now() + idle_timeout);
+                check.as_mut().reset(Instant::now() + CLOSE_GRACE);
             }
             _ = check.as_mut() => {
                 if closing {
-                    // Asked to close an idle-timeout ago and still open (a client that
-                    // never sent the preface, or ignores GOAWAY): drop it.
-                    tracing::debug!(%peer, "HTTP/2 connection did not close in time");
-                    return Ok(());
+                    if activity.idle_since().is_some() {
+                        // Told to close, nothing in flight, and still open (a client that
+                        // never sent the preface, or ignores GOAWAY): drop it.
+                        tracing::debug!(%peer, "HTTP/2 connection did not close in time");
+                        return Ok(());
+                    }
+                    // Requests still running: they finish first (the drain bounds them).
+                    check.as_mut().reset(Instant::now() + CLOSE_GRACE);
+                    continue;
                 }
                 match activity.idle_since() {
                     Some(since) if since.elapsed() >= idle_timeout => {
                         tracing::debug!(%peer, "closing idle HTTP/2 connection");
                         conn.as_mut().graceful_shutdown();
                         closing = true;
-                        check.as_mut().reset(Instant::now() + idle_timeout);
+                        check.as_mut().reset(Instant::now() + CLOSE_GRACE);
                     }
                     Some(since) => check.as_mut().reset(since + idle_timeout),
                     None => check.as_mut().reset(Instant::now() + idle_timeout),

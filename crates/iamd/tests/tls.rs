@@ -501,3 +501,69 @@ async fn the_binary_serves_https_and_reloads_on_sighup() {
         stopped.elapsed()
     );
 }
+
+/// HTTP/2 has no header read timeout: an HTTP/2 connection with no request in flight is
+/// sent a GOAWAY after the idle limit (30 s, HTTP/1.1's header timeout), and one that never
+/// sent the HTTP/2 preface is dropped 5 s later.
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed() {
+    let (server, pki, _dir) = tls_server(true).await;
+    let addr = server.running.addr;
+    let started = Instant::now();
+    let silent = tokio::spawn({
+        let ca = pki.ca_pem.clone();
+        async move {
+            let (mut stream, chosen) = handshake(addr, &ca, &[b"h2"]).await.expect("handshake");
+            assert_eq!(chosen.as_deref(), Some(&b"h2"[..]));
+            // No preface: read whatever comes (the server's SETTINGS) until the close.
+            let mut buf = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(90), stream.read_to_end(&mut buf))
+                .await
+                .expect("dropped within 90 s");
+            started.elapsed()
+        }
+    });
+    let (mut stream, _) = handshake(addr, &pki.ca_pem, &[b"h2"])
+        .await
+        .expect("handshake");
+    // The client preface and an empty SETTINGS frame, then nothing.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("preface");
+    let mut pending = Vec::new();
+    let goaway_after = loop {
+        let mut buf = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut buf))
+            .await
+            .expect("a GOAWAY within 60 s")
+            .expect("read");
+        assert!(n > 0, "closed without a GOAWAY");
+        pending.extend_from_slice(&buf[..n]);
+        let mut frames = &pending[..];
+        let mut goaway = false;
+        // Frames: 3-byte length, type, flags, 4-byte stream id, payload.
+        while frames.len() >= 9 {
+            let len = u32::from_be_bytes([0, frames[0], frames[1], frames[2]]) as usize;
+            if frames.len() < 9 + len {
+                break;
+            }
+            goaway |= frames[3] == 0x7;
+            frames = &frames[9 + len..];
+        }
+        if goaway {
+            break started.elapsed();
+        }
+        pending = frames.to_vec();
+    };
+    assert!(
+        goaway_after >= Duration::from_secs(29) && goaway_after < Duration::from_secs(40),
+        "GOAWAY after {goaway_after:?}"
+    );
+    let dropped_after = silent.await.expect("silent client");
+    assert!(
+        dropped_after >= Duration::from_secs(34) && dropped_after < Duration::from_secs(45),
+        "the client without a preface was dropped after {dropped_after:?}"
+    );
+    server.running.shutdown().await;
+}
