@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -155,10 +155,10 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-fn pem_error(e: rustls_pki_types::pem::Error) -> String {
+fn pem_error(e: pem::Error) -> String {
     match e {
-        rustls_pki_types::pem::Error::Io(e) => e.to_string(),
-        rustls_pki_types::pem::Error::NoItemsFound => "no PEM block of the expected kind".into(),
+        pem::Error::Io(e) => e.to_string(),
+        pem::Error::NoItemsFound => "no PEM block of the expected kind".into(),
         other => format!("not valid PEM: {other:?}"),
     }
 }
