@@ -64,9 +64,10 @@ def _iamd_bin() -> Path:
 
 
 class IamdServer:
-    """A running iamd process; `endpoint` is `http://127.0.0.1:PORT`."""
+    """A running iamd process; `endpoint` is `http://127.0.0.1:PORT` (`https://` when
+    `extra_args` turn TLS on)."""
 
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, extra_args=()):
         self.data_dir = Path(tempfile.mkdtemp(prefix="iamd-pytest-"))
         env = dict(os.environ)
         env.update(
@@ -77,10 +78,10 @@ class IamdServer:
                 "IAMD_LOG": "warn",
             }
         )
-        env.pop("IAMD_LISTEN", None)
-        env.pop("IAMD_DATA_DIR", None)
+        for name in ("IAMD_LISTEN", "IAMD_DATA_DIR", "IAMD_TLS_CERT", "IAMD_TLS_KEY", "IAMD_HTTP2"):
+            env.pop(name, None)
         self.proc = subprocess.Popen(
-            [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir)],
+            [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir), *extra_args],
             stdout=subprocess.PIPE,
             stderr=None,  # inherit: pytest shows it on failure
             env=env,
@@ -143,7 +144,8 @@ def endpoint(server):
     return server.endpoint
 
 
-def make_client(service, endpoint, key_id=ROOT_KEY_ID, secret=ROOT_SECRET, region=REGION):
+def make_client(service, endpoint, key_id=ROOT_KEY_ID, secret=ROOT_SECRET, region=REGION, verify=None):
+    """A boto3 client; `verify` is a CA bundle path for https:// endpoints."""
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint,
@@ -151,6 +153,7 @@ def make_client(service, endpoint, key_id=ROOT_KEY_ID, secret=ROOT_SECRET, regio
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         config=NO_RETRY,
+        verify=verify,
     )
 
 

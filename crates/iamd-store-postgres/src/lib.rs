@@ -13,6 +13,7 @@ mod roles;
 mod secrets;
 #[doc(hidden)]
 pub mod testing;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ use iamd_core::model::{
 };
 use iamd_core::secret::Keyring;
 use iamd_core::{After, Reseal, Store, StoreError};
-use tokio_postgres::{IsolationLevel, NoTls};
+use tokio_postgres::IsolationLevel;
 
 use queries::Fail;
 
@@ -81,9 +82,10 @@ impl std::fmt::Debug for PgStore {
 
 /// `url` without its password or parameters, fit for logs and error messages.
 pub fn redacted_url(url: &str) -> String {
-    match url.parse::<tokio_postgres::Config>() {
-        Ok(config) => describe(&config),
-        Err(_) => "<unparsable database url>".into(),
+    let parsed = tls::split(url).map(|s| s.url.parse::<tokio_postgres::Config>());
+    match parsed {
+        Ok(Ok(config)) => describe(&config),
+        _ => "<unparsable database url>".into(),
     }
 }
 
@@ -113,12 +115,15 @@ fn describe(config: &tokio_postgres::Config) -> String {
 }
 
 /// Opens a pool on the database at `url` (`postgres://user[:password]@host[:port]/db`
-/// with libpq's parameters, e.g. `?connect_timeout=2&options=-c%20search_path%3Dx`) and
-/// checks that it answers. The schema is not touched: call [`PgStore::migrate`].
+/// with libpq's parameters, e.g. `?connect_timeout=2&options=-c%20search_path%3Dx`, and
+/// `sslmode`/`sslrootcert` as [`tls`] describes) and checks that it answers. The schema is
+/// not touched: call [`PgStore::migrate`].
 pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e| StoreError::Backend(format!("invalid database url: {e}")))?;
+    let invalid = |e: String| StoreError::Backend(format!("invalid database url: {e}"));
+    let split = tls::split(url).map_err(invalid)?;
+    let mut config: tokio_postgres::Config =
+        split.url.parse().map_err(|e| invalid(format!("{e}")))?;
+    let connector = tls::connector(&split).map_err(invalid)?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -141,7 +146,7 @@ pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
     let target = describe(&config);
     let manager = Manager::from_config(
         config,
-        NoTls,
+        connector,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

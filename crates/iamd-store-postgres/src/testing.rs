@@ -125,3 +125,35 @@ pub async fn drop_schema(base: &str, schema: &str) {
             .await;
     }
 }
+
+/// Whether `store`'s connections are encrypted (`pg_stat_ssl` for one of them).
+pub async fn encrypted(store: &crate::PgStore) -> bool {
+    let client = store.client().await.expect("a pooled connection");
+    client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .expect("pg_stat_ssl")
+        .get(0)
+}
+
+/// The server's certificate file (`ssl_cert_file`), when SSL is on and the file is readable
+/// here (a server on this machine).
+pub async fn server_cert_file(base: &str) -> Option<std::path::PathBuf> {
+    let c = client(base).await.ok()?;
+    let on: String = c.query_one("SHOW ssl", &[]).await.ok()?.get(0);
+    if on != "on" {
+        return None;
+    }
+    let file: String = c.query_one("SHOW ssl_cert_file", &[]).await.ok()?.get(0);
+    let path = std::path::PathBuf::from(file);
+    let path = if path.is_relative() {
+        let dir: String = c.query_one("SHOW data_directory", &[]).await.ok()?.get(0);
+        std::path::Path::new(&dir).join(path)
+    } else {
+        path
+    };
+    std::fs::metadata(&path).ok().map(|_| path)
+}

@@ -3,9 +3,12 @@
 
 mod auth;
 mod handler;
+mod http2;
 mod ops;
 mod ops_policy;
 mod ops_role;
 pub mod server;
+pub mod tls;
 
 pub use server::{start, Config, Running, DEFAULT_LISTEN};
+pub use tls::TlsFiles;

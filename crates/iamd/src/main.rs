@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use iamd::server::{self, Config, Limits};
+use iamd::TlsFiles;
 
 /// mimalloc rather than the system allocator: a request makes many small, short-lived
 /// allocations, which glibc's malloc serves at several times the cost (BENCHMARKS.md).
@@ -26,7 +27,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the IAM and STS Query APIs over HTTP.
+    /// Serve the IAM and STS Query APIs over HTTP, or HTTPS with --tls-cert and --tls-key.
     Serve {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
         #[arg(long, env = "IAMD_LISTEN", default_value = server::DEFAULT_LISTEN)]
@@ -39,6 +40,16 @@ enum Command {
         /// do everything (`off`, for local setups that expect an emulator without enforcement).
         #[arg(long, env = "IAMD_AUTHORIZATION", default_value = "on", value_parser = ["on", "off"])]
         authorization: String,
+        /// Serve HTTPS (HTTP/1.1 and HTTP/2) with this PEM certificate chain: the server's
+        /// certificate first, then intermediates. Re-read with the key on SIGHUP.
+        #[arg(long, env = "IAMD_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert (PKCS#8, RSA or SEC1).
+        #[arg(long, env = "IAMD_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// With TLS, offer HTTP/2 as well as HTTP/1.1 (`on`), or HTTP/1.1 only (`off`).
+        #[arg(long, env = "IAMD_HTTP2", default_value = "on", value_parser = ["on", "off"])]
+        http2: String,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -175,20 +186,34 @@ fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let rekey = matches!(cli.command, Command::Rekey { .. });
-    let (listen, store, keys, authorization, limits) = match cli.command {
+    let (listen, store, keys, authorization, limits, tls) = match cli.command {
         Command::Serve {
             listen,
             store,
             keys,
             authorization,
+            tls_cert,
+            tls_key,
+            http2,
             limits,
-        } => match limits.limits() {
-            Ok(limits) => (listen, store, keys, authorization == "on", limits),
-            Err(e) => {
-                eprintln!("iamd: {e}");
-                return ExitCode::from(2);
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert,
+                    key,
+                    http2: http2 == "on",
+                }),
+                // clap requires both or neither.
+                _ => None,
+            };
+            match limits.limits() {
+                Ok(limits) => (listen, store, keys, authorization == "on", limits, tls),
+                Err(e) => {
+                    eprintln!("iamd: {e}");
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         Command::Migrate { store, keys } | Command::Rekey { store, keys } => {
             let keyring = match keys.keyring() {
                 Ok(k) => k,
@@ -207,6 +232,7 @@ fn main() -> ExitCode {
                 authorization: true,
                 limits: Limits::default(),
                 keyring,
+                tls: None,
             };
             let rt = match runtime() {
                 Ok(rt) => rt,
@@ -259,6 +285,7 @@ fn main() -> ExitCode {
         authorization,
         limits,
         keyring,
+        tls,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),
@@ -293,18 +320,65 @@ async fn run(config: Config) -> ExitCode {
         }
     }
     println!(
-        "iamd: listening on http://{} (account {})",
-        running.addr, running.account_id
+        "iamd: listening on {} (account {})",
+        running.endpoint(),
+        running.account_id
     );
-    tokio::select! {
-        _ = shutdown_signal() => {}
-        _ = running.wait() => {
-            eprintln!("iamd: server stopped unexpectedly");
-            return ExitCode::FAILURE;
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    // Only with TLS: without it SIGHUP keeps its default action, as before.
+    let mut hangup = Hangup::new(running.serves_tls());
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = hangup.recv() => match running.reload_tls() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                Err(e) => tracing::error!(%e, "SIGHUP: TLS certificate not reloaded; keeping the previous one"),
+            },
+            _ = running.wait() => {
+                eprintln!("iamd: server stopped unexpectedly");
+                return ExitCode::FAILURE;
+            }
         }
     }
     running.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// SIGHUP, which asks for the TLS certificate to be re-read (never arrives off Unix, or
+/// when not `listening`).
+struct Hangup {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangup {
+    fn new(listening: bool) -> Hangup {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Hangup {
+                signal: listening
+                    .then(|| signal(SignalKind::hangup()).ok())
+                    .flatten(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = listening;
+            Hangup {}
+        }
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.signal {
+            if signal.recv().await.is_some() {
+                return;
+            }
+        }
+        std::future::pending::<()>().await
+    }
 }
 
 async fn shutdown_signal() {

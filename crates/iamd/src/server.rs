@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use iamd_core::cache::{self, CachingStore};
 use iamd_core::model::{KeyOwner, NewAccessKey};
 use iamd_core::secret::{Keyring, SecretKey};
@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
 use crate::handler;
+use crate::tls::{self, Tls, TlsFiles};
 
 /// The port iamd listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9370";
@@ -64,6 +65,9 @@ pub struct Config {
     pub keyring: Option<Arc<Keyring>>,
     /// What one client may hold of the server before it has proven who it is.
     pub limits: Limits,
+    /// Serve HTTPS with this certificate chain and key (`--tls-cert`, `--tls-key`); `None`
+    /// serves plain HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Bounds on what a connection may cost before its request is authenticated (SECURITY.md
@@ -115,11 +119,33 @@ pub struct Running {
     pub store: Arc<dyn Store>,
     /// The master keys the server seals and opens stored secrets with.
     pub keyring: Arc<Keyring>,
+    tls: Option<Tls>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 impl Running {
+    /// `https://ADDR` when serving TLS, else `http://ADDR`.
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.serves_tls() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Re-reads the TLS certificate chain and key (what SIGHUP does): new connections use
+    /// the new pair; if it cannot be used, the old one stays and the error says why. Without
+    /// TLS there is nothing to reload.
+    pub fn reload_tls(&self) -> Result<(), tls::TlsError> {
+        match &self.tls {
+            Some(tls) => tls.reload(),
+            None => Ok(()),
+        }
+    }
+
     /// Stops accepting, lets in-flight requests finish, flushes key-use records.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -143,6 +169,8 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 async fn bootstrap(
@@ -350,6 +378,8 @@ pub async fn rekey(config: &Config) -> Result<(String, u64), StartError> {
 }
 
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    // Checked first: a wrong path should not wait for the database.
+    let tls = config.tls.clone().map(Tls::load).transpose()?;
     let (_, store, keyring) = open_sealed(&config).await?;
     let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config, &keyring).await?;
     let listener = TcpListener::bind(config.listen)
@@ -376,14 +406,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         limits: config.limits.clone(),
     });
     let (stop, stop_rx) = watch::channel(false);
-    let task = tokio::spawn(serve(listener, state, stop_rx));
-    info!(%addr, account = %account_id, "iamd listening");
+    let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
+    info!(%addr, account = %account_id, tls = tls.is_some(), "iamd listening");
     Ok(Running {
         addr,
         account_id,
         bootstrapped,
         store,
         keyring,
+        tls,
         stop,
         task,
     })
@@ -410,7 +441,37 @@ pub(crate) struct State {
     pub limits: Limits,
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
+/// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's
+/// drain (`watcher`) closes it.
+async fn http1<I>(
+    io: I,
+    state: Arc<State>,
+    peer: SocketAddr,
+    watcher: Watcher,
+) -> Result<(), hyper::Error>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let header_timeout = state.limits.header_timeout;
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, std::convert::Infallible>(handler::handle(&state, req, peer).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_buf_size(MAX_HEADER_BYTES)
+        .serve_connection(TokioIo::new(io), service);
+    watcher.watch(conn).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<Tls>,
+    mut stop: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(tokio::sync::Semaphore::new(state.limits.max_connections));
     let mut flush = tokio::time::interval(USAGE_FLUSH_INTERVAL);
@@ -435,21 +496,30 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiv
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let header_timeout = state.limits.header_timeout;
                 let state = state.clone();
-                let service = service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handler::handle(&state, req, peer).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .max_header_size(MAX_HEADER_BYTES)
-                    .max_buf_size(MAX_HEADER_BYTES)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let tls = tls.clone();
+                let watcher = graceful.watcher();
+                let stop = stop.clone();
+                // The TLS handshake runs here, in the connection's own task, never in the
+                // accept loop.
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let served = match tls {
+                        None => http1(stream, state, peer, watcher).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Err(e) => {
+                                tracing::debug!(%peer, %e, "TLS handshake failed");
+                                return;
+                            }
+                            Ok(tls::Accepted { stream, http2: false }) => {
+                                http1(stream, state, peer, watcher).await
+                            }
+                            Ok(tls::Accepted { stream, http2: true }) => {
+                                let idle = state.limits.header_timeout;
+                                crate::http2::serve(stream, state, peer, idle, watcher, stop).await
+                            }
+                        },
+                    };
+                    if let Err(e) = served {
                         tracing::debug!(%e, "connection ended with an error");
                     }
                     drop(permit);

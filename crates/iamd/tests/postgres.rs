@@ -57,6 +57,7 @@ impl Cluster {
                 authorization: true,
                 limits: Default::default(),
                 keyring: Some(keyring.clone()),
+                tls: None,
             })
         });
         // Started concurrently: they migrate and bootstrap the account at the same time.

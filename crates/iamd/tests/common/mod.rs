@@ -53,10 +53,23 @@ impl TestServer {
 
     /// `authorization: false` is `iamd serve --authorization off`.
     pub async fn start_with(authorization: bool) -> TestServer {
-        Self::start_with_limits(authorization, Limits::default()).await
+        Self::start_config(authorization, None, Limits::default()).await
     }
 
     pub async fn start_with_limits(authorization: bool, limits: Limits) -> TestServer {
+        Self::start_config(authorization, None, limits).await
+    }
+
+    /// Serves HTTPS with this certificate chain and key.
+    pub async fn start_tls(tls: iamd::TlsFiles) -> TestServer {
+        Self::start_config(true, Some(tls), Limits::default()).await
+    }
+
+    async fn start_config(
+        authorization: bool,
+        tls: Option<iamd::TlsFiles>,
+        limits: Limits,
+    ) -> TestServer {
         let data_dir = temp_dir("srv");
         let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
             Ok("postgres") => {
@@ -82,13 +95,14 @@ impl TestServer {
             authorization,
             limits,
             keyring,
+            tls,
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.running.addr)
+        self.running.endpoint()
     }
 
     pub fn root(&self) -> aws_sdk_iam::Client {
