@@ -23,6 +23,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// clients can make the server hold, whatever the number of connections.
 pub const MAX_BUFFERED_BODY_BYTES: usize = 256 * 1024 * 1024;
 
+/// How much of a body over `MAX_BODY_BYTES` is read (and thrown away, within the body
+/// timeout) before the 413 is sent, so that a client that sends its whole body before
+/// reading the answer gets the answer rather than a reset connection.
+const MAX_DISCARDED_BYTES: usize = 4 * 1024 * 1024;
+
 /// The memory held by request bodies, counted against `MAX_BUFFERED_BODY_BYTES`.
 #[derive(Default)]
 pub struct BodyBudget(AtomicUsize);
@@ -72,15 +77,20 @@ async fn read_body<'a>(
             format!("Request body exceeds the maximum of {MAX_BODY_BYTES} bytes."),
         )
     };
+    // A body announced far over the limit is refused before any of it is read (the client
+    // may see its connection reset while it still sends); one a little over it is read
+    // and thrown away below, so that the client, still sending, gets to read the 413.
     if hyper::body::Body::size_hint(&body)
         .exact()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        .is_some_and(|n| n > (MAX_BODY_BYTES + MAX_DISCARDED_BYTES) as u64)
     {
         return Err(too_large());
     }
     let mut buf = Vec::new();
+    let mut discarded: Option<usize> = None;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) if discarded.is_some() => return Err(too_large()),
             Err(_) => {
                 return Err(IamError::new(
                     ErrorCode::RequestTimeout,
@@ -88,6 +98,7 @@ async fn read_body<'a>(
                      within the timeout period.",
                 ))
             }
+            Ok(None) if discarded.is_some() => return Err(too_large()),
             Ok(None) => return Ok((buf, share)),
             Ok(Some(Err(_))) => {
                 return Err(IamError::new(
@@ -98,9 +109,19 @@ async fn read_body<'a>(
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(data) = frame.into_data() {
+            if let Some(n) = discarded.as_mut() {
+                *n += data.len();
+                if *n > MAX_DISCARDED_BYTES {
+                    return Err(too_large());
+                }
+                continue;
+            }
             let needed = buf.len() + data.len();
             if needed > MAX_BODY_BYTES {
-                return Err(too_large());
+                // Over the limit: the rest is read without being kept.
+                buf = Vec::new();
+                discarded = Some(needed - MAX_BODY_BYTES);
+                continue;
             }
             if needed > buf.capacity() {
                 let capacity = needed.max(buf.capacity() * 2).clamp(4096, MAX_BODY_BYTES);

@@ -235,10 +235,10 @@ fn post(body: &[u8], extra_headers: &str) -> Vec<u8> {
 async fn oversized_requests_are_refused_before_they_are_read() {
     let srv = TestServer::start().await;
     let addr = srv.running.addr;
-    // A body announced over the limit: refused at once, without waiting for it.
+    // A body announced far over the limit: refused at once, without waiting for it.
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(
-        b"POST / HTTP/1.1\r\nHost: l\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000000\r\n\r\nAction=",
+        b"POST / HTTP/1.1\r\nHost: l\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 50000000\r\n\r\nAction=",
     )
     .await
     .unwrap();
