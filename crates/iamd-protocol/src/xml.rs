@@ -1,8 +1,8 @@
 //! The XML answers: `<{Op}Response>` with `<{Op}Result>` first and `ResponseMetadata`
 //! after it, and the `<ErrorResponse>` envelope. Text is escaped; booleans are lowercase;
-//! timestamps are ISO 8601 UTC with a `Z`.
+//! timestamps are ISO 8601 UTC with a `Z`. Every body is XML 1.0 whatever the text holds
+//! (see [`push_text`]).
 
-use quick_xml::escape::escape;
 use time::OffsetDateTime;
 
 /// Appends elements to a response body.
@@ -33,7 +33,7 @@ impl XmlWriter {
 
     pub fn text(&mut self, name: &str, value: &str) {
         self.start(name);
-        self.buf.push_str(&escape(value));
+        push_text(&mut self.buf, value);
         self.end(name);
     }
 
@@ -83,6 +83,44 @@ impl XmlWriter {
         }
         self.end(name);
     }
+}
+
+/// Appends `value` as element text that any XML 1.0 parser reads back as `value`: the
+/// five markup characters as entities; a carriage return as `&#xD;` (parsers turn a
+/// literal one into a line feed); and each character XML 1.0 cannot carry at all, even as
+/// a reference (C0 controls other than tab, line feed and carriage return; U+FFFE and
+/// U+FFFF), as U+FFFD, so that the body still parses. (AWS S3 writes such characters as
+/// references like `&#x7;`, which the SDKs' parsers reject; what IAM does is unconfirmed.)
+fn push_text(out: &mut String, value: &str) {
+    let bytes = value.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'&' => ("&amp;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\r' => ("&#xD;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            0..=0x1F => ("\u{FFFD}", 1),
+            // U+FFFE and U+FFFF in UTF-8.
+            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => ("\u{FFFD}", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // `i` is at an ASCII byte or a lead byte, so both slices fall on char boundaries.
+        out.push_str(&value[start..i]);
+        out.push_str(replacement);
+        i += len;
+        start = i;
+    }
+    out.push_str(&value[start..]);
 }
 
 /// `2016-12-03T18:53:41Z`: whole seconds, UTC.
@@ -223,6 +261,51 @@ mod tests {
             time::macros::datetime!(2026-11-29 09:00:00 UTC),
         );
         assert_eq!(w.buf, "<CreateDate>2026-11-29T09:00:00Z</CreateDate>");
+    }
+
+    /// The element text as an XML parser reads it back.
+    fn read_back(value: &str) -> String {
+        let mut w = XmlWriter::default();
+        w.text("T", value);
+        let mut reader = quick_xml::Reader::from_str(&w.buf);
+        reader.config_mut().trim_text(false);
+        let mut text = String::new();
+        loop {
+            match reader.read_event().unwrap() {
+                quick_xml::events::Event::Text(t) => text.push_str(&t.unescape().unwrap()),
+                quick_xml::events::Event::Eof => return text,
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn markup_characters_round_trip() {
+        let value = "a<b>&c\"d'e\tf\ng\rh\u{7F}\u{85}\u{FFFD}\u{10FFFF}";
+        assert_eq!(read_back(value), value);
+        let mut w = XmlWriter::default();
+        w.text("T", "a\r\nb<");
+        assert_eq!(w.buf, "<T>a&#xD;\nb&lt;</T>");
+    }
+
+    /// Found by the `xml` fuzz target: a NUL in an error message (which can echo a
+    /// request's parameter) made a body that no XML parser accepts.
+    #[test]
+    fn characters_xml_cannot_carry_become_replacement_characters() {
+        let mut w = XmlWriter::default();
+        w.text(
+            "T",
+            "a\0b\u{1}\u{8}\u{B}\u{C}\u{1F}c\u{FFFE}\u{FFFF}\u{FFFD}\u{EFBF}",
+        );
+        assert_eq!(
+            w.buf,
+            "<T>a\u{FFFD}b\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}\u{FFFD}\u{EFBF}</T>"
+        );
+        let body = error("ns", "Sender", "ValidationError", "name 'x\0'", "r");
+        assert!(
+            body.contains("<Message>name &apos;x\u{FFFD}&apos;</Message>"),
+            "{body}"
+        );
     }
 
     #[test]

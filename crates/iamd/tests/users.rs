@@ -275,6 +275,28 @@ async fn create_user_validates_input() {
     assert_eq!(e.0, "NoSuchEntity");
 }
 
+/// An error that echoes a parameter with control characters is still XML the SDK reads:
+/// a carriage return comes back as sent, a character XML 1.0 cannot carry as U+FFFD (the
+/// body had a raw U+0001 before; found by the `xml` fuzz target).
+#[tokio::test]
+async fn control_characters_in_an_echoed_value_keep_the_body_xml() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let e = err_of(
+        root.create_user()
+            .user_name("a\u{1}b\rc")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.0, "ValidationError");
+    assert!(
+        e.1.starts_with("1 validation error detected: Value 'a\u{FFFD}b\rc' at 'userName'"),
+        "{:?}",
+        e.1
+    );
+}
+
 #[tokio::test]
 async fn caller_identity_over_sts() {
     let srv = TestServer::start().await;
