@@ -506,22 +506,7 @@ async fn a_key_made_under_key_a_authenticates_after_rekey_to_key_b_on_sqlite() {
 
     let server = serve(&["--data-dir", data, "--master-key-file", a], &[]);
     let root = iam_client(&server.endpoint, ROOT_KEY, ROOT_SECRET);
-    root.create_user().user_name("kept").send().await.unwrap();
-    root.put_user_policy()
-        .user_name("kept")
-        .policy_name("own-keys")
-        .policy_document(common::SELF_SERVICE_POLICY)
-        .send()
-        .await
-        .unwrap();
-    let key = root
-        .create_access_key()
-        .user_name("kept")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
+    let key = user_with_own_key(&root, "kept").await;
     server.stop();
 
     let out = run(
@@ -579,22 +564,7 @@ async fn rekey_on_postgres_while_a_node_holding_both_keys_serves() {
     // 0. A node on A makes a key.
     let server = serve(&["--data-dir", data, "--master-key-file", a], &env);
     let root = iam_client(&server.endpoint, ROOT_KEY, ROOT_SECRET);
-    root.create_user().user_name("kept").send().await.unwrap();
-    root.put_user_policy()
-        .user_name("kept")
-        .policy_name("own-keys")
-        .policy_document(common::SELF_SERVICE_POLICY)
-        .send()
-        .await
-        .unwrap();
-    let key = root
-        .create_access_key()
-        .user_name("kept")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
+    let key = user_with_own_key(&root, "kept").await;
     server.stop();
     // 1. Every node gets both keys, B current.
     let both = serve(
@@ -651,4 +621,26 @@ async fn rekey_on_postgres_while_a_node_holding_both_keys_serves() {
         .unwrap();
     assert_eq!(cred.secret.key_id(), Some(ring_b.current_id()));
     testing::drop_schema(&base, &schema).await;
+}
+
+/// A new user allowed to manage its own keys, and a key of its own.
+async fn user_with_own_key(
+    root: &aws_sdk_iam::Client,
+    name: &str,
+) -> aws_sdk_iam::types::AccessKey {
+    root.create_user().user_name(name).send().await.unwrap();
+    root.put_user_policy()
+        .user_name(name)
+        .policy_name("own-keys")
+        .policy_document(common::SELF_SERVICE_POLICY)
+        .send()
+        .await
+        .unwrap();
+    root.create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap()
 }
