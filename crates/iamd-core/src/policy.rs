@@ -671,12 +671,12 @@ impl Iam {
     pub async fn simulate(
         &self,
         ctx: &RequestContext,
-        input: SimulateInput,
+        mut input: SimulateInput,
     ) -> Result<Page<SimulationResult>, IamError> {
         let resources = if input.resources.is_empty() {
             vec!["*".to_owned()]
         } else {
-            input.resources.clone()
+            std::mem::take(&mut input.resources)
         };
         let total = input.actions.len() * resources.len();
         let scope = format!("{}x{}", input.actions.len(), resources.len());

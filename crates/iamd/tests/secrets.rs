@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 
-use aws_credential_types::Credentials;
-use common::{iam_client, temp_dir, REGION, ROOT_KEY, ROOT_SECRET};
+use common::{iam_client, sts_client, temp_dir, ROOT_KEY, ROOT_SECRET};
 use iamd_core::secret::{Keyring, MasterKey};
 use iamd_core::Store;
 use iamd_store_postgres::testing;
@@ -131,23 +130,6 @@ impl Server {
         assert!(status.success(), "iamd failed: {output}");
         output
     }
-}
-
-fn sts_client(endpoint: &str, key: &str, secret: &str, token: Option<&str>) -> aws_sdk_sts::Client {
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            key,
-            secret,
-            token.map(str::to_owned),
-            None,
-            "test",
-        ))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    aws_sdk_sts::Client::from_conf(config)
 }
 
 /// Creates keys (a user's, a second root key), uses them, gets a session token and assumes

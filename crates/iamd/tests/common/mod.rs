@@ -119,20 +119,7 @@ impl TestServer {
 
     /// An STS client, with a session token when given one.
     pub fn sts_session(&self, key: &str, secret: &str, token: Option<&str>) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::Config::builder()
-            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new(REGION))
-            .endpoint_url(self.endpoint())
-            .credentials_provider(Credentials::new(
-                key,
-                secret,
-                token.map(str::to_owned),
-                None,
-                "test",
-            ))
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .build();
-        aws_sdk_sts::Client::from_conf(config)
+        sts_client(&self.endpoint(), key, secret, token)
     }
 
     /// Gives `name` the classic self-service policy: its own access keys, nothing else.
@@ -256,4 +243,27 @@ pub async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> (u16, Strin
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// An STS client for `endpoint`, with a session token when given one.
+pub fn sts_client(
+    endpoint: &str,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            key,
+            secret,
+            token.map(str::to_owned),
+            None,
+            "test",
+        ))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
 }
