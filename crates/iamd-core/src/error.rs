@@ -20,6 +20,7 @@ pub enum ErrorCode {
     MissingAuthenticationToken,
     NoSuchEntity,
     NotFound,
+    NotImplemented,
     RequestEntityTooLarge,
     RequestTimeout,
     ServiceFailure,
@@ -47,6 +48,7 @@ impl ErrorCode {
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
+            ErrorCode::NotImplemented => "NotImplemented",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
             ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::ServiceFailure => "ServiceFailure",
@@ -80,6 +82,7 @@ impl ErrorCode {
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ServiceFailure => 500,
+            ErrorCode::NotImplemented => 501,
             ErrorCode::ServiceUnavailable => 503,
         }
     }

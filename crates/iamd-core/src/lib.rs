@@ -4,6 +4,7 @@
 //! typed inputs here, and a backend crate implements `Store`.
 
 pub mod access_key;
+pub mod api;
 pub mod authz;
 pub mod cache;
 pub mod conformance;

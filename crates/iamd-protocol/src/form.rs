@@ -114,6 +114,11 @@ impl Params {
         Ok(Params { pairs })
     }
 
+    /// Every (name, value), in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// The value of a parameter (the last one if it was repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs

@@ -1,4 +1,4 @@
-//! The dispatch table: which service and operation a request's `Action`/`Version` name.
+//! Which service a request addresses. The operations themselves are in `generated`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -41,54 +41,10 @@ impl Service {
     }
 }
 
-macro_rules! operations {
-    ($($service:ident { $($op:ident),* $(,)? })*) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation { $($($op,)*)* }
-
-        impl Operation {
-            pub const ALL: &'static [Operation] = &[$($(Operation::$op,)*)*];
-
-            pub fn name(self) -> &'static str {
-                match self { $($(Operation::$op => stringify!($op),)*)* }
-            }
-
-            pub fn service(self) -> Service {
-                match self { $($(Operation::$op => Service::$service,)*)* }
-            }
-        }
-    };
-}
-
-operations! {
-    Iam {
-        CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
-        CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed,
-        PutUserPolicy, GetUserPolicy, ListUserPolicies, DeleteUserPolicy,
-        CreatePolicy, GetPolicy, ListPolicies, DeletePolicy,
-        CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions, SetDefaultPolicyVersion, DeletePolicyVersion,
-        AttachUserPolicy, DetachUserPolicy, ListAttachedUserPolicies,
-        SimulatePrincipalPolicy, SimulateCustomPolicy,
-        CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy, DeleteRole,
-        PutRolePolicy, GetRolePolicy, ListRolePolicies, DeleteRolePolicy,
-        AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies,
-    }
-    Sts { GetCallerIdentity, GetSessionToken, AssumeRole }
-}
-
-impl Operation {
-    /// Looks an `Action` up within a service. Action names are case-sensitive.
-    pub fn find(service: Service, action: &str) -> Option<Operation> {
-        Operation::ALL
-            .iter()
-            .copied()
-            .find(|op| op.service() == service && op.name() == action)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::Operation;
 
     #[test]
     fn dispatch() {

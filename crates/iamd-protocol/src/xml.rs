@@ -48,6 +48,16 @@ impl XmlWriter {
         self.text(name, if value { "true" } else { "false" });
     }
 
+    /// Escaped text inside the element being written.
+    pub fn value(&mut self, value: &str) {
+        push_text(&mut self.buf, value);
+    }
+
+    /// A timestamp inside the element being written.
+    pub fn value_timestamp(&mut self, value: OffsetDateTime) {
+        push_timestamp(&mut self.buf, value);
+    }
+
     pub fn timestamp(&mut self, name: &str, value: OffsetDateTime) {
         self.start(name);
         push_timestamp(&mut self.buf, value);

@@ -8,9 +8,9 @@ use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use iamd_core::{ErrorCode, IamError, RequestContext};
-use iamd_protocol::{xml, Operation, Params, Service};
+use iamd_protocol::{xml, Invalid, Operation, Params, Service};
 use time::OffsetDateTime;
-use tracing::{debug, debug_span, warn, Instrument};
+use tracing::{debug, debug_span, info, warn, Instrument};
 
 use crate::auth;
 use crate::server::{Limits, State};
@@ -153,7 +153,10 @@ pub async fn handle(
         let (status, body) = match result {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => {
-                if e.code.status() >= 500 {
+                if e.code == ErrorCode::NotImplemented {
+                    // A client's choice, not a fault: worth knowing which ones are asked for.
+                    info!(message = %e.message, "operation not implemented");
+                } else if e.code.status() >= 500 {
                     warn!(id = %request_id, code = e.code.as_str(), "request failed");
                 } else {
                     debug!(code = e.code.as_str(), message = %e.message, "request failed");
@@ -292,6 +295,14 @@ async fn process(
                 "Only GET and POST requests are supported.",
             ));
         }
+        if let Some(op) =
+            Operation::find(service, params.get("Action").unwrap_or("")).filter(|op| op.unsigned())
+        {
+            // Called without a signature by design (AssumeRoleWithWebIdentity/SAML): the
+            // caller proves itself with a token iamd does not verify yet, so these answer
+            // NotImplemented rather than an authentication error.
+            return Err(Invalid::NotImplemented(op.name()).into());
+        }
         state.auth_failures.check(peer.ip())?;
         let now = OffsetDateTime::now_utc();
         let failed = |e: IamError, access_key_id: Option<&str>| {
@@ -335,7 +346,7 @@ async fn process(
             request_id: request_id.to_owned(),
             now,
         };
-        crate::ops::dispatch(iam, &ctx, op, &params).await
+        iamd_protocol::dispatch(iam, &ctx, op, &params, request_id).await
     }
     .await;
     (service, result)

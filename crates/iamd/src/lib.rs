@@ -4,9 +4,6 @@
 mod auth;
 mod handler;
 mod http2;
-mod ops;
-mod ops_policy;
-mod ops_role;
 pub mod server;
 pub mod tls;
 

@@ -1,0 +1,944 @@
+//! The operations iamd serves, as the generated `Handler` names them: each takes the typed
+//! input the protocol layer decoded and checked against the model, runs the domain
+//! operation, and returns the model's output type. Every other operation of the models
+//! answers the trait's default, `NotImplemented`.
+
+use iamd_protocol::decode::Invalid;
+use iamd_protocol::encode::encode_document;
+use iamd_protocol::generated::Handler;
+use iamd_protocol::{iam, sts};
+
+use crate::access_key::ListAccessKeysInput;
+use crate::error::{ErrorCode, IamError};
+use crate::model::{self, AccessKey, KeyStatus, ManagedPolicy, PolicyVersion, Role};
+use crate::pagination::DEFAULT_MAX_ITEMS;
+use crate::policy::{
+    ContextEntry, CreatePolicyInput, ListPoliciesInput, Page, PolicyScope, SimulateInput,
+};
+use crate::role::CreateRoleInput;
+use crate::service::{Iam, RequestContext};
+use crate::sts::{AssumeRoleInput, GetSessionTokenInput};
+use crate::user::{CreateUserInput, GetUserOutput, ListUsersInput, UpdateUserInput};
+
+impl From<Invalid> for IamError {
+    fn from(e: Invalid) -> Self {
+        match e {
+            Invalid::Validation(message) => IamError::new(ErrorCode::ValidationError, message),
+            Invalid::NotImplemented(op) => IamError::new(
+                ErrorCode::NotImplemented,
+                format!("The operation {op} is not implemented by iamd."),
+            ),
+        }
+    }
+}
+
+fn max_items(n: Option<i32>) -> usize {
+    n.map_or(DEFAULT_MAX_ITEMS, |n| n as usize)
+}
+
+/// Tags as given, or InvalidInput when two keys differ only in case.
+fn tags(tags: Option<Vec<iam::Tag>>) -> Result<Vec<model::Tag>, IamError> {
+    let tags = tags.unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    if !tags.iter().all(|t| seen.insert(t.key.to_lowercase())) {
+        return Err(IamError::new(
+            ErrorCode::InvalidInput,
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        ));
+    }
+    Ok(tags
+        .into_iter()
+        .map(|t| model::Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect())
+}
+
+/// Tags in an entity's own answer: omitted when there are none.
+fn tag_list(tags: &[model::Tag]) -> Option<Vec<iam::Tag>> {
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|t| iam::Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect()
+    })
+}
+
+fn user(u: &model::User, with_tags: bool) -> iam::User {
+    iam::User {
+        path: Some(u.path.clone()),
+        user_name: Some(u.user_name.clone()),
+        user_id: Some(u.user_id.clone()),
+        arn: Some(u.arn()),
+        create_date: Some(u.create_date),
+        password_last_used: None,
+        permissions_boundary: None,
+        tags: if with_tags { tag_list(&u.tags) } else { None },
+    }
+}
+
+fn key_status(s: KeyStatus) -> iam::StatusType {
+    match s {
+        KeyStatus::Active => iam::StatusType::Active,
+        KeyStatus::Inactive => iam::StatusType::Inactive,
+    }
+}
+
+fn key_metadata(k: &AccessKey) -> iam::AccessKeyMetadata {
+    iam::AccessKeyMetadata {
+        user_name: k.user_name.clone(),
+        access_key_id: Some(k.access_key_id.clone()),
+        status: Some(key_status(k.status)),
+        create_date: Some(k.create_date),
+    }
+}
+
+fn role(r: &Role, with_tags: bool) -> iam::Role {
+    iam::Role {
+        path: Some(r.path.clone()),
+        role_name: Some(r.role_name.clone()),
+        role_id: Some(r.role_id.clone()),
+        arn: Some(r.arn()),
+        create_date: Some(r.create_date),
+        assume_role_policy_document: Some(encode_document(&r.assume_role_policy_document)),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration as i32),
+        permissions_boundary: None,
+        tags: if with_tags { tag_list(&r.tags) } else { None },
+        role_last_used: None,
+        ..Default::default()
+    }
+}
+
+/// A managed policy; `with_description` for Create/GetPolicy (listings leave it out).
+fn policy(p: &ManagedPolicy, with_description: bool) -> iam::Policy {
+    iam::Policy {
+        policy_name: Some(p.policy_name.clone()),
+        policy_id: Some(p.policy_id.clone()),
+        arn: Some(p.arn()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version_id.clone()),
+        attachment_count: Some(p.attachment_count as i32),
+        permissions_boundary_usage_count: Some(0),
+        is_attachable: Some(true),
+        description: if with_description {
+            p.description.clone()
+        } else {
+            None
+        },
+        create_date: Some(p.create_date),
+        update_date: Some(p.update_date),
+        tags: None,
+    }
+}
+
+fn version(v: &PolicyVersion, with_document: bool) -> iam::PolicyVersion {
+    iam::PolicyVersion {
+        document: with_document.then(|| encode_document(&v.document)),
+        version_id: Some(v.version_id.clone()),
+        is_default_version: Some(v.is_default),
+        create_date: Some(v.create_date),
+    }
+}
+
+fn attached(p: &ManagedPolicy) -> iam::AttachedPolicy {
+    iam::AttachedPolicy {
+        policy_name: Some(p.policy_name.clone()),
+        policy_arn: Some(p.arn()),
+    }
+}
+
+/// `IsTruncated` always; `Marker` only when truncated.
+fn page_end(marker: &Option<String>) -> (Option<bool>, Option<String>) {
+    (Some(marker.is_some()), marker.clone())
+}
+
+fn mfa(serial: Option<String>, code: Option<String>) -> Option<(String, String)> {
+    match (serial, code) {
+        (None, None) => None,
+        (s, c) => Some((s.unwrap_or_default(), c.unwrap_or_default())),
+    }
+}
+
+fn simulation(page: Page<crate::policy::SimulationResult>) -> iam::SimulatePolicyResponse {
+    let (is_truncated, marker) = page_end(&page.marker);
+    iam::SimulatePolicyResponse {
+        evaluation_results: Some(
+            page.items
+                .iter()
+                .map(|r| iam::EvaluationResult {
+                    eval_action_name: Some(r.action.clone()),
+                    eval_resource_name: Some(r.resource.clone()),
+                    eval_decision: iam::PolicyEvaluationDecisionType::parse(r.decision.as_str()),
+                    matched_statements: Some(
+                        r.matched
+                            .iter()
+                            .map(|(id, kind)| iam::Statement {
+                                source_policy_id: Some(id.clone()),
+                                source_policy_type: iam::PolicySourceType::parse(kind),
+                                start_position: None,
+                                end_position: None,
+                            })
+                            .collect(),
+                    ),
+                    missing_context_values: Some(Vec::new()),
+                    organizations_decision_detail: None,
+                    permissions_boundary_decision_detail: None,
+                    eval_decision_details: None,
+                    resource_specific_results: None,
+                })
+                .collect(),
+        ),
+        is_truncated,
+        marker,
+    }
+}
+
+fn context_entries(entries: Option<Vec<iam::ContextEntry>>) -> Vec<ContextEntry> {
+    entries
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| ContextEntry {
+            key: e.context_key_name.unwrap_or_default(),
+            values: e.context_key_values.unwrap_or_default(),
+            kind: e
+                .context_key_type
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn credentials(c: crate::sts::SessionCredentials) -> sts::Credentials {
+    sts::Credentials {
+        access_key_id: Some(c.access_key_id),
+        secret_access_key: Some(c.secret_access_key.expose().to_owned()),
+        session_token: Some(c.session_token),
+        expiration: Some(c.expiration),
+    }
+}
+
+impl Handler for Iam {
+    type Context = RequestContext;
+    type Error = IamError;
+
+    // Users.
+
+    async fn create_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateUserInput,
+    ) -> Result<iam::CreateUserOutput, IamError> {
+        let input = CreateUserInput {
+            user_name: input.user_name,
+            path: input.path,
+            permissions_boundary: input.permissions_boundary,
+            tags: tags(input.tags)?,
+        };
+        let created = Iam::create_user(self, ctx, input).await?;
+        Ok(iam::CreateUserOutput {
+            user: Some(user(&created, true)),
+        })
+    }
+
+    async fn get_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetUserInput,
+    ) -> Result<iam::GetUserOutput, IamError> {
+        let user = match Iam::get_user(self, ctx, input.user_name.as_deref()).await? {
+            GetUserOutput::User(u) => user(&u, true),
+            GetUserOutput::Root {
+                account_id,
+                arn,
+                create_date,
+            } => iam::User {
+                user_id: Some(account_id),
+                arn: Some(arn),
+                create_date: Some(create_date),
+                ..Default::default()
+            },
+        };
+        Ok(iam::GetUserOutput { user: Some(user) })
+    }
+
+    async fn list_users(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListUsersInput,
+    ) -> Result<iam::ListUsersOutput, IamError> {
+        let out = Iam::list_users(
+            self,
+            ctx,
+            ListUsersInput {
+                path_prefix: input.path_prefix,
+                marker: input.marker,
+                max_items: max_items(input.max_items),
+            },
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&out.marker);
+        Ok(iam::ListUsersOutput {
+            users: Some(out.users.iter().map(|u| user(u, false)).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn update_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateUserInput,
+    ) -> Result<(), IamError> {
+        Iam::update_user(
+            self,
+            ctx,
+            UpdateUserInput {
+                user_name: input.user_name,
+                new_user_name: input.new_user_name,
+                new_path: input.new_path,
+            },
+        )
+        .await
+    }
+
+    async fn delete_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteUserInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_user(self, ctx, &input.user_name).await
+    }
+
+    // Access keys.
+
+    async fn create_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateAccessKeyInput,
+    ) -> Result<iam::CreateAccessKeyOutput, IamError> {
+        let created = Iam::create_access_key(self, ctx, input.user_name.as_deref()).await?;
+        Ok(iam::CreateAccessKeyOutput {
+            access_key: Some(iam::AccessKey {
+                user_name: created.key.user_name.clone(),
+                access_key_id: Some(created.key.access_key_id.clone()),
+                status: Some(key_status(created.key.status)),
+                secret_access_key: Some(created.secret.expose().to_owned()),
+                create_date: Some(created.key.create_date),
+            }),
+        })
+    }
+
+    async fn list_access_keys(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListAccessKeysInput,
+    ) -> Result<iam::ListAccessKeysOutput, IamError> {
+        let out = Iam::list_access_keys(
+            self,
+            ctx,
+            ListAccessKeysInput {
+                user_name: input.user_name,
+                marker: input.marker,
+                max_items: max_items(input.max_items),
+            },
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&out.marker);
+        Ok(iam::ListAccessKeysOutput {
+            access_key_metadata: Some(out.keys.iter().map(key_metadata).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn update_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateAccessKeyInput,
+    ) -> Result<(), IamError> {
+        let status = match input.status {
+            iam::StatusType::Active => KeyStatus::Active,
+            iam::StatusType::Inactive => KeyStatus::Inactive,
+            // In the model's enum, but no caller can set it.
+            iam::StatusType::Expired => {
+                return Err(IamError::new(
+                    ErrorCode::InvalidInput,
+                    "Access key status can only be set to Active or Inactive.",
+                ))
+            }
+        };
+        Iam::update_access_key(
+            self,
+            ctx,
+            input.user_name.as_deref(),
+            &input.access_key_id,
+            status,
+        )
+        .await
+    }
+
+    async fn delete_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteAccessKeyInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_access_key(self, ctx, input.user_name.as_deref(), &input.access_key_id).await
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetAccessKeyLastUsedInput,
+    ) -> Result<iam::GetAccessKeyLastUsedOutput, IamError> {
+        let out = Iam::get_access_key_last_used(self, ctx, &input.access_key_id).await?;
+        let last_used = match out.last_used {
+            Some(u) => iam::AccessKeyLastUsed {
+                last_used_date: Some(u.when),
+                service_name: Some(u.service),
+                region: Some(u.region),
+            },
+            None => iam::AccessKeyLastUsed {
+                last_used_date: None,
+                service_name: Some("N/A".to_owned()),
+                region: Some("N/A".to_owned()),
+            },
+        };
+        Ok(iam::GetAccessKeyLastUsedOutput {
+            user_name: out.user_name,
+            access_key_last_used: Some(last_used),
+        })
+    }
+
+    // Inline user policies.
+
+    async fn put_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutUserPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::put_user_policy(
+            self,
+            ctx,
+            &input.user_name,
+            &input.policy_name,
+            &input.policy_document,
+        )
+        .await
+    }
+
+    async fn get_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetUserPolicyInput,
+    ) -> Result<iam::GetUserPolicyOutput, IamError> {
+        let (user_name, document) =
+            Iam::get_user_policy(self, ctx, &input.user_name, &input.policy_name).await?;
+        Ok(iam::GetUserPolicyOutput {
+            user_name: Some(user_name),
+            policy_name: Some(input.policy_name),
+            policy_document: Some(encode_document(&document)),
+        })
+    }
+
+    async fn list_user_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListUserPoliciesInput,
+    ) -> Result<iam::ListUserPoliciesOutput, IamError> {
+        let page = Iam::list_user_policies(
+            self,
+            ctx,
+            &input.user_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListUserPoliciesOutput {
+            policy_names: Some(page.items),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteUserPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_user_policy(self, ctx, &input.user_name, &input.policy_name).await
+    }
+
+    // Managed policies.
+
+    async fn create_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreatePolicyInput,
+    ) -> Result<iam::CreatePolicyOutput, IamError> {
+        let created = Iam::create_policy(
+            self,
+            ctx,
+            CreatePolicyInput {
+                policy_name: input.policy_name,
+                path: input.path,
+                document: input.policy_document,
+                description: input.description,
+            },
+        )
+        .await?;
+        Ok(iam::CreatePolicyOutput {
+            policy: Some(policy(&created, true)),
+        })
+    }
+
+    async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetPolicyInput,
+    ) -> Result<iam::GetPolicyOutput, IamError> {
+        let found = Iam::get_policy(self, ctx, &input.policy_arn).await?;
+        Ok(iam::GetPolicyOutput {
+            policy: Some(policy(&found, true)),
+        })
+    }
+
+    async fn list_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListPoliciesInput,
+    ) -> Result<iam::ListPoliciesOutput, IamError> {
+        let scope = match input.scope {
+            None | Some(iam::PolicyScopeType::All) => PolicyScope::All,
+            Some(iam::PolicyScopeType::Aws) => PolicyScope::Aws,
+            Some(iam::PolicyScopeType::Local) => PolicyScope::Local,
+        };
+        let page = Iam::list_policies(
+            self,
+            ctx,
+            ListPoliciesInput {
+                scope,
+                only_attached: input.only_attached.unwrap_or(false),
+                path_prefix: input.path_prefix,
+                marker: input.marker,
+                max_items: max_items(input.max_items),
+            },
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListPoliciesOutput {
+            policies: Some(page.items.iter().map(|p| policy(p, false)).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeletePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_policy(self, ctx, &input.policy_arn).await
+    }
+
+    async fn create_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreatePolicyVersionInput,
+    ) -> Result<iam::CreatePolicyVersionOutput, IamError> {
+        let created = Iam::create_policy_version(
+            self,
+            ctx,
+            &input.policy_arn,
+            &input.policy_document,
+            input.set_as_default.unwrap_or(false),
+        )
+        .await?;
+        Ok(iam::CreatePolicyVersionOutput {
+            policy_version: Some(version(&created, false)),
+        })
+    }
+
+    async fn get_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetPolicyVersionInput,
+    ) -> Result<iam::GetPolicyVersionOutput, IamError> {
+        let found =
+            Iam::get_policy_version(self, ctx, &input.policy_arn, &input.version_id).await?;
+        Ok(iam::GetPolicyVersionOutput {
+            policy_version: Some(version(&found, true)),
+        })
+    }
+
+    async fn list_policy_versions(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListPolicyVersionsInput,
+    ) -> Result<iam::ListPolicyVersionsOutput, IamError> {
+        // At most 5 versions exist, so one page always holds them all.
+        let versions = Iam::list_policy_versions(self, ctx, &input.policy_arn).await?;
+        Ok(iam::ListPolicyVersionsOutput {
+            versions: Some(versions.iter().map(|v| version(v, false)).collect()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: iam::SetDefaultPolicyVersionInput,
+    ) -> Result<(), IamError> {
+        Iam::set_default_policy_version(self, ctx, &input.policy_arn, &input.version_id).await
+    }
+
+    async fn delete_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeletePolicyVersionInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_policy_version(self, ctx, &input.policy_arn, &input.version_id).await
+    }
+
+    async fn attach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AttachUserPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::attach_user_policy(self, ctx, &input.user_name, &input.policy_arn).await
+    }
+
+    async fn detach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DetachUserPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::detach_user_policy(self, ctx, &input.user_name, &input.policy_arn).await
+    }
+
+    async fn list_attached_user_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListAttachedUserPoliciesInput,
+    ) -> Result<iam::ListAttachedUserPoliciesOutput, IamError> {
+        let page = Iam::list_attached_user_policies(
+            self,
+            ctx,
+            &input.user_name,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListAttachedUserPoliciesOutput {
+            attached_policies: Some(page.items.iter().map(attached).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::SimulatePrincipalPolicyInput,
+    ) -> Result<iam::SimulatePolicyResponse, IamError> {
+        let page = self
+            .simulate(
+                ctx,
+                SimulateInput {
+                    policy_source_arn: Some(input.policy_source_arn),
+                    extra_policies: input.policy_input_list.unwrap_or_default(),
+                    actions: input.action_names,
+                    resources: input.resource_arns.unwrap_or_default(),
+                    context: context_entries(input.context_entries),
+                    marker: input.marker,
+                    max_items: max_items(input.max_items),
+                },
+            )
+            .await?;
+        Ok(simulation(page))
+    }
+
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::SimulateCustomPolicyInput,
+    ) -> Result<iam::SimulatePolicyResponse, IamError> {
+        let page = self
+            .simulate(
+                ctx,
+                SimulateInput {
+                    policy_source_arn: None,
+                    extra_policies: input.policy_input_list,
+                    actions: input.action_names,
+                    resources: input.resource_arns.unwrap_or_default(),
+                    context: context_entries(input.context_entries),
+                    marker: input.marker,
+                    max_items: max_items(input.max_items),
+                },
+            )
+            .await?;
+        Ok(simulation(page))
+    }
+
+    // Roles.
+
+    async fn create_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateRoleInput,
+    ) -> Result<iam::CreateRoleOutput, IamError> {
+        let created = Iam::create_role(
+            self,
+            ctx,
+            CreateRoleInput {
+                role_name: input.role_name,
+                path: input.path,
+                assume_role_policy_document: input.assume_role_policy_document,
+                description: input.description,
+                max_session_duration: input.max_session_duration.map(|n| n as u32),
+                tags: tags(input.tags)?,
+            },
+        )
+        .await?;
+        Ok(iam::CreateRoleOutput {
+            role: Some(role(&created, true)),
+        })
+    }
+
+    async fn get_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetRoleInput,
+    ) -> Result<iam::GetRoleOutput, IamError> {
+        let found = Iam::get_role(self, ctx, &input.role_name).await?;
+        Ok(iam::GetRoleOutput {
+            role: Some(role(&found, true)),
+        })
+    }
+
+    async fn list_roles(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListRolesInput,
+    ) -> Result<iam::ListRolesOutput, IamError> {
+        let page = Iam::list_roles(
+            self,
+            ctx,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListRolesOutput {
+            // Listings omit tags, like ListUsers.
+            roles: Some(page.items.iter().map(|r| role(r, false)).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn update_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateRoleInput,
+    ) -> Result<iam::UpdateRoleOutput, IamError> {
+        Iam::update_role(
+            self,
+            ctx,
+            &input.role_name,
+            input.description.as_deref(),
+            input.max_session_duration.map(|n| n as u32),
+        )
+        .await?;
+        Ok(iam::UpdateRoleOutput {})
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateAssumeRolePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::update_assume_role_policy(self, ctx, &input.role_name, &input.policy_document).await
+    }
+
+    async fn delete_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteRoleInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_role(self, ctx, &input.role_name).await
+    }
+
+    async fn put_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutRolePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::put_role_policy(
+            self,
+            ctx,
+            &input.role_name,
+            &input.policy_name,
+            &input.policy_document,
+        )
+        .await
+    }
+
+    async fn get_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetRolePolicyInput,
+    ) -> Result<iam::GetRolePolicyOutput, IamError> {
+        let (role_name, document) =
+            Iam::get_role_policy(self, ctx, &input.role_name, &input.policy_name).await?;
+        Ok(iam::GetRolePolicyOutput {
+            role_name: Some(role_name),
+            policy_name: Some(input.policy_name),
+            policy_document: Some(encode_document(&document)),
+        })
+    }
+
+    async fn list_role_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListRolePoliciesInput,
+    ) -> Result<iam::ListRolePoliciesOutput, IamError> {
+        let page = Iam::list_role_policies(
+            self,
+            ctx,
+            &input.role_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListRolePoliciesOutput {
+            policy_names: Some(page.items),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteRolePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_role_policy(self, ctx, &input.role_name, &input.policy_name).await
+    }
+
+    async fn attach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AttachRolePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::attach_role_policy(self, ctx, &input.role_name, &input.policy_arn).await
+    }
+
+    async fn detach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DetachRolePolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::detach_role_policy(self, ctx, &input.role_name, &input.policy_arn).await
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListAttachedRolePoliciesInput,
+    ) -> Result<iam::ListAttachedRolePoliciesOutput, IamError> {
+        let page = Iam::list_attached_role_policies(
+            self,
+            ctx,
+            &input.role_name,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListAttachedRolePoliciesOutput {
+            attached_policies: Some(page.items.iter().map(attached).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    // STS.
+
+    async fn get_caller_identity(
+        &self,
+        ctx: &RequestContext,
+        _input: sts::GetCallerIdentityInput,
+    ) -> Result<sts::GetCallerIdentityOutput, IamError> {
+        let principal = &ctx.principal;
+        Ok(sts::GetCallerIdentityOutput {
+            user_id: Some(principal.unique_id()),
+            account: Some(principal.account_id().to_owned()),
+            arn: Some(principal.arn()),
+        })
+    }
+
+    async fn get_session_token(
+        &self,
+        ctx: &RequestContext,
+        input: sts::GetSessionTokenInput,
+    ) -> Result<sts::GetSessionTokenOutput, IamError> {
+        let creds = Iam::get_session_token(
+            self,
+            ctx,
+            GetSessionTokenInput {
+                duration_seconds: input.duration_seconds.map(i64::from),
+                mfa: mfa(input.serial_number, input.token_code),
+            },
+        )
+        .await?;
+        Ok(sts::GetSessionTokenOutput {
+            credentials: Some(credentials(creds)),
+            ..Default::default()
+        })
+    }
+
+    async fn assume_role(
+        &self,
+        ctx: &RequestContext,
+        input: sts::AssumeRoleInput,
+    ) -> Result<sts::AssumeRoleOutput, IamError> {
+        let out = Iam::assume_role(
+            self,
+            ctx,
+            AssumeRoleInput {
+                role_arn: input.role_arn,
+                role_session_name: input.role_session_name,
+                duration_seconds: input.duration_seconds.map(i64::from),
+                policy: input.policy,
+                policy_arns: input
+                    .policy_arns
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| p.arn)
+                    .collect(),
+                external_id: input.external_id,
+                mfa: mfa(input.serial_number, input.token_code),
+            },
+        )
+        .await?;
+        Ok(sts::AssumeRoleOutput {
+            credentials: Some(credentials(out.credentials)),
+            assumed_role_user: Some(sts::AssumedRoleUser {
+                assumed_role_id: Some(out.assumed_role_id),
+                arn: Some(out.arn),
+            }),
+            ..Default::default()
+        })
+    }
+}
