@@ -64,4 +64,33 @@ mod tests {
             Service::Iam
         );
     }
+
+    #[test]
+    fn the_table_holds_both_models() {
+        assert_eq!(Operation::ALL.len(), 193);
+        let iam = Operation::ALL
+            .iter()
+            .filter(|op| op.service() == Service::Iam)
+            .count();
+        assert_eq!(iam, 181);
+        let mut names = std::collections::HashSet::new();
+        for &op in Operation::ALL {
+            assert!(names.insert(op.name()), "{} twice", op.name());
+            assert_eq!(Operation::find(op.service(), op.name()), Some(op));
+            let prefix = match op.service() {
+                Service::Iam => "iam:",
+                Service::Sts => "sts:",
+            };
+            assert_eq!(op.action(), format!("{prefix}{}", op.name()));
+        }
+        assert_eq!(
+            Operation::CreateUser.errors()[0],
+            crate::DeclaredError {
+                code: "LimitExceeded",
+                status: 409
+            }
+        );
+        assert!(Operation::AssumeRoleWithWebIdentity.unsigned());
+        assert!(!Operation::AssumeRole.unsigned());
+    }
 }
