@@ -22,7 +22,6 @@ pub mod store;
 pub mod sts;
 pub mod usage;
 pub mod user;
-pub mod validate;
 
 pub use authz::{AllowAll, Authorizer, PolicyAuthorizer, Resource};
 pub use error::{ErrorCode, IamError};
