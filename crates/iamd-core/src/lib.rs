@@ -5,6 +5,7 @@
 
 pub mod access_key;
 pub mod api;
+pub mod authn;
 pub mod authz;
 pub mod cache;
 pub mod conformance;

@@ -172,7 +172,10 @@ mod tests {
         };
         let m = encode(&LAK, &after);
         assert_eq!(decode(&LAK, &m).unwrap(), after);
-        assert!(marker_is_valid(&m), "markers satisfy the model's marker constraints");
+        assert!(
+            marker_is_valid(&m),
+            "markers satisfy the model's marker constraints"
+        );
     }
 
     #[test]
@@ -228,7 +231,10 @@ mod tests {
         assert!(decode_offset(&listing, &encode_offset(&listing, 0), 6).is_err());
         assert!(decode_offset(&LAK, &m, 6).is_err());
         assert!(decode_offset(&listing, "garbage", 6).is_err());
-        assert!(marker_is_valid(&m), "markers satisfy the model's marker constraints");
+        assert!(
+            marker_is_valid(&m),
+            "markers satisfy the model's marker constraints"
+        );
     }
 
     #[test]

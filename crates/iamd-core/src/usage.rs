@@ -42,3 +42,17 @@ impl UsageRecorder {
         }
     }
 }
+
+impl crate::service::Iam {
+    /// Writes the key uses recorded since the last flush; on a storage failure they are
+    /// kept for the next one, and the failure returned for the caller to log.
+    pub async fn flush_usage(&self) -> Result<(), crate::store::StoreError> {
+        let batch = self.usage.drain();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store.record_key_usage(&batch).await.inspect_err(|_| {
+            self.usage.requeue(batch);
+        })
+    }
+}

@@ -1,5 +1,7 @@
-//! Authentication: SigV4 verification against the stored keys, in AWS's order (structure,
-//! date, scope, key, signature), producing the `Principal` that signed the request.
+//! Authentication at the edge: SigV4 in AWS's order (structure, date, scope, key,
+//! signature). The key step is the domain's (`Iam::caller`: who signs with this key id and
+//! token, and with which secret); this module parses, checks time and scope, verifies the
+//! signature (with a cache of derived signing keys), and logs and throttles failures.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -7,12 +9,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use http::request::Parts;
-use iamd_core::model::{Credential, KeyStatus, KeyUsage};
-use iamd_core::principal::RoleSession;
-use iamd_core::secret::{Keyring, SealedSecret, SecretKey};
-use iamd_core::session::{self, Issuer, SessionClaims};
-use iamd_core::{ErrorCode, IamError, Principal, Store, Via};
-use iamd_protocol::Service;
+use iamd_core::authn::Signer;
+use iamd_core::model::KeyUsage;
+use iamd_core::secret::Keyring;
+use iamd_core::{ErrorCode, Iam, IamError, Principal, Via};
 use iamd_sigv4::{ParsedAuth, SigV4Error};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -30,22 +30,6 @@ pub fn sigv4_error(e: SigV4Error) -> IamError {
     }
 }
 
-fn invalid_key() -> IamError {
-    IamError::new(
-        ErrorCode::InvalidClientTokenId,
-        "The security token included in the request is invalid.",
-    )
-}
-
-/// A session token that is malformed, forged, not for this key id, or whose parent key is
-/// gone or inactive. (No trailing period: AWS's text differs from the unknown-key one.)
-fn invalid_token() -> IamError {
-    IamError::new(
-        ErrorCode::InvalidClientTokenId,
-        "The security token included in the request is invalid",
-    )
-}
-
 /// A verified caller and the key use to record for it.
 pub struct Authenticated {
     pub principal: Principal,
@@ -54,40 +38,11 @@ pub struct Authenticated {
     pub usage: Option<KeyUsage>,
 }
 
-async fn active_credential(
-    store: &dyn Store,
-    access_key_id: &str,
-) -> Result<Option<Credential>, IamError> {
-    Ok(store
-        .get_credential(access_key_id)
-        .await
-        .map_err(|e| IamError::service_failure(&e))?
-        .filter(|c| c.key.status == KeyStatus::Active))
-}
-
-/// As on AWS, session credentials made without MFA cannot call the IAM API; STS answers
-/// them (GetCallerIdentity; GetSessionToken refuses them itself).
-pub fn check_session_reach(service: Service, via: &Via) -> Result<(), IamError> {
-    match (service, via) {
-        (Service::Iam, Via::Session { mfa: false, .. }) => Err(invalid_token()),
-        (Service::Iam | Service::Sts, _) => Ok(()),
-    }
-}
-
-fn expired() -> IamError {
-    IamError::new(
-        ErrorCode::ExpiredToken,
-        "The security token included in the request is expired",
-    )
-}
-
-/// Steps 2–5 of verification (for session credentials: the token, its issuer and its
-/// expiry before the signature), after `iamd_sigv4::parse` located the auth information and
-/// the service was chosen.
-#[allow(clippy::too_many_arguments)]
+/// Steps 2–5 of verification, after `iamd_sigv4::parse` located the auth information and
+/// the service was chosen: the time and the scope here, the caller (and for session
+/// credentials the token, its issuer and its expiry) from the domain, then the signature.
 pub async fn authenticate(
-    store: &dyn Store,
-    keyring: &Keyring,
+    iam: &Iam,
     signing_keys: &SigningKeys,
     auth: &ParsedAuth,
     signing_name: &str,
@@ -97,102 +52,21 @@ pub async fn authenticate(
 ) -> Result<Authenticated, IamError> {
     iamd_sigv4::check_time(auth, now).map_err(sigv4_error)?;
     iamd_sigv4::check_scope(auth, signing_name).map_err(sigv4_error)?;
-    let failure = |e: &dyn std::fmt::Display| IamError::service_failure(e);
-    // The caller, the secret the request must be signed with, how it authenticated, and
-    // the long-term key whose use this is (none for role sessions).
-    let (principal, secret, via, used_key): (Principal, Signer, Via, Option<Credential>) =
-        match &auth.session_token {
-            None => {
-                let mut credential = active_credential(store, &auth.access_key_id)
-                    .await?
-                    .ok_or_else(invalid_key)?;
-                // Opened only if its signing key is not cached (`signing_key`). Taken out
-                // of the credential, which is kept for its key id alone.
-                let sealed = SealedSecret::from_stored(String::new());
-                let secret = Signer::Sealed(std::mem::replace(&mut credential.secret, sealed));
-                let via = Via::AccessKey {
-                    access_key_id: credential.key.access_key_id.clone(),
-                };
-                (principal_of(&credential), secret, via, Some(credential))
-            }
-            Some(token) => {
-                let claimed = SessionClaims::peek(token)
-                    .filter(|c| c.access_key_id == auth.access_key_id)
-                    .ok_or_else(invalid_token)?;
-                match &claimed.issuer {
-                    Issuer::AccessKey {
-                        parent_access_key_id,
-                    } => {
-                        let parent = active_credential(store, parent_access_key_id)
-                            .await?
-                            .ok_or_else(invalid_token)?;
-                        let parent_secret = parent.secret.open(keyring).map_err(|e| failure(&e))?;
-                        let claims =
-                            session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
-                        if now > claims.expiration {
-                            return Err(expired());
-                        }
-                        let via = Via::Session {
-                            access_key_id: claims.access_key_id.clone(),
-                            parent_access_key_id: parent_access_key_id.clone(),
-                            expiration: claims.expiration,
-                            mfa: claims.mfa,
-                        };
-                        let secret =
-                            Signer::Clear(session::session_secret(&parent_secret, &claims));
-                        (principal_of(&parent), secret, via, Some(parent))
-                    }
-                    Issuer::Role { role_id, .. } => {
-                        // A deleted role ends its sessions: its session secret is gone.
-                        let role = store
-                            .get_role_by_id(role_id)
-                            .await
-                            .map_err(|e| failure(&e))?
-                            .ok_or_else(invalid_token)?;
-                        let role_secret =
-                            role.session_secret.open(keyring).map_err(|e| failure(&e))?;
-                        let claims =
-                            session::verify(&role_secret, token).ok_or_else(invalid_token)?;
-                        if now > claims.expiration {
-                            return Err(expired());
-                        }
-                        let Issuer::Role {
-                            session_name,
-                            policy,
-                            policy_arns,
-                            chained,
-                            ..
-                        } = claims.issuer.clone()
-                        else {
-                            return Err(invalid_token());
-                        };
-                        let secret = Signer::Clear(session::session_secret(&role_secret, &claims));
-                        let via = Via::RoleSession {
-                            access_key_id: claims.access_key_id,
-                            expiration: claims.expiration,
-                        };
-                        let session = RoleSession {
-                            role,
-                            session_name,
-                            policy,
-                            policy_arns,
-                            chained,
-                        };
-                        (Principal::RoleSession(Box::new(session)), secret, via, None)
-                    }
-                }
-            }
-        };
-    verify_signature(signing_keys, auth, &secret, keyring, parts, body)?;
+    let caller = iam
+        .caller(&auth.access_key_id, auth.session_token.as_deref(), now)
+        .await?;
+    verify_signature(
+        signing_keys,
+        auth,
+        &caller.signer,
+        iam.keyring(),
+        parts,
+        body,
+    )?;
     Ok(Authenticated {
-        principal,
-        via,
-        usage: used_key.map(|c| KeyUsage {
-            access_key_id: c.key.access_key_id,
-            when: now.replace_nanosecond(0).unwrap_or(now),
-            service: auth.service.clone(),
-            region: auth.region.clone(),
-        }),
+        usage: caller.usage(now, &auth.service, &auth.region),
+        principal: caller.principal,
+        via: caller.via,
     })
 }
 
@@ -214,13 +88,6 @@ type Scope = (String, String, String, String);
 const SIGNING_KEYS_MAX: usize = 10_000;
 /// The longest region whose signing keys are cached (AWS's longest is 14 letters).
 const MAX_CACHED_REGION: usize = 32;
-
-/// The secret a request is signed with: a long-term key's, still sealed (opening it is
-/// left to a miss of the signing-key cache), or a session's, derived in clear.
-enum Signer {
-    Sealed(SealedSecret),
-    Clear(SecretKey),
-}
 
 impl SigningKeys {
     fn get(&self, scope: &Scope) -> Option<Zeroizing<[u8; 32]>> {
@@ -294,15 +161,6 @@ fn verify_signature(
         keys.insert(scope, key);
     }
     Ok(())
-}
-
-fn principal_of(credential: &Credential) -> Principal {
-    match &credential.user {
-        Some(user) => Principal::User(user.clone()),
-        None => Principal::Root {
-            account_id: credential.key.account_id.clone(),
-        },
-    }
 }
 
 /// Refused authentications: each is logged at `info` with the key id it named (never a
@@ -425,6 +283,7 @@ impl AuthFailures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iamd_core::secret::SecretKey;
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 

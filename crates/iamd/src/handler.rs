@@ -311,8 +311,7 @@ async fn process(
         };
         let auth_info = parsed.map_err(|e| failed(auth::sigv4_error(e), None))?;
         let who = auth::authenticate(
-            iam.store().as_ref(),
-            iam.keyring(),
+            iam,
             &state.signing_keys,
             &auth_info,
             service.signing_name(),
@@ -325,7 +324,7 @@ async fn process(
         if let Some(usage) = who.usage {
             iam.usage().record(usage);
         }
-        auth::check_session_reach(service, &who.via)
+        iamd_core::authn::check_session_reach(service, &who.via)
             .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
         let action = params.get("Action").unwrap_or("");
         let Some(op) = Operation::find(service, action) else {

@@ -421,13 +421,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 }
 
 async fn flush_usage(iam: &Iam) {
-    let batch = iam.usage().drain();
-    if batch.is_empty() {
-        return;
-    }
-    if let Err(e) = iam.store().record_key_usage(&batch).await {
+    if let Err(e) = iam.flush_usage().await {
         warn!(%e, "could not record key use; will retry");
-        iam.usage().requeue(batch);
     }
 }
 

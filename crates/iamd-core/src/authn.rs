@@ -1,0 +1,198 @@
+//! Who signed a request: the domain's half of authentication. The HTTP edge parses the
+//! signature and checks its time and scope, asks [`Iam::caller`] for the principal behind
+//! the access key id (and session token), and verifies the signature with the secret it
+//! gets back. The rules of who may sign live here: an inactive or deleted key signs
+//! nothing; a session ends with its parent key or its role; an expired session is
+//! `ExpiredToken`; sessions without MFA may not call IAM.
+
+use iamd_protocol::Service;
+use time::OffsetDateTime;
+
+use crate::error::{ErrorCode, IamError};
+use crate::model::{Credential, KeyStatus, KeyUsage};
+use crate::principal::{Principal, RoleSession};
+use crate::secret::{SealedSecret, SecretKey};
+use crate::service::{Iam, Via};
+use crate::session::{self, Issuer, SessionClaims};
+
+/// The secret a request must be signed with: a long-term key's, still sealed (the edge
+/// opens it only when it has no derived signing key cached), or a session's, derived in
+/// clear.
+pub enum Signer {
+    Sealed(SealedSecret),
+    Clear(SecretKey),
+}
+
+/// The caller behind an access key id.
+pub struct Caller {
+    pub principal: Principal,
+    pub signer: Signer,
+    pub via: Via,
+    /// The long-term key whose use this is (none for role sessions).
+    pub used_key_id: Option<String>,
+}
+
+impl Caller {
+    /// The use to record once the signature has verified.
+    pub fn usage(&self, now: OffsetDateTime, service: &str, region: &str) -> Option<KeyUsage> {
+        self.used_key_id.as_ref().map(|id| KeyUsage {
+            access_key_id: id.clone(),
+            when: now.replace_nanosecond(0).unwrap_or(now),
+            service: service.to_owned(),
+            region: region.to_owned(),
+        })
+    }
+}
+
+fn invalid_key() -> IamError {
+    IamError::new(
+        ErrorCode::InvalidClientTokenId,
+        "The security token included in the request is invalid.",
+    )
+}
+
+/// A session token that is malformed, forged, not for this key id, or whose parent key is
+/// gone or inactive. (No trailing period: AWS's text differs from the unknown-key one.)
+fn invalid_token() -> IamError {
+    IamError::new(
+        ErrorCode::InvalidClientTokenId,
+        "The security token included in the request is invalid",
+    )
+}
+
+fn expired() -> IamError {
+    IamError::new(
+        ErrorCode::ExpiredToken,
+        "The security token included in the request is expired",
+    )
+}
+
+fn principal_of(credential: &Credential) -> Principal {
+    match &credential.user {
+        Some(user) => Principal::User(user.clone()),
+        None => Principal::Root {
+            account_id: credential.key.account_id.clone(),
+        },
+    }
+}
+
+impl Iam {
+    async fn active_credential(&self, access_key_id: &str) -> Result<Option<Credential>, IamError> {
+        Ok(self
+            .store
+            .get_credential(access_key_id)
+            .await
+            .map_err(|e| IamError::service_failure(&e))?
+            .filter(|c| c.key.status == KeyStatus::Active))
+    }
+
+    /// The caller that signs with `access_key_id` (and `session_token`) at `now`, and the
+    /// secret its signature must verify with. AWS's order: the key (or the token and its
+    /// issuer) before the signature, expiry before the signature too.
+    pub async fn caller(
+        &self,
+        access_key_id: &str,
+        session_token: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Caller, IamError> {
+        let failure = |e: &dyn std::fmt::Display| IamError::service_failure(e);
+        let Some(token) = session_token else {
+            let mut credential = self
+                .active_credential(access_key_id)
+                .await?
+                .ok_or_else(invalid_key)?;
+            // Taken out of the credential, which is kept for its principal alone.
+            let sealed = SealedSecret::from_stored(String::new());
+            let signer = Signer::Sealed(std::mem::replace(&mut credential.secret, sealed));
+            return Ok(Caller {
+                principal: principal_of(&credential),
+                signer,
+                via: Via::AccessKey {
+                    access_key_id: credential.key.access_key_id.clone(),
+                },
+                used_key_id: Some(credential.key.access_key_id),
+            });
+        };
+        let claimed = SessionClaims::peek(token)
+            .filter(|c| c.access_key_id == access_key_id)
+            .ok_or_else(invalid_token)?;
+        match &claimed.issuer {
+            Issuer::AccessKey {
+                parent_access_key_id,
+            } => {
+                let parent = self
+                    .active_credential(parent_access_key_id)
+                    .await?
+                    .ok_or_else(invalid_token)?;
+                let parent_secret = parent.secret.open(&self.keyring).map_err(|e| failure(&e))?;
+                let claims = session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
+                if now > claims.expiration {
+                    return Err(expired());
+                }
+                Ok(Caller {
+                    principal: principal_of(&parent),
+                    signer: Signer::Clear(session::session_secret(&parent_secret, &claims)),
+                    via: Via::Session {
+                        access_key_id: claims.access_key_id.clone(),
+                        parent_access_key_id: parent_access_key_id.clone(),
+                        expiration: claims.expiration,
+                        mfa: claims.mfa,
+                    },
+                    used_key_id: Some(parent.key.access_key_id),
+                })
+            }
+            Issuer::Role { role_id, .. } => {
+                // A deleted role ends its sessions: its session secret is gone.
+                let role = self
+                    .store
+                    .get_role_by_id(role_id)
+                    .await
+                    .map_err(|e| failure(&e))?
+                    .ok_or_else(invalid_token)?;
+                let role_secret = role
+                    .session_secret
+                    .open(&self.keyring)
+                    .map_err(|e| failure(&e))?;
+                let claims = session::verify(&role_secret, token).ok_or_else(invalid_token)?;
+                if now > claims.expiration {
+                    return Err(expired());
+                }
+                let signer = Signer::Clear(session::session_secret(&role_secret, &claims));
+                let Issuer::Role {
+                    session_name,
+                    policy,
+                    policy_arns,
+                    chained,
+                    ..
+                } = claims.issuer
+                else {
+                    return Err(invalid_token());
+                };
+                Ok(Caller {
+                    principal: Principal::RoleSession(Box::new(RoleSession {
+                        role,
+                        session_name,
+                        policy,
+                        policy_arns,
+                        chained,
+                    })),
+                    signer,
+                    via: Via::RoleSession {
+                        access_key_id: claims.access_key_id,
+                        expiration: claims.expiration,
+                    },
+                    used_key_id: None,
+                })
+            }
+        }
+    }
+}
+
+/// As on AWS, session credentials made without MFA cannot call the IAM API; STS answers
+/// them (GetCallerIdentity; GetSessionToken refuses them itself).
+pub fn check_session_reach(service: Service, via: &Via) -> Result<(), IamError> {
+    match (service, via) {
+        (Service::Iam, Via::Session { mfa: false, .. }) => Err(invalid_token()),
+        (Service::Iam | Service::Sts, _) => Ok(()),
+    }
+}
