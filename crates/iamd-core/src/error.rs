@@ -97,11 +97,13 @@ impl ErrorCode {
     }
 }
 
-/// An error as the client sees it.
+/// An error as the client sees it, and for a service failure its cause, which the client
+/// never sees and the handler logs once, with the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamError {
     pub code: ErrorCode,
     pub message: String,
+    pub cause: Option<String>,
 }
 
 impl IamError {
@@ -109,6 +111,7 @@ impl IamError {
         IamError {
             code,
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -130,13 +133,16 @@ impl IamError {
         Self::new(ErrorCode::ValidationError, message)
     }
 
-    /// A storage failure: generic text to the client (it will retry), cause logged once here.
+    /// A storage (or other internal) failure: generic text to the client, which will
+    /// retry; the cause travels with the error to the handler, which logs it once.
     pub fn service_failure(cause: &dyn fmt::Display) -> Self {
-        tracing::error!(%cause, "storage failure");
-        Self::new(
-            ErrorCode::ServiceFailure,
-            "The request processing has failed because of an unknown error, exception or failure.",
-        )
+        IamError {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                ErrorCode::ServiceFailure,
+                "The request processing has failed because of an unknown error, exception or failure.",
+            )
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use iamd_core::{ErrorCode, IamError, RequestContext};
 use iamd_protocol::{xml, Invalid, Operation, Params, Service};
 use time::OffsetDateTime;
-use tracing::{debug, debug_span, info, warn, Instrument};
+use tracing::{debug, debug_span, error, info, Instrument};
 
 use crate::auth;
 use crate::server::{Limits, State};
@@ -157,7 +157,14 @@ pub async fn handle(
                     // A client's choice, not a fault: worth knowing which ones are asked for.
                     info!(message = %e.message, "operation not implemented");
                 } else if e.code.status() >= 500 {
-                    warn!(id = %request_id, code = e.code.as_str(), "request failed");
+                    // The one log line of a failure, with its cause (the span carries the
+                    // request id too; it is repeated so that the line stands alone).
+                    error!(
+                        id = %request_id,
+                        code = e.code.as_str(),
+                        cause = e.cause.as_deref().unwrap_or("-"),
+                        "request failed"
+                    );
                 } else {
                     debug!(code = e.code.as_str(), message = %e.message, "request failed");
                 }
