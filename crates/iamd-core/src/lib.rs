@@ -8,6 +8,7 @@ pub mod authz;
 pub mod cache;
 pub mod conformance;
 pub mod error;
+pub mod holder;
 pub mod ids;
 pub mod model;
 pub mod pagination;

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use iamd_core::ids;
-use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use iamd_core::model::{
+    HolderKind, KeyOwner, NewAccessKey, PolicyHolder, User, ACCESS_KEYS_PER_USER,
+};
 use iamd_core::secret::Keyring;
 use iamd_core::{Store, StoreError};
 use iamd_store_postgres::{testing, PgStore};
@@ -277,14 +279,21 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
         ]
     );
     store
-        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .put_inline_policy(
+            "123456789012",
+            PolicyHolder::user("old"),
+            "p",
+            "{}",
+            2,
+            2048,
+        )
         .await
         .expect("the old user takes policies");
     assert_eq!(
         store
-            .get_user_policies("AIDAOLD")
+            .get_holder_policies(HolderKind::User, "AIDAOLD")
             .await
-            .expect("get_user_policies")
+            .expect("get_holder_policies")
             .inline,
         [("p".to_owned(), "{}".to_owned())]
     );

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use iamd_core::ids;
-use iamd_core::model::{KeyOwner, NewAccessKey, Tag, User};
+use iamd_core::model::{HolderKind, KeyOwner, NewAccessKey, PolicyHolder, Tag, User};
 use iamd_core::secret::Keyring;
 use iamd_core::{After, Store};
 use iamd_store_sqlite::SqliteStore;
@@ -203,14 +203,21 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
         .expect("the old key");
     assert_eq!(credential.secret.as_stored(), "plain:s3cr3t");
     store
-        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .put_inline_policy(
+            "123456789012",
+            PolicyHolder::user("old"),
+            "p",
+            "{}",
+            2,
+            2048,
+        )
         .await
         .expect("the old user takes policies");
     assert_eq!(
         store
-            .get_user_policies("AIDAOLD")
+            .get_holder_policies(HolderKind::User, "AIDAOLD")
             .await
-            .expect("get_user_policies")
+            .expect("get_holder_policies")
             .inline,
         [("p".to_owned(), "{}".to_owned())]
     );
