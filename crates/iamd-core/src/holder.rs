@@ -6,13 +6,13 @@
 
 use iamd_policy::{PolicyKind, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX};
 
-use crate::error::{ErrorCode, IamError};
+use crate::error::IamError;
 use crate::model::{HolderKind, ManagedPolicy, PolicyHolder};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
-use crate::role::no_such_role;
-use crate::service::{store_failure, Iam, RequestContext};
+use crate::service::{Iam, RequestContext};
 use crate::store::StoreError;
+use crate::store_errors::{holder_error, HolderPolicy};
 
 /// The names and the quota that differ between kinds of holder.
 struct KindNames {
@@ -73,32 +73,11 @@ impl Found {
     fn holder(&self) -> PolicyHolder<'_> {
         PolicyHolder::new(self.kind, &self.name)
     }
-}
 
-/// NoSuchEntity for a holder, in AWS's words for its kind.
-pub(crate) fn no_such_holder(holder: PolicyHolder<'_>) -> IamError {
-    match holder.kind {
-        HolderKind::User => IamError::no_such_user(holder.name),
-        HolderKind::Role => no_such_role(holder.name),
-    }
-}
-
-fn no_such_inline_policy(kind: HolderKind, policy_name: &str) -> IamError {
-    IamError::new(
-        ErrorCode::NoSuchEntity,
-        format!(
-            "The {} policy with name {policy_name} cannot be found.",
-            kind.as_str()
-        ),
-    )
-}
-
-/// A store error of a holder operation: the holder went missing, or the store failed.
-fn holder_error(holder: PolicyHolder<'_>, e: StoreError) -> IamError {
-    match e {
-        StoreError::NoSuchUser if holder.kind == HolderKind::User => no_such_holder(holder),
-        StoreError::NoSuchRole if holder.kind == HolderKind::Role => no_such_holder(holder),
-        e => store_failure(e),
+    /// What a store error of an operation on this holder (named `holder` by the caller)
+    /// and `policy` means.
+    fn error(&self, e: StoreError, holder: PolicyHolder<'_>, policy: HolderPolicy<'_>) -> IamError {
+        holder_error(e, holder, &self.name, names(self.kind).inline_max, policy)
     }
 }
 
@@ -160,16 +139,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::PolicySizeExceeded) => Err(IamError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "Maximum policy size of {} bytes exceeded for {} {}",
-                    names.inline_max,
-                    holder.kind.as_str(),
-                    found.name
-                ),
-            )),
-            Err(e) => Err(holder_error(holder, e)),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
         }
     }
 
@@ -187,8 +157,12 @@ impl Iam {
             .await
         {
             Ok(Some(doc)) => Ok((found.name, doc)),
-            Ok(None) => Err(no_such_inline_policy(holder.kind, policy_name)),
-            Err(e) => Err(holder_error(holder, e)),
+            Ok(None) => Err(found.error(
+                StoreError::NoSuchPolicy,
+                holder,
+                HolderPolicy::Inline(policy_name),
+            )),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
         }
     }
 
@@ -217,7 +191,7 @@ impl Iam {
                 max_items + 1,
             )
             .await
-            .map_err(|e| holder_error(holder, e))?;
+            .map_err(|e| found.error(e, holder, HolderPolicy::None))?;
         let marker = pagination::name_page(&listing, &mut items, max_items, String::clone);
         Ok(Page { items, marker })
     }
@@ -241,8 +215,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_inline_policy(holder.kind, policy_name)),
-            Err(e) => Err(holder_error(holder, e)),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
         }
     }
 
@@ -268,8 +241,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy) => Err(not_attachable(arn)),
-            Err(e) => Err(holder_error(holder, e)),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Attach(arn))),
         }
     }
 
@@ -295,10 +267,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => {
-                Err(no_such_policy(arn))
-            }
-            Err(e) => Err(holder_error(holder, e)),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Detach(arn))),
         }
     }
 
@@ -329,7 +298,7 @@ impl Iam {
                 max_items + 1,
             )
             .await
-            .map_err(|e| holder_error(holder, e))?;
+            .map_err(|e| found.error(e, holder, HolderPolicy::None))?;
         let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
             p.policy_name.to_lowercase()
         });

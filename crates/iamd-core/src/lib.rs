@@ -19,6 +19,7 @@ pub mod secret;
 pub mod service;
 pub mod session;
 pub mod store;
+mod store_errors;
 pub mod sts;
 pub mod usage;
 pub mod user;

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::StoreError;
+use crate::store_errors::managed_policy_error;
 
 /// A validated policy document as received, and its compiled form.
 fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
@@ -249,14 +249,12 @@ impl Iam {
             .map_err(policy_error)?;
         match self.store.create_policy(&policy, &input.document).await {
             Ok(()) => Ok(policy),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!(
-                    "A policy called {} already exists. Duplicate names are not allowed.",
-                    policy.policy_name
-                ),
+            Err(e) => Err(managed_policy_error(
+                e,
+                &policy.arn(),
+                &policy.policy_name,
+                "",
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -312,18 +310,13 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, "iam:DeletePolicy", no_such_policy)
             .await?;
-        match self.store.delete_policy(&policy.account_id, &policy.policy_name).await {
+        match self
+            .store
+            .delete_policy(&policy.account_id, &policy.policy_name)
+            .await
+        {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::PolicyAttached) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete a policy attached to entities.",
-            )),
-            Err(StoreError::PolicyHasVersions) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -343,7 +336,14 @@ impl Iam {
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         match self
             .store
-            .create_policy_version(&policy.account_id, &policy.policy_name, document, set_as_default, POLICY_VERSIONS_MAX, now)
+            .create_policy_version(
+                &policy.account_id,
+                &policy.policy_name,
+                document,
+                set_as_default,
+                POLICY_VERSIONS_MAX,
+                now,
+            )
             .await
         {
             Ok(v) => {
@@ -352,12 +352,7 @@ impl Iam {
                 }
                 Ok(v)
             }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::PolicyVersionsExceeded) => Err(IamError::new(
-                ErrorCode::LimitExceeded,
-                format!("A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -383,8 +378,12 @@ impl Iam {
         {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(missing()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
+            )),
         }
     }
 
@@ -402,8 +401,7 @@ impl Iam {
             .await
         {
             Ok(v) => Ok(v),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -426,12 +424,12 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -450,16 +448,12 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
             )),
-            Err(StoreError::DefaultPolicyVersion) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete the default version of a policy.",
-            )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::model::{ManagedPolicy, PolicyHolder, Role, Tag};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::StoreError;
+use crate::store_errors::role_error;
 
 pub const MIN_SESSION_DURATION: u32 = 3_600;
 pub const MAX_SESSION_DURATION: u32 = 43_200;
@@ -35,13 +35,6 @@ pub fn no_such_role(name: &str) -> IamError {
 fn validate_trust_policy(document: &str) -> Result<(), IamError> {
     Policy::parse_as(document, PolicyKind::Trust).map_err(policy_error)?;
     iamd_policy::check_size(SizeQuota::Trust, "", &[document]).map_err(policy_error)
-}
-
-fn role_error(role_name: &str, e: StoreError) -> IamError {
-    match e {
-        StoreError::NoSuchRole => no_such_role(role_name),
-        e => store_failure(e),
-    }
 }
 
 impl Iam {
@@ -95,11 +88,7 @@ impl Iam {
         validate_trust_policy(&role.assume_role_policy_document)?;
         match self.store.create_role(&role).await {
             Ok(()) => Ok(role),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!("Role with name {} already exists.", role.role_name),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(role_error(e, &role.role_name)),
         }
     }
 
@@ -155,7 +144,7 @@ impl Iam {
                 max_session_duration,
             )
             .await
-            .map_err(|e| role_error(role_name, e))
+            .map_err(|e| role_error(e, role_name))
     }
 
     pub async fn update_assume_role_policy(
@@ -171,27 +160,16 @@ impl Iam {
         self.store
             .update_assume_role_policy(&role.account_id, &role.role_name, document)
             .await
-            .map_err(|e| role_error(role_name, e))
+            .map_err(|e| role_error(e, role_name))
     }
 
     pub async fn delete_role(&self, ctx: &RequestContext, role_name: &str) -> Result<(), IamError> {
         let role = self.role_for(ctx, role_name, "iam:DeleteRole").await?;
-        let result = match self
+        let result = self
             .store
             .delete_role(&role.account_id, &role.role_name)
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(StoreError::RoleHasAttachedPolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must detach all policies first.",
-            )),
-            Err(StoreError::RoleHasInlinePolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must delete policies first.",
-            )),
-            Err(e) => Err(role_error(role_name, e)),
-        };
+            .map_err(|e| role_error(e, role_name));
         self.authorizer.policies_changed();
         result
     }
