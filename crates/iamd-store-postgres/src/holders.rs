@@ -15,8 +15,8 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_core::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
-use iamd_core::StoreError;
+use iamd_store::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
+use iamd_store::StoreError;
 
 use crate::policies::{lock_policy, policy_from, POLICY_COLUMNS};
 use crate::queries::{execute, limit_of, query, query_opt, Fail, Result};

@@ -22,12 +22,12 @@ use async_trait::async_trait;
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
-use iamd_core::model::{
+use iamd_store::model::{
     AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
     NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::secret::Keyring;
-use iamd_core::{After, Reseal, Store, StoreError};
+use iamd_store::secret::Keyring;
+use iamd_store::{After, Reseal, Store, StoreError};
 use tokio_postgres::IsolationLevel;
 
 use queries::Fail;

@@ -6,8 +6,8 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_core::model::{ManagedPolicy, PolicyVersion};
-use iamd_core::StoreError;
+use iamd_store::model::{ManagedPolicy, PolicyVersion};
+use iamd_store::StoreError;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 

@@ -6,9 +6,9 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_core::model::{Role, Tag};
-use iamd_core::secret::SealedSecret;
-use iamd_core::StoreError;
+use iamd_store::model::{Role, Tag};
+use iamd_store::secret::SealedSecret;
+use iamd_store::StoreError;
 use tokio_postgres::Row;
 
 use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result};

@@ -3,7 +3,7 @@
 //! foreign keys to its holders); `tables` chooses them, in one place: a new kind of holder
 //! (groups) is a migration creating its two tables and one arm there.
 
-use iamd_core::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
+use iamd_store::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::policies::{policy_by_name, policy_from, policy_of, POLICY_COLUMNS};
@@ -87,7 +87,7 @@ pub(crate) fn put_inline_policy(
         |r| r.get(0),
     )?;
     if i128::from(others) + i128::from(size) > max_total as i128 {
-        return Err(iamd_core::StoreError::PolicySizeExceeded.into());
+        return Err(iamd_store::StoreError::PolicySizeExceeded.into());
     }
     tx.prepare_cached(&format!(
         "INSERT INTO {inline} ({id}, policy_name, document, size) VALUES (?1, ?2, ?3, ?4)
@@ -161,7 +161,7 @@ pub(crate) fn delete_inline_policy(
         ))?
         .execute(params![id, policy_name])?;
     if deleted == 0 {
-        return Err(iamd_core::StoreError::NoSuchPolicy.into());
+        return Err(iamd_store::StoreError::NoSuchPolicy.into());
     }
     Ok(())
 }
@@ -210,7 +210,7 @@ pub(crate) fn detach_policy(
         ))?
         .execute(params![id, policy_id])?;
     if deleted == 0 {
-        return Err(iamd_core::StoreError::PolicyNotAttached.into());
+        return Err(iamd_store::StoreError::PolicyNotAttached.into());
     }
     tx.prepare_cached(
         "UPDATE managed_policies SET attachment_count = attachment_count - 1 WHERE policy_id = ?1",

@@ -20,12 +20,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use iamd_core::model::{
+use iamd_store::model::{
     AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
     NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::secret::Keyring;
-use iamd_core::{After, Reseal, Store, StoreError};
+use iamd_store::secret::Keyring;
+use iamd_store::{After, Reseal, Store, StoreError};
 
 pub use files::{data_dir_master_key, private_dir, read_master_key, MASTER_KEY_FILE};
 use pool::Pool;

@@ -3,8 +3,8 @@
 //! transaction it is given. Writes run on the single writer (`BEGIN IMMEDIATE`), so a check
 //! and the write it guards cannot be interleaved with another write.
 
-use iamd_core::model::{ManagedPolicy, PolicyVersion};
-use iamd_core::StoreError;
+use iamd_store::model::{ManagedPolicy, PolicyVersion};
+use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 

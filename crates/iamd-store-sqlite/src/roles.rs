@@ -3,9 +3,9 @@
 //! writer (`BEGIN IMMEDIATE`), so a check and the write it guards cannot be interleaved
 //! with another write.
 
-use iamd_core::model::{Role, Tag};
-use iamd_core::secret::SealedSecret;
-use iamd_core::StoreError;
+use iamd_store::model::{Role, Tag};
+use iamd_store::secret::SealedSecret;
+use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::queries::{limit_of, query_one, time_of, Fail, Result};

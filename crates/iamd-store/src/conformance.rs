@@ -4,8 +4,8 @@
 //! [`conformance_tests!`](crate::conformance_tests), one `#[tokio::test]` per check:
 //!
 //! ```text
-//! async fn fresh_store() -> std::sync::Arc<dyn iamd_core::Store> { /* an empty store */ }
-//! iamd_core::conformance_tests!(fresh_store);
+//! async fn fresh_store() -> std::sync::Arc<dyn iamd_store::Store> { /* an empty store */ }
+//! iamd_store::conformance_tests!(fresh_store);
 //! ```
 //!
 //! The checks need a multi-threaded runtime (the concurrency checks race real tasks), and

@@ -32,7 +32,7 @@ pub(crate) const MAX_ENTRIES: usize = 20_000;
 
 /// Makes room in a map holding `max` entries: expired entries go first; if more than half
 /// remain, all go.
-pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
+pub fn make_room<K: Eq + std::hash::Hash, V>(
     map: &mut HashMap<K, (Instant, V)>,
     ttl: Duration,
     max: usize,
@@ -350,8 +350,12 @@ impl Store for CachingStore {
         which: Reseal,
         batch: usize,
     ) -> Result<u64, StoreError> {
-        // Cached rows keep their old sealed form, which the ring still opens; they expire.
-        self.inner.reseal_secrets(keyring, which, batch).await
+        // Cached credentials hold the old sealed form. The ring still opens it, but after a
+        // rekey the old key may be dropped from the next start's ring: forget them (this
+        // runs at start-up and on `iamd rekey`, so the misses cost nothing that matters).
+        let result = self.inner.reseal_secrets(keyring, which, batch).await;
+        self.forget_all();
+        result
     }
 
     async fn create_policy(
