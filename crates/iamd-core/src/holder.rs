@@ -12,7 +12,7 @@ use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
 use crate::service::{Iam, RequestContext};
 use crate::store::StoreError;
-use crate::store_errors::{holder_error, HolderPolicy};
+use crate::store_errors::{holder_error, no_such_inline_policy, HolderPolicy};
 
 /// The names and the quota that differ between kinds of holder.
 struct KindNames {
@@ -157,11 +157,7 @@ impl Iam {
             .await
         {
             Ok(Some(doc)) => Ok((found.name, doc)),
-            Ok(None) => Err(found.error(
-                StoreError::NoSuchPolicy,
-                holder,
-                HolderPolicy::Inline(policy_name),
-            )),
+            Ok(None) => Err(no_such_inline_policy(holder.kind, policy_name)),
             Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
         }
     }

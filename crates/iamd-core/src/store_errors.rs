@@ -181,6 +181,17 @@ pub(crate) fn no_such_holder(holder: PolicyHolder<'_>) -> IamError {
     }
 }
 
+/// NoSuchEntity for a holder's inline policy, in AWS's words for its kind.
+pub(crate) fn no_such_inline_policy(kind: HolderKind, policy_name: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!(
+            "The {} policy with name {policy_name} cannot be found.",
+            kind.as_str()
+        ),
+    )
+}
+
 /// Operations on a holder's inline policies and attachments. `holder` as the caller named
 /// it; `stored_name` and `inline_max` word `PolicySizeExceeded`.
 pub(crate) fn holder_error(
@@ -201,13 +212,7 @@ pub(crate) fn holder_error(
             HolderKind::User => IamError::service_failure(&e),
         },
         StoreError::NoSuchPolicy => match policy {
-            HolderPolicy::Inline(name) => IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!(
-                    "The {} policy with name {name} cannot be found.",
-                    holder.kind.as_str()
-                ),
-            ),
+            HolderPolicy::Inline(name) => no_such_inline_policy(holder.kind, name),
             HolderPolicy::Attach(arn) => not_attachable(arn),
             HolderPolicy::Detach(arn) => no_such_policy(arn),
             HolderPolicy::None => IamError::service_failure(&e),

@@ -1,6 +1,7 @@
-//! Policies: inline user policies and their size quota, managed policies (case-insensitive
-//! names, listing, versions), attachments and their exact count, the documents that apply
-//! to a user, and what they change about deleting and renaming users.
+//! Policies: managed policies (case-insensitive names, listing, versions), what attached
+//! and inline policies change about deleting and renaming users, and races between policy
+//! changes and deletes. What every kind of holder does with inline policies and
+//! attachments is in `holders`.
 
 use std::collections::HashSet;
 use std::sync::Arc;

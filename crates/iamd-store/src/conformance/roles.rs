@@ -1,8 +1,8 @@
 //! Roles: case-insensitive names with tags and a sealed session secret, path-prefix
 //! listing and its paging, partial updates, the trust policy, deleting (only without
-//! policies), inline role policies and their size quota, managed-policy attachments
-//! counted together with users' attachments, the documents that apply to a role, and
-//! races between all of these.
+//! policies), role and user attachments racing on one policy's count, and races between
+//! all of these. Inline policies and attachments, checked for every kind of holder, are in
+//! `holders`.
 
 use std::sync::Arc;
 
