@@ -7,8 +7,9 @@ use crate::ids;
 use crate::model::{AccessKey, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, ACCESS_KEYS_PER_USER};
 use crate::pagination::{self, Listing, SortKey};
 use crate::secret::SecretKey;
-use crate::service::{key_quota_exceeded, store_failure, Iam, RequestContext};
-use crate::store::{keys_after, After, StoreError};
+use crate::service::{store_failure, Iam, RequestContext};
+use crate::store::{keys_after, After};
+use crate::store_errors::access_key_error;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListAccessKeysInput {
@@ -70,11 +71,11 @@ impl Iam {
             .await
         {
             Ok(key) => Ok(CreatedAccessKey { key, secret }),
-            Err(StoreError::KeyQuotaExceeded) => Err(key_quota_exceeded()),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+            Err(e) => Err(access_key_error(
+                e,
                 target.user_name().unwrap_or_default(),
+                "",
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -142,11 +143,11 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+            Err(e) => Err(access_key_error(
+                e,
                 target.user_name().unwrap_or_default(),
+                access_key_id,
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -164,11 +165,11 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchAccessKey) => Err(IamError::no_such_access_key(access_key_id)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(
+            Err(e) => Err(access_key_error(
+                e,
                 target.user_name().unwrap_or_default(),
+                access_key_id,
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 

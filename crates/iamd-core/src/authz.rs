@@ -18,7 +18,7 @@ use iamd_policy::{
 };
 
 use crate::error::{ErrorCode, IamError};
-use crate::model::{Role, Tag, User, UserPolicies};
+use crate::model::{HolderKind, Role, Tag, User, UserPolicies};
 use crate::principal::{Principal, RoleSession};
 use crate::service::RequestContext;
 use crate::store::Store;
@@ -304,7 +304,7 @@ impl PolicyAuthorizer {
             Entity::User(user) => {
                 let stored = self
                     .store
-                    .get_user_policies(&user.user_id)
+                    .get_holder_policies(HolderKind::User, &user.user_id)
                     .await
                     .map_err(failure)?;
                 let tags = self
@@ -318,7 +318,7 @@ impl PolicyAuthorizer {
             }
             Entity::Role(role) => (
                 self.store
-                    .get_role_policies(&role.role_id)
+                    .get_holder_policies(HolderKind::Role, &role.role_id)
                     .await
                     .map_err(failure)?,
                 role.tags.clone(),

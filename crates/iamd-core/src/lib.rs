@@ -1,25 +1,22 @@
-//! iamd's domain: accounts, users and access keys, the IAM operations on them, and the
-//! `Store` contract that every storage backend implements (with one conformance suite for
-//! all of them). It knows nothing of HTTP, XML or SQL: the server decodes requests into the
-//! typed inputs here, and a backend crate implements `Store`.
+//! iamd's domain: the IAM and STS operations on accounts, users, access keys, policies and
+//! roles, authorization, sessions. It knows nothing of HTTP, XML or SQL: the server decodes
+//! requests into the typed inputs here. The storage contract it runs on (`Store`, the
+//! stored entities, the caching front, the conformance suite) is the `iamd-store` crate,
+//! re-exported here under its old paths (`iamd_core::model`, `iamd_core::store`, …).
 
 pub mod access_key;
 pub mod api;
 pub mod authn;
 pub mod authz;
-pub mod cache;
-pub mod conformance;
 pub mod error;
-pub mod ids;
-pub mod model;
+pub mod holder;
 pub mod pagination;
 pub mod policy;
 pub mod principal;
 pub mod role;
-pub mod secret;
 pub mod service;
 pub mod session;
-pub mod store;
+mod store_errors;
 pub mod sts;
 pub mod usage;
 pub mod user;
@@ -28,4 +25,8 @@ pub use authz::{AllowAll, Authorizer, PolicyAuthorizer, Resource};
 pub use error::{ErrorCode, IamError};
 pub use principal::Principal;
 pub use service::{Iam, RequestContext, Via};
-pub use store::{After, Reseal, Store, StoreError};
+// The storage contract lives in `iamd-store`; its modules keep their paths here.
+pub use iamd_store::{cache, ids, model, secret, store};
+#[cfg(feature = "conformance")]
+pub use iamd_store::{conformance, conformance_tests};
+pub use iamd_store::{After, Reseal, Store, StoreError};

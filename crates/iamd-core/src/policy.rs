@@ -3,17 +3,19 @@
 
 use iamd_policy::{
     evaluate, CompiledPolicy, Context, ContextValue, Decision, Policy, PolicyError, PolicyKind,
-    Request, SizeQuota, USER_INLINE_AGGREGATE_MAX,
+    Request, SizeQuota,
 };
 
 use crate::authz::{self, Resource};
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
-use crate::model::{ManagedPolicy, PolicyVersion, User, POLICY_VERSIONS_MAX};
+use crate::model::{
+    HolderKind, ManagedPolicy, PolicyHolder, PolicyVersion, User, POLICY_VERSIONS_MAX,
+};
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::StoreError;
+use crate::store_errors::managed_policy_error;
 
 /// A validated policy document as received, and its compiled form.
 fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
@@ -68,13 +70,6 @@ pub(crate) fn not_attachable(arn: &str) -> IamError {
     IamError::new(
         ErrorCode::NoSuchEntity,
         format!("Policy {arn} does not exist or is not attachable."),
-    )
-}
-
-fn no_such_user_policy(name: &str) -> IamError {
-    IamError::new(
-        ErrorCode::NoSuchEntity,
-        format!("The user policy with name {name} cannot be found."),
     )
 }
 
@@ -140,7 +135,7 @@ pub struct SimulateInput {
 }
 
 impl Iam {
-    async fn user_for_policy_op(
+    pub(crate) async fn user_for_policy_op(
         &self,
         ctx: &RequestContext,
         user_name: &str,
@@ -193,37 +188,8 @@ impl Iam {
         policy_name: &str,
         document: &str,
     ) -> Result<(), IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:PutUserPolicy")
-            .await?;
-        parse(document, PolicyKind::Identity)?;
-        let size = iamd_policy::policy_size(document);
-        let result = self
-            .store
-            .put_user_policy(
-                &user.account_id,
-                &user.user_name,
-                policy_name,
-                document,
-                size,
-                USER_INLINE_AGGREGATE_MAX,
-            )
-            .await;
-        match result {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(StoreError::PolicySizeExceeded) => Err(IamError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "Maximum policy size of {USER_INLINE_AGGREGATE_MAX} bytes exceeded for user {}",
-                    user.user_name
-                ),
-            )),
-            Err(e) => Err(store_failure(e)),
-        }
+        self.put_inline_policy(ctx, PolicyHolder::user(user_name), policy_name, document)
+            .await
     }
 
     pub async fn get_user_policy(
@@ -232,19 +198,8 @@ impl Iam {
         user_name: &str,
         policy_name: &str,
     ) -> Result<(String, String), IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:GetUserPolicy")
-            .await?;
-        match self
-            .store
-            .get_user_policy(&user.account_id, &user.user_name, policy_name)
+        self.get_inline_policy(ctx, PolicyHolder::user(user_name), policy_name)
             .await
-        {
-            Ok(Some(doc)) => Ok((user.user_name, doc)),
-            Ok(None) => Err(no_such_user_policy(policy_name)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(e) => Err(store_failure(e)),
-        }
     }
 
     pub async fn list_user_policies(
@@ -254,34 +209,8 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<String>, IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:ListUserPolicies")
-            .await?;
-        let listing = Listing {
-            operation: "ListUserPolicies",
-            scope: &user.user_id,
-            sorted_by: SortKey::UserName,
-        };
-        let after = pagination::name_after(&listing, marker)?;
-        let mut names = match self
-            .store
-            .list_user_policies(
-                &user.account_id,
-                &user.user_name,
-                after.as_deref(),
-                max_items + 1,
-            )
+        self.list_inline_policies(ctx, PolicyHolder::user(user_name), marker, max_items)
             .await
-        {
-            Ok(n) => n,
-            Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
-            Err(e) => return Err(store_failure(e)),
-        };
-        let marker = pagination::name_page(&listing, &mut names, max_items, String::clone);
-        Ok(Page {
-            items: names,
-            marker,
-        })
     }
 
     pub async fn delete_user_policy(
@@ -290,22 +219,8 @@ impl Iam {
         user_name: &str,
         policy_name: &str,
     ) -> Result<(), IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:DeleteUserPolicy")
-            .await?;
-        match self
-            .store
-            .delete_user_policy(&user.account_id, &user.user_name, policy_name)
+        self.delete_inline_policy(ctx, PolicyHolder::user(user_name), policy_name)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_user_policy(policy_name)),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(e) => Err(store_failure(e)),
-        }
     }
 
     pub async fn create_policy(
@@ -334,14 +249,12 @@ impl Iam {
             .map_err(policy_error)?;
         match self.store.create_policy(&policy, &input.document).await {
             Ok(()) => Ok(policy),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!(
-                    "A policy called {} already exists. Duplicate names are not allowed.",
-                    policy.policy_name
-                ),
+            Err(e) => Err(managed_policy_error(
+                e,
+                &policy.arn(),
+                &policy.policy_name,
+                "",
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -397,18 +310,13 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, "iam:DeletePolicy", no_such_policy)
             .await?;
-        match self.store.delete_policy(&policy.account_id, &policy.policy_name).await {
+        match self
+            .store
+            .delete_policy(&policy.account_id, &policy.policy_name)
+            .await
+        {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::PolicyAttached) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete a policy attached to entities.",
-            )),
-            Err(StoreError::PolicyHasVersions) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -428,7 +336,14 @@ impl Iam {
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         match self
             .store
-            .create_policy_version(&policy.account_id, &policy.policy_name, document, set_as_default, POLICY_VERSIONS_MAX, now)
+            .create_policy_version(
+                &policy.account_id,
+                &policy.policy_name,
+                document,
+                set_as_default,
+                POLICY_VERSIONS_MAX,
+                now,
+            )
             .await
         {
             Ok(v) => {
@@ -437,12 +352,7 @@ impl Iam {
                 }
                 Ok(v)
             }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::PolicyVersionsExceeded) => Err(IamError::new(
-                ErrorCode::LimitExceeded,
-                format!("A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -468,8 +378,12 @@ impl Iam {
         {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(missing()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
+            )),
         }
     }
 
@@ -487,8 +401,7 @@ impl Iam {
             .await
         {
             Ok(v) => Ok(v),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(managed_policy_error(e, arn, &policy.policy_name, "")),
         }
     }
 
@@ -511,12 +424,12 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
             )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -535,16 +448,12 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(()),
-            Err(StoreError::NoSuchPolicy) => Err(no_such_policy(arn)),
-            Err(StoreError::NoSuchPolicyVersion) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+            Err(e) => Err(managed_policy_error(
+                e,
+                arn,
+                &policy.policy_name,
+                version_id,
             )),
-            Err(StoreError::DefaultPolicyVersion) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete the default version of a policy.",
-            )),
-            Err(e) => Err(store_failure(e)),
         }
     }
 
@@ -554,25 +463,8 @@ impl Iam {
         user_name: &str,
         arn: &str,
     ) -> Result<(), IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:AttachUserPolicy")
-            .await?;
-        let policy = self
-            .managed_policy_unauthorized(ctx, arn, not_attachable)
-            .await?;
-        match self
-            .store
-            .attach_user_policy(&user.account_id, &user.user_name, &policy.policy_name)
+        self.attach_policy(ctx, PolicyHolder::user(user_name), arn)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(StoreError::NoSuchPolicy) => Err(not_attachable(arn)),
-            Err(e) => Err(store_failure(e)),
-        }
     }
 
     pub async fn detach_user_policy(
@@ -581,27 +473,8 @@ impl Iam {
         user_name: &str,
         arn: &str,
     ) -> Result<(), IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:DetachUserPolicy")
-            .await?;
-        let policy = self
-            .managed_policy_unauthorized(ctx, arn, no_such_policy)
-            .await?;
-        match self
-            .store
-            .detach_user_policy(&user.account_id, &user.user_name, &policy.policy_name)
+        self.detach_policy(ctx, PolicyHolder::user(user_name), arn)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => {
-                Err(no_such_policy(arn))
-            }
-            Err(e) => Err(store_failure(e)),
-        }
     }
 
     /// A managed policy of the caller's account by ARN, without authorizing anything on it:
@@ -632,34 +505,14 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<ManagedPolicy>, IamError> {
-        let user = self
-            .user_for_policy_op(ctx, user_name, "iam:ListAttachedUserPolicies")
-            .await?;
-        let listing = Listing {
-            operation: "ListAttachedUserPolicies",
-            scope: &user.user_id,
-            sorted_by: SortKey::UserName,
-        };
-        let after = pagination::name_after(&listing, marker)?;
-        let mut items = match self
-            .store
-            .list_attached_user_policies(
-                &user.account_id,
-                &user.user_name,
-                path_prefix.unwrap_or("/"),
-                after.as_deref(),
-                max_items + 1,
-            )
-            .await
-        {
-            Ok(i) => i,
-            Err(StoreError::NoSuchUser) => return Err(IamError::no_such_user(user_name)),
-            Err(e) => return Err(store_failure(e)),
-        };
-        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
-            p.policy_name.to_lowercase()
-        });
-        Ok(Page { items, marker })
+        self.list_attached_policies(
+            ctx,
+            PolicyHolder::user(user_name),
+            path_prefix,
+            marker,
+            max_items,
+        )
+        .await
     }
 
     /// SimulatePrincipalPolicy (with `policy_source_arn`) or SimulateCustomPolicy.
@@ -707,7 +560,7 @@ impl Iam {
                     .await?;
                 let stored = self
                     .store
-                    .get_user_policies(&user.user_id)
+                    .get_holder_policies(HolderKind::User, &user.user_id)
                     .await
                     .map_err(store_failure)?;
                 let managed: std::collections::HashSet<String> = stored

@@ -1,16 +1,16 @@
 //! Role operations: CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy,
 //! DeleteRole, role inline policies and managed-policy attachments.
 
-use iamd_policy::{Policy, PolicyKind, SizeQuota, ROLE_INLINE_AGGREGATE_MAX};
+use iamd_policy::{Policy, PolicyKind, SizeQuota};
 
 use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
-use crate::model::{ManagedPolicy, Role, Tag};
+use crate::model::{ManagedPolicy, PolicyHolder, Role, Tag};
 use crate::pagination::{self, Listing, SortKey};
-use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
+use crate::policy::{policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::StoreError;
+use crate::store_errors::role_error;
 
 pub const MIN_SESSION_DURATION: u32 = 3_600;
 pub const MAX_SESSION_DURATION: u32 = 43_200;
@@ -37,13 +37,6 @@ fn validate_trust_policy(document: &str) -> Result<(), IamError> {
     iamd_policy::check_size(SizeQuota::Trust, "", &[document]).map_err(policy_error)
 }
 
-fn role_error(role_name: &str, e: StoreError) -> IamError {
-    match e {
-        StoreError::NoSuchRole => no_such_role(role_name),
-        e => store_failure(e),
-    }
-}
-
 impl Iam {
     fn role_resource(ctx: &RequestContext, role_name: &str) -> Resource {
         Resource::arn(format!(
@@ -53,7 +46,7 @@ impl Iam {
     }
 
     /// Looks a role up after authorizing `action` on it.
-    async fn role_for(
+    pub(crate) async fn role_for(
         &self,
         ctx: &RequestContext,
         role_name: &str,
@@ -95,11 +88,7 @@ impl Iam {
         validate_trust_policy(&role.assume_role_policy_document)?;
         match self.store.create_role(&role).await {
             Ok(()) => Ok(role),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!("Role with name {} already exists.", role.role_name),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(role_error(e, &role.role_name)),
         }
     }
 
@@ -155,7 +144,7 @@ impl Iam {
                 max_session_duration,
             )
             .await
-            .map_err(|e| role_error(role_name, e))
+            .map_err(|e| role_error(e, role_name))
     }
 
     pub async fn update_assume_role_policy(
@@ -171,27 +160,16 @@ impl Iam {
         self.store
             .update_assume_role_policy(&role.account_id, &role.role_name, document)
             .await
-            .map_err(|e| role_error(role_name, e))
+            .map_err(|e| role_error(e, role_name))
     }
 
     pub async fn delete_role(&self, ctx: &RequestContext, role_name: &str) -> Result<(), IamError> {
         let role = self.role_for(ctx, role_name, "iam:DeleteRole").await?;
-        let result = match self
+        let result = self
             .store
             .delete_role(&role.account_id, &role.role_name)
             .await
-        {
-            Ok(()) => Ok(()),
-            Err(StoreError::RoleHasAttachedPolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must detach all policies first.",
-            )),
-            Err(StoreError::RoleHasInlinePolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must delete policies first.",
-            )),
-            Err(e) => Err(role_error(role_name, e)),
-        };
+            .map_err(|e| role_error(e, role_name));
         self.authorizer.policies_changed();
         result
     }
@@ -203,34 +181,8 @@ impl Iam {
         policy_name: &str,
         document: &str,
     ) -> Result<(), IamError> {
-        let role = self.role_for(ctx, role_name, "iam:PutRolePolicy").await?;
-        Policy::parse_as(document, PolicyKind::Identity).map_err(policy_error)?;
-        let size = iamd_policy::policy_size(document);
-        match self
-            .store
-            .put_role_policy(
-                &role.account_id,
-                &role.role_name,
-                policy_name,
-                document,
-                size,
-                ROLE_INLINE_AGGREGATE_MAX,
-            )
+        self.put_inline_policy(ctx, PolicyHolder::role(role_name), policy_name, document)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::PolicySizeExceeded) => Err(IamError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "Maximum policy size of {ROLE_INLINE_AGGREGATE_MAX} bytes exceeded for role {}",
-                    role.role_name
-                ),
-            )),
-            Err(e) => Err(role_error(role_name, e)),
-        }
     }
 
     pub async fn get_role_policy(
@@ -239,19 +191,8 @@ impl Iam {
         role_name: &str,
         policy_name: &str,
     ) -> Result<(String, String), IamError> {
-        let role = self.role_for(ctx, role_name, "iam:GetRolePolicy").await?;
-        match self
-            .store
-            .get_role_policy(&role.account_id, &role.role_name, policy_name)
+        self.get_inline_policy(ctx, PolicyHolder::role(role_name), policy_name)
             .await
-        {
-            Ok(Some(doc)) => Ok((role.role_name, doc)),
-            Ok(None) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("The role policy with name {policy_name} cannot be found."),
-            )),
-            Err(e) => Err(role_error(role_name, e)),
-        }
     }
 
     pub async fn list_role_policies(
@@ -261,30 +202,8 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<String>, IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:ListRolePolicies")
-            .await?;
-        let listing = Listing {
-            operation: "ListRolePolicies",
-            scope: &role.role_id,
-            sorted_by: SortKey::UserName,
-        };
-        let after = pagination::name_after(&listing, marker)?;
-        let mut names = self
-            .store
-            .list_role_policies(
-                &role.account_id,
-                &role.role_name,
-                after.as_deref(),
-                max_items + 1,
-            )
+        self.list_inline_policies(ctx, PolicyHolder::role(role_name), marker, max_items)
             .await
-            .map_err(|e| role_error(role_name, e))?;
-        let marker = pagination::name_page(&listing, &mut names, max_items, String::clone);
-        Ok(Page {
-            items: names,
-            marker,
-        })
     }
 
     pub async fn delete_role_policy(
@@ -293,24 +212,8 @@ impl Iam {
         role_name: &str,
         policy_name: &str,
     ) -> Result<(), IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:DeleteRolePolicy")
-            .await?;
-        match self
-            .store
-            .delete_role_policy(&role.account_id, &role.role_name, policy_name)
+        self.delete_inline_policy(ctx, PolicyHolder::role(role_name), policy_name)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchPolicy) => Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("The role policy with name {policy_name} cannot be found."),
-            )),
-            Err(e) => Err(role_error(role_name, e)),
-        }
     }
 
     pub async fn attach_role_policy(
@@ -319,24 +222,8 @@ impl Iam {
         role_name: &str,
         arn: &str,
     ) -> Result<(), IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:AttachRolePolicy")
-            .await?;
-        let policy = self
-            .managed_policy_unauthorized(ctx, arn, not_attachable)
-            .await?;
-        match self
-            .store
-            .attach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
+        self.attach_policy(ctx, PolicyHolder::role(role_name), arn)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchPolicy) => Err(not_attachable(arn)),
-            Err(e) => Err(role_error(role_name, e)),
-        }
     }
 
     pub async fn detach_role_policy(
@@ -345,26 +232,8 @@ impl Iam {
         role_name: &str,
         arn: &str,
     ) -> Result<(), IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:DetachRolePolicy")
-            .await?;
-        let policy = self
-            .managed_policy_unauthorized(ctx, arn, no_such_policy)
-            .await?;
-        match self
-            .store
-            .detach_role_policy(&role.account_id, &role.role_name, &policy.policy_name)
+        self.detach_policy(ctx, PolicyHolder::role(role_name), arn)
             .await
-        {
-            Ok(()) => {
-                self.authorizer.policies_changed();
-                Ok(())
-            }
-            Err(StoreError::NoSuchPolicy | StoreError::PolicyNotAttached) => {
-                Err(no_such_policy(arn))
-            }
-            Err(e) => Err(role_error(role_name, e)),
-        }
     }
 
     pub async fn list_attached_role_policies(
@@ -375,29 +244,13 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<ManagedPolicy>, IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:ListAttachedRolePolicies")
-            .await?;
-        let listing = Listing {
-            operation: "ListAttachedRolePolicies",
-            scope: &role.role_id,
-            sorted_by: SortKey::UserName,
-        };
-        let after = pagination::name_after(&listing, marker)?;
-        let mut items = self
-            .store
-            .list_attached_role_policies(
-                &role.account_id,
-                &role.role_name,
-                path_prefix.unwrap_or("/"),
-                after.as_deref(),
-                max_items + 1,
-            )
-            .await
-            .map_err(|e| role_error(role_name, e))?;
-        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
-            p.policy_name.to_lowercase()
-        });
-        Ok(Page { items, marker })
+        self.list_attached_policies(
+            ctx,
+            PolicyHolder::role(role_name),
+            path_prefix,
+            marker,
+            max_items,
+        )
+        .await
     }
 }

@@ -7,7 +7,8 @@ use crate::model::{Tag, User};
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::{After, StoreError};
+use crate::store::After;
+use crate::store_errors::user_error;
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateUserInput {
@@ -78,11 +79,7 @@ impl Iam {
         };
         match self.store.create_user(&user).await {
             Ok(()) => Ok(user),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!("User with name {} already exists.", user.user_name),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(user_error(e, &user.user_name, &user.user_name)),
         }
     }
 
@@ -213,12 +210,7 @@ impl Iam {
                 self.authorizer.policies_changed();
                 Ok(())
             }
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(&input.user_name)),
-            Err(StoreError::AlreadyExists) => Err(IamError::new(
-                ErrorCode::EntityAlreadyExists,
-                format!("User with name {new_name} already exists."),
-            )),
-            Err(e) => Err(store_failure(e)),
+            Err(e) => Err(user_error(e, &input.user_name, new_name)),
         }
     }
 
@@ -234,22 +226,9 @@ impl Iam {
             .map(Resource::user)
             .unwrap_or_else(|| Self::user_resource(ctx, "/", user_name));
         self.authorize(ctx, "iam:DeleteUser", &resource).await?;
-        match self.store.delete_user(account, user_name).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::NoSuchUser) => Err(IamError::no_such_user(user_name)),
-            Err(StoreError::UserHasAccessKeys) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must delete access keys first.",
-            )),
-            Err(StoreError::UserHasAttachedPolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must detach all policies first.",
-            )),
-            Err(StoreError::UserHasInlinePolicies) => Err(IamError::new(
-                ErrorCode::DeleteConflict,
-                "Cannot delete entity, must delete policies first.",
-            )),
-            Err(e) => Err(store_failure(e)),
-        }
+        self.store
+            .delete_user(account, user_name)
+            .await
+            .map_err(|e| user_error(e, user_name, user_name))
     }
 }

@@ -7,6 +7,7 @@
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod holders;
 mod policies;
 mod queries;
 mod roles;
@@ -21,12 +22,12 @@ use async_trait::async_trait;
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
-use iamd_core::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, Role, User, UserPolicies,
+use iamd_store::model::{
+    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
+    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::secret::Keyring;
-use iamd_core::{After, Reseal, Store, StoreError};
+use iamd_store::secret::Keyring;
+use iamd_store::{After, Reseal, Store, StoreError};
 use tokio_postgres::IsolationLevel;
 
 use queries::Fail;
@@ -502,66 +503,6 @@ impl Store for PgStore {
         transaction!(self, WRITE, |tx| queries::record_key_usage(&tx, usage))
     }
 
-    async fn put_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-        document: &str,
-        size: usize,
-        max_total: usize,
-    ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| policies::put_user_policy(
-            &tx,
-            account_id,
-            user_name,
-            policy_name,
-            document,
-            size,
-            max_total
-        ))
-    }
-
-    async fn get_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<Option<String>, StoreError> {
-        read!(self, |c| policies::get_user_policy(
-            &c,
-            account_id,
-            user_name,
-            policy_name
-        ))
-    }
-
-    async fn list_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
-        read!(self, |c| policies::list_user_policies(
-            &c, account_id, user_name, after, limit
-        ))
-    }
-
-    async fn delete_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| policies::delete_user_policy(
-            &tx,
-            account_id,
-            user_name,
-            policy_name
-        ))
-    }
-
     async fn create_policy(
         &self,
         policy: &ManagedPolicy,
@@ -682,56 +623,6 @@ impl Store for PgStore {
         ))
     }
 
-    async fn attach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| policies::attach_user_policy(
-            &tx,
-            account_id,
-            user_name,
-            policy_name
-        ))
-    }
-
-    async fn detach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| policies::detach_user_policy(
-            &tx,
-            account_id,
-            user_name,
-            policy_name
-        ))
-    }
-
-    async fn list_attached_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        read!(self, |c| policies::list_attached_user_policies(
-            &c,
-            account_id,
-            user_name,
-            path_prefix,
-            after,
-            limit
-        ))
-    }
-
-    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
-        read!(self, |c| policies::get_user_policies(&c, user_id))
-    }
-
     async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
         transaction!(self, WRITE, |tx| roles::create_role(&tx, role))
     }
@@ -797,19 +688,19 @@ impl Store for PgStore {
         ))
     }
 
-    async fn put_role_policy(
+    async fn put_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
         document: &str,
         size: usize,
         max_total: usize,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| roles::put_role_policy(
+        transaction!(self, WRITE, |tx| holders::put_inline_policy(
             &tx,
             account_id,
-            role_name,
+            holder,
             policy_name,
             document,
             size,
@@ -817,93 +708,97 @@ impl Store for PgStore {
         ))
     }
 
-    async fn get_role_policy(
+    async fn get_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        read!(self, |c| roles::get_role_policy(
+        read!(self, |c| holders::get_inline_policy(
             &c,
             account_id,
-            role_name,
+            holder,
             policy_name
         ))
     }
 
-    async fn list_role_policies(
+    async fn list_inline_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        read!(self, |c| roles::list_role_policies(
-            &c, account_id, role_name, after, limit
+        read!(self, |c| holders::list_inline_policies(
+            &c, account_id, holder, after, limit
         ))
     }
 
-    async fn delete_role_policy(
+    async fn delete_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| roles::delete_role_policy(
+        transaction!(self, WRITE, |tx| holders::delete_inline_policy(
             &tx,
             account_id,
-            role_name,
+            holder,
             policy_name
         ))
     }
 
-    async fn attach_role_policy(
+    async fn attach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| roles::attach_role_policy(
+        transaction!(self, WRITE, |tx| holders::attach_policy(
             &tx,
             account_id,
-            role_name,
+            holder,
             policy_name
         ))
     }
 
-    async fn detach_role_policy(
+    async fn detach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| roles::detach_role_policy(
+        transaction!(self, WRITE, |tx| holders::detach_policy(
             &tx,
             account_id,
-            role_name,
+            holder,
             policy_name
         ))
     }
 
-    async fn list_attached_role_policies(
+    async fn list_attached_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        read!(self, |c| roles::list_attached_role_policies(
+        read!(self, |c| holders::list_attached_policies(
             &c,
             account_id,
-            role_name,
+            holder,
             path_prefix,
             after,
             limit
         ))
     }
 
-    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
-        read!(self, |c| roles::get_role_policies(&c, role_id))
+    async fn get_holder_policies(
+        &self,
+        kind: HolderKind,
+        holder_id: &str,
+    ) -> Result<UserPolicies, StoreError> {
+        read!(self, |c| holders::get_holder_policies(&c, kind, holder_id))
     }
 }

@@ -7,11 +7,11 @@
 //! `SELECT … FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_core::model::{
+use iamd_store::model::{
     AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, Tag, User,
 };
-use iamd_core::secret::SealedSecret;
-use iamd_core::{After, StoreError};
+use iamd_store::secret::SealedSecret;
+use iamd_store::{After, StoreError};
 use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -110,7 +110,7 @@ pub(crate) fn time_of(secs: i64) -> Result<OffsetDateTime> {
 /// Access keys keep milliseconds, so that keys created in the same second still list (and
 /// page) in creation order.
 fn unix_ms(t: OffsetDateTime) -> i64 {
-    iamd_core::store::key_sort_time(t)
+    iamd_store::store::key_sort_time(t)
 }
 
 fn time_of_ms(ms: i64) -> Result<OffsetDateTime> {

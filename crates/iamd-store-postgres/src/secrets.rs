@@ -2,8 +2,8 @@
 //! read by id and written back each only if its secret is still the one read.
 
 use deadpool_postgres::GenericClient;
-use iamd_core::secret::{Keyring, SealedSecret};
-use iamd_core::Reseal;
+use iamd_store::secret::{Keyring, SealedSecret};
+use iamd_store::Reseal;
 
 use crate::queries::{execute, limit_of, query, Fail, Result};
 

@@ -109,7 +109,7 @@ pub async fn fresh_schema(base: &str) -> String {
     }
     let schema = format!(
         "{SCHEMA_PREFIX}{now}_{}",
-        iamd_core::ids::nonce().to_lowercase()
+        iamd_store::ids::nonce().to_lowercase()
     );
     c.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
         .await

@@ -7,10 +7,12 @@
 
 use std::sync::Arc;
 
-use iamd_core::ids;
-use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
-use iamd_core::secret::Keyring;
-use iamd_core::{Store, StoreError};
+use iamd_store::ids;
+use iamd_store::model::{
+    HolderKind, KeyOwner, NewAccessKey, PolicyHolder, User, ACCESS_KEYS_PER_USER,
+};
+use iamd_store::secret::Keyring;
+use iamd_store::{Store, StoreError};
 use iamd_store_postgres::{testing, PgStore};
 use time::OffsetDateTime;
 use tokio::sync::Barrier;
@@ -31,12 +33,29 @@ async fn fresh_store(base: String) -> Arc<dyn Store> {
 
 // The factory expression runs at the top of each generated test: with no server it
 // returns from the test (after `testing::database` said why) before any store is made.
-iamd_core::conformance_tests!({
+iamd_store::conformance_tests!({
     let Some(base) = testing::database().await else {
         return;
     };
     move || fresh_store(base)
 });
+
+/// The same checks through the caching front (`CachingStore`), as every node runs them.
+mod caching_front {
+    use super::*;
+    use iamd_store::cache::{CachingStore, DEFAULT_TTL};
+
+    async fn cached_store(base: String) -> Arc<dyn Store> {
+        Arc::new(CachingStore::new(fresh_store(base).await, DEFAULT_TTL))
+    }
+
+    iamd_store::conformance_tests!({
+        let Some(base) = testing::database().await else {
+            return;
+        };
+        move || cached_store(base)
+    });
+}
 
 /// Two stores (two nodes) on one fresh schema, each with its own pool.
 async fn two_nodes() -> Option<(PgStore, PgStore)> {
@@ -277,14 +296,21 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
         ]
     );
     store
-        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .put_inline_policy(
+            "123456789012",
+            PolicyHolder::user("old"),
+            "p",
+            "{}",
+            2,
+            2048,
+        )
         .await
         .expect("the old user takes policies");
     assert_eq!(
         store
-            .get_user_policies("AIDAOLD")
+            .get_holder_policies(HolderKind::User, "AIDAOLD")
             .await
-            .expect("get_user_policies")
+            .expect("get_holder_policies")
             .inline,
         [("p".to_owned(), "{}".to_owned())]
     );

@@ -35,7 +35,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 
 use hashbrown::HashTable;
-use iamd_core::model::{AccessKey, KeyStatus, Tag, User};
+use iamd_store::model::{AccessKey, KeyStatus, Tag, User};
 use rusqlite::{params, Connection, OpenFlags, Row};
 
 use crate::queries::{time_of, time_of_ms, Fail};

@@ -8,6 +8,7 @@
 
 mod directory;
 mod files;
+mod holders;
 mod policies;
 mod pool;
 mod queries;
@@ -19,12 +20,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use iamd_core::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, Role, User, UserPolicies,
+use iamd_store::model::{
+    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
+    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
-use iamd_core::secret::Keyring;
-use iamd_core::{After, Reseal, Store, StoreError};
+use iamd_store::secret::Keyring;
+use iamd_store::{After, Reseal, Store, StoreError};
 
 pub use files::{data_dir_master_key, private_dir, read_master_key, MASTER_KEY_FILE};
 use pool::Pool;
@@ -333,89 +334,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn put_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-        document: &str,
-        size: usize,
-        max_total: usize,
-    ) -> Result<(), StoreError> {
-        let (account_id, user_name, policy_name, document) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            policy_name.to_owned(),
-            document.to_owned(),
-        );
-        self.pool
-            .write(move |tx| {
-                policies::put_user_policy(
-                    tx,
-                    &account_id,
-                    &user_name,
-                    &policy_name,
-                    &document,
-                    size,
-                    max_total,
-                )
-            })
-            .await
-    }
-
-    async fn get_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let (account_id, user_name, policy_name) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            policy_name.to_owned(),
-        );
-        self.pool
-            .read(move |tx| policies::get_user_policy(tx, &account_id, &user_name, &policy_name))
-            .await
-    }
-
-    async fn list_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
-        let (account_id, user_name, after) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            after.map(str::to_owned),
-        );
-        self.pool
-            .read(move |tx| {
-                policies::list_user_policies(tx, &account_id, &user_name, after.as_deref(), limit)
-            })
-            .await
-    }
-
-    async fn delete_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        let (account_id, user_name, policy_name) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            policy_name.to_owned(),
-        );
-        self.pool
-            .write(move |tx| {
-                policies::delete_user_policy(tx, &account_id, &user_name, &policy_name)
-            })
-            .await
-    }
-
     async fn create_policy(
         &self,
         policy: &ManagedPolicy,
@@ -573,77 +491,6 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn attach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        let (account_id, user_name, policy_name) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            policy_name.to_owned(),
-        );
-        self.pool
-            .write(move |tx| {
-                policies::attach_user_policy(tx, &account_id, &user_name, &policy_name)
-            })
-            .await
-    }
-
-    async fn detach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        let (account_id, user_name, policy_name) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            policy_name.to_owned(),
-        );
-        self.pool
-            .write(move |tx| {
-                policies::detach_user_policy(tx, &account_id, &user_name, &policy_name)
-            })
-            .await
-    }
-
-    async fn list_attached_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        let (account_id, user_name, path_prefix, after) = (
-            account_id.to_owned(),
-            user_name.to_owned(),
-            path_prefix.to_owned(),
-            after.map(str::to_owned),
-        );
-        self.pool
-            .read(move |tx| {
-                policies::list_attached_user_policies(
-                    tx,
-                    &account_id,
-                    &user_name,
-                    &path_prefix,
-                    after.as_deref(),
-                    limit,
-                )
-            })
-            .await
-    }
-
-    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
-        let user_id = user_id.to_owned();
-        self.pool
-            .read(move |tx| policies::get_user_policies(tx, &user_id))
-            .await
-    }
-
     async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
         let role = role.clone();
         self.pool
@@ -738,27 +585,28 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn put_role_policy(
+    async fn put_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
         document: &str,
         size: usize,
         max_total: usize,
     ) -> Result<(), StoreError> {
-        let (account_id, role_name, policy_name, document) = (
+        let (account_id, kind, name, policy_name, document) = (
             account_id.to_owned(),
-            role_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
             policy_name.to_owned(),
             document.to_owned(),
         );
         self.pool
             .write(move |tx| {
-                roles::put_role_policy(
+                holders::put_inline_policy(
                     tx,
                     &account_id,
-                    &role_name,
+                    PolicyHolder::new(kind, &name),
                     &policy_name,
                     &document,
                     size,
@@ -768,109 +616,149 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn get_role_policy(
+    async fn get_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        let (account_id, role_name, policy_name) = (
+        let (account_id, kind, name, policy_name) = (
             account_id.to_owned(),
-            role_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
             policy_name.to_owned(),
         );
         self.pool
-            .read(move |tx| roles::get_role_policy(tx, &account_id, &role_name, &policy_name))
-            .await
-    }
-
-    async fn list_role_policies(
-        &self,
-        account_id: &str,
-        role_name: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
-        let (account_id, role_name, after) = (
-            account_id.to_owned(),
-            role_name.to_owned(),
-            after.map(str::to_owned),
-        );
-        self.pool
             .read(move |tx| {
-                roles::list_role_policies(tx, &account_id, &role_name, after.as_deref(), limit)
+                holders::get_inline_policy(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    &policy_name,
+                )
             })
             .await
     }
 
-    async fn delete_role_policy(
+    async fn list_inline_policies(
         &self,
         account_id: &str,
-        role_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        let (account_id, role_name, policy_name) = (
+        holder: PolicyHolder<'_>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let (account_id, kind, name, after) = (
             account_id.to_owned(),
-            role_name.to_owned(),
-            policy_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            after.map(str::to_owned),
         );
         self.pool
-            .write(move |tx| roles::delete_role_policy(tx, &account_id, &role_name, &policy_name))
+            .read(move |tx| {
+                holders::list_inline_policies(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    after.as_deref(),
+                    limit,
+                )
+            })
             .await
     }
 
-    async fn attach_role_policy(
+    async fn delete_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        let (account_id, role_name, policy_name) = (
+        let (account_id, kind, name, policy_name) = (
             account_id.to_owned(),
-            role_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
             policy_name.to_owned(),
         );
         self.pool
-            .write(move |tx| roles::attach_role_policy(tx, &account_id, &role_name, &policy_name))
+            .write(move |tx| {
+                holders::delete_inline_policy(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    &policy_name,
+                )
+            })
             .await
     }
 
-    async fn detach_role_policy(
+    async fn attach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        let (account_id, role_name, policy_name) = (
+        let (account_id, kind, name, policy_name) = (
             account_id.to_owned(),
-            role_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
             policy_name.to_owned(),
         );
         self.pool
-            .write(move |tx| roles::detach_role_policy(tx, &account_id, &role_name, &policy_name))
+            .write(move |tx| {
+                holders::attach_policy(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    &policy_name,
+                )
+            })
             .await
     }
 
-    async fn list_attached_role_policies(
+    async fn detach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, policy_name) = (
+            account_id.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                holders::detach_policy(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    &policy_name,
+                )
+            })
+            .await
+    }
+
+    async fn list_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        let (account_id, role_name, path_prefix, after) = (
+        let (account_id, kind, name, path_prefix, after) = (
             account_id.to_owned(),
-            role_name.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
             path_prefix.to_owned(),
             after.map(str::to_owned),
         );
         self.pool
             .read(move |tx| {
-                roles::list_attached_role_policies(
+                holders::list_attached_policies(
                     tx,
                     &account_id,
-                    &role_name,
+                    PolicyHolder::new(kind, &name),
                     &path_prefix,
                     after.as_deref(),
                     limit,
@@ -879,10 +767,14 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
-        let role_id = role_id.to_owned();
+    async fn get_holder_policies(
+        &self,
+        kind: HolderKind,
+        holder_id: &str,
+    ) -> Result<UserPolicies, StoreError> {
+        let holder_id = holder_id.to_owned();
         self.pool
-            .read(move |tx| roles::get_role_policies(tx, &role_id))
+            .read(move |tx| holders::get_holder_policies(tx, kind, &holder_id))
             .await
     }
 }

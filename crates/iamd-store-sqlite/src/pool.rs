@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use iamd_core::StoreError;
+use iamd_store::StoreError;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::directory::Directory;

@@ -2,7 +2,7 @@
 //! on a reader, re-sealed here (no cryptography on the writer thread), and written back
 //! one batch per write, each row only if its secret is still the one read.
 
-use iamd_core::secret::SealedSecret;
+use iamd_store::secret::SealedSecret;
 use rusqlite::{params, Connection};
 
 use crate::queries::Result;

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use iamd_core::StoreError;
+use iamd_store::StoreError;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 

@@ -1,14 +1,15 @@
-//! The shared `Store` conformance suite on SQLite, plus what only a file-backed store can
-//! show: data survives closing and reopening the database.
+//! The shared `Store` conformance suite on SQLite (with and without the user directory, and
+//! behind the caching front), plus what only a file-backed store can show: data survives
+//! closing and reopening the database.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use iamd_core::ids;
-use iamd_core::model::{KeyOwner, NewAccessKey, Tag, User};
-use iamd_core::secret::Keyring;
-use iamd_core::{After, Store};
+use iamd_store::ids;
+use iamd_store::model::{HolderKind, KeyOwner, NewAccessKey, PolicyHolder, Tag, User};
+use iamd_store::secret::Keyring;
+use iamd_store::{After, Store};
 use iamd_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
@@ -37,7 +38,7 @@ async fn fresh_store() -> Arc<dyn Store> {
     panic!("the user directory of an empty database did not load in 5 s");
 }
 
-iamd_core::conformance_tests!(fresh_store);
+iamd_store::conformance_tests!(fresh_store);
 
 /// The same checks with every read on SQLite, as while the directory loads.
 mod without_directory {
@@ -48,7 +49,23 @@ mod without_directory {
         Arc::new(SqliteStore::open_without_directory(&path).expect("open a fresh store"))
     }
 
-    iamd_core::conformance_tests!(fresh_store);
+    iamd_store::conformance_tests!(fresh_store);
+}
+
+/// The same checks through the caching front (`CachingStore`), as the server runs them. On
+/// SQLite without its directory, so that users and keys are read through the cache (the
+/// directory's reads pass it by).
+mod caching_front {
+    use super::*;
+    use iamd_store::cache::{CachingStore, DEFAULT_TTL};
+
+    async fn fresh_store() -> Arc<dyn Store> {
+        let path = fresh_dir().join("iamd.sqlite3");
+        let backend = SqliteStore::open_without_directory(&path).expect("open a fresh store");
+        Arc::new(CachingStore::new(Arc::new(backend), DEFAULT_TTL))
+    }
+
+    iamd_store::conformance_tests!(fresh_store);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,14 +220,21 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
         .expect("the old key");
     assert_eq!(credential.secret.as_stored(), "plain:s3cr3t");
     store
-        .put_user_policy("123456789012", "old", "p", "{}", 2, 2048)
+        .put_inline_policy(
+            "123456789012",
+            PolicyHolder::user("old"),
+            "p",
+            "{}",
+            2,
+            2048,
+        )
         .await
         .expect("the old user takes policies");
     assert_eq!(
         store
-            .get_user_policies("AIDAOLD")
+            .get_holder_policies(HolderKind::User, "AIDAOLD")
             .await
-            .expect("get_user_policies")
+            .expect("get_holder_policies")
             .inline,
         [("p".to_owned(), "{}".to_owned())]
     );

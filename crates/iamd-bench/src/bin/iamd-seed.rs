@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use iamd_bench::seeded;
-use iamd_core::model::{KeyOwner, NewAccessKey, User, ACCESS_KEYS_PER_USER};
+use iamd_core::model::{KeyOwner, NewAccessKey, PolicyHolder, User, ACCESS_KEYS_PER_USER};
 use iamd_core::secret::{Keyring, MasterKey, SecretKey};
 use iamd_core::Store;
 use iamd_store_sqlite::SqliteStore;
@@ -164,9 +164,9 @@ async fn seed_via_store(
                         Err(e) => return Err(format!("create_user {}: {e}", user.user_name)),
                     }
                     store
-                        .put_user_policy(
+                        .put_inline_policy(
                             &account_id,
-                            &user.user_name,
+                            PolicyHolder::user(&user.user_name),
                             SELF_SERVICE_NAME,
                             SELF_SERVICE_POLICY,
                             iamd_policy_size(SELF_SERVICE_POLICY),

@@ -4,8 +4,8 @@
 //! [`conformance_tests!`](crate::conformance_tests), one `#[tokio::test]` per check:
 //!
 //! ```text
-//! async fn fresh_store() -> std::sync::Arc<dyn iamd_core::Store> { /* an empty store */ }
-//! iamd_core::conformance_tests!(fresh_store);
+//! async fn fresh_store() -> std::sync::Arc<dyn iamd_store::Store> { /* an empty store */ }
+//! iamd_store::conformance_tests!(fresh_store);
 //! ```
 //!
 //! The checks need a multi-threaded runtime (the concurrency checks race real tasks), and
@@ -40,6 +40,26 @@ fn ring() -> &'static Keyring {
 /// Arc<dyn Store>>`.
 #[macro_export]
 macro_rules! conformance_tests {
+    (@holders $factory:expr; $($check:ident),+ $(,)?) => {
+        $(
+            /// One test per kind of policy holder.
+            mod $check {
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn users() {
+                    let store: ::std::sync::Arc<dyn $crate::Store> = ($factory)().await;
+                    $crate::conformance::$check(store, $crate::model::HolderKind::User).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn roles() {
+                    let store: ::std::sync::Arc<dyn $crate::Store> = ($factory)().await;
+                    $crate::conformance::$check(store, $crate::model::HolderKind::Role).await;
+                }
+            }
+        )+
+    };
     (@each $factory:expr; $($check:ident),+ $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -67,29 +87,27 @@ macro_rules! conformance_tests {
             deleting_a_user_races_key_creation_safely,
             credentials_carry_the_sealed_secret,
             key_usage_keeps_the_newest,
-            inline_policies_are_put_replaced_listed_and_deleted,
-            inline_policies_respect_the_aggregate_size,
             managed_policies_are_named_ignoring_case,
             list_policies_filters_orders_and_pages,
             policy_versions_are_numbered_limited_and_never_reused,
             delete_policy_requires_no_attachments_or_other_versions,
-            attachments_are_idempotent_and_counted,
-            concurrent_attachments_keep_the_count_exact,
             policy_changes_race_deletes_safely,
-            user_policies_gather_inline_and_default_versions,
             delete_user_requires_no_policies,
             renamed_users_keep_their_policies,
             roles_are_found_ignoring_case_with_tags_and_secret,
             list_roles_filters_orders_and_pages,
             update_role_changes_only_given_fields,
             delete_role_requires_no_policies,
-            role_inline_policies_are_put_listed_and_deleted,
-            role_inline_policies_respect_the_aggregate_size,
-            role_attachments_are_idempotent_and_counted_with_users,
-            role_policies_gather_inline_and_default_versions,
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
             secrets_are_resealed_in_batches,
+        );
+        $crate::conformance_tests!(@holders $factory;
+            inline_policies_are_put_replaced_listed_and_deleted,
+            inline_policies_respect_the_aggregate_size,
+            attachments_are_idempotent_and_counted,
+            concurrent_attachments_keep_the_count_exact,
+            holder_policies_gather_inline_and_default_versions,
         );
     };
 }
@@ -105,6 +123,7 @@ macro_rules! assert_err {
 }
 
 mod access_keys;
+mod holders;
 mod policies;
 mod races;
 mod roles;
@@ -117,24 +136,24 @@ pub use access_keys::{
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
 };
-pub use policies::{
+pub use holders::{
     attachments_are_idempotent_and_counted, concurrent_attachments_keep_the_count_exact,
-    delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,
+    holder_policies_gather_inline_and_default_versions,
     inline_policies_are_put_replaced_listed_and_deleted,
-    inline_policies_respect_the_aggregate_size, list_policies_filters_orders_and_pages,
-    managed_policies_are_named_ignoring_case, policy_changes_race_deletes_safely,
-    policy_versions_are_numbered_limited_and_never_reused, renamed_users_keep_their_policies,
-    user_policies_gather_inline_and_default_versions,
+    inline_policies_respect_the_aggregate_size,
+};
+pub use policies::{
+    delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,
+    list_policies_filters_orders_and_pages, managed_policies_are_named_ignoring_case,
+    policy_changes_race_deletes_safely, policy_versions_are_numbered_limited_and_never_reused,
+    renamed_users_keep_their_policies,
 };
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,
 };
 pub use roles::{
     concurrent_role_and_user_attachments_keep_the_count_exact, delete_role_requires_no_policies,
-    list_roles_filters_orders_and_pages, role_attachments_are_idempotent_and_counted_with_users,
-    role_changes_race_safely, role_inline_policies_are_put_listed_and_deleted,
-    role_inline_policies_respect_the_aggregate_size,
-    role_policies_gather_inline_and_default_versions,
+    list_roles_filters_orders_and_pages, role_changes_race_safely,
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;

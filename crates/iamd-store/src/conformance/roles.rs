@@ -1,8 +1,8 @@
 //! Roles: case-insensitive names with tags and a sealed session secret, path-prefix
 //! listing and its paging, partial updates, the trust policy, deleting (only without
-//! policies), inline role policies and their size quota, managed-policy attachments
-//! counted together with users' attachments, the documents that apply to a role, and
-//! races between all of these.
+//! policies), role and user attachments racing on one policy's count, and races between
+//! all of these. Inline policies and attachments, checked for every kind of holder, are in
+//! `holders`.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use tokio::sync::Barrier;
 
 use super::{account, at, create};
 use crate::ids;
-use crate::model::{ManagedPolicy, Role, Tag, UserPolicies};
+use crate::model::{HolderKind, ManagedPolicy, PolicyHolder, Role, Tag, UserPolicies};
 use crate::store::{Store, StoreError};
 
 const QUOTA: usize = 10240;
@@ -94,16 +94,16 @@ async fn role_names(store: &Arc<dyn Store>, account_id: &str, prefix: &str) -> V
 
 async fn inline_names(store: &Arc<dyn Store>, account_id: &str, role: &str) -> Vec<String> {
     store
-        .list_role_policies(account_id, role, None, 1000)
+        .list_inline_policies(account_id, PolicyHolder::role(role), None, 1000)
         .await
-        .expect("list_role_policies")
+        .expect("list_inline_policies")
 }
 
 async fn attached_names(store: &Arc<dyn Store>, account_id: &str, role: &str) -> Vec<String> {
     store
-        .list_attached_role_policies(account_id, role, "/", None, 1000)
+        .list_attached_policies(account_id, PolicyHolder::role(role), "/", None, 1000)
         .await
-        .expect("list_attached_role_policies")
+        .expect("list_attached_policies")
         .into_iter()
         .map(|p| p.policy_name)
         .collect()
@@ -400,11 +400,18 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
     store.create_role(&ops).await.expect("create_role");
     create_policy(&store, &account_id, "Attached", "/").await;
     store
-        .put_role_policy(&account_id, "ops", "inline", &doc("s3:*"), 10, QUOTA)
+        .put_inline_policy(
+            &account_id,
+            PolicyHolder::role("ops"),
+            "inline",
+            &doc("s3:*"),
+            10,
+            QUOTA,
+        )
         .await
         .expect("put");
     store
-        .attach_role_policy(&account_id, "ops", "attached")
+        .attach_policy(&account_id, PolicyHolder::role("ops"), "attached")
         .await
         .expect("attach");
 
@@ -414,7 +421,7 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::RoleHasAttachedPolicies
     );
     store
-        .detach_role_policy(&account_id, "ops", "Attached")
+        .detach_policy(&account_id, PolicyHolder::role("ops"), "Attached")
         .await
         .expect("detach");
     assert_err!(
@@ -428,7 +435,7 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
     );
     assert_eq!(inline_names(&store, &account_id, "ops").await, ["inline"]);
     store
-        .delete_role_policy(&account_id, "ops", "inline")
+        .delete_inline_policy(&account_id, PolicyHolder::role("ops"), "inline")
         .await
         .expect("delete inline");
     store
@@ -448,9 +455,9 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .get_role_policies(&ops.role_id)
+            .get_holder_policies(HolderKind::Role, &ops.role_id)
             .await
-            .expect("get_role_policies"),
+            .expect("get_holder_policies"),
         UserPolicies::default()
     );
     assert_eq!(
@@ -475,7 +482,14 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
     create_role(&store, &account_id, "judy", "/").await;
     create_policy(&store, &account_id, "Other", "/").await;
     store
-        .put_role_policy(&account_id, "judy", "inline", &doc("s3:*"), 10, QUOTA)
+        .put_inline_policy(
+            &account_id,
+            PolicyHolder::role("judy"),
+            "inline",
+            &doc("s3:*"),
+            10,
+            QUOTA,
+        )
         .await
         .expect("put");
     assert_err!(
@@ -483,7 +497,7 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::RoleHasInlinePolicies
     );
     store
-        .attach_role_policy(&account_id, "judy", "other")
+        .attach_policy(&account_id, PolicyHolder::role("judy"), "other")
         .await
         .expect("attach");
     assert_err!(
@@ -491,606 +505,6 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::RoleHasAttachedPolicies
     );
     assert_eq!(attachment_count(&store, &account_id, "other").await, 1);
-}
-
-pub async fn role_inline_policies_are_put_listed_and_deleted(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create_role(&store, &account_id, "Ops", "/").await;
-    // A user of the same name, with a policy of the same name: a namespace of its own.
-    create(&store, &account_id, "ops", "/").await;
-    store
-        .put_user_policy(&account_id, "ops", "Read", &doc("user:*"), 10, QUOTA)
-        .await
-        .expect("put_user_policy");
-    assert_eq!(
-        inline_names(&store, &account_id, "ops").await,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "ops", "Read")
-            .await
-            .expect("get_role_policy"),
-        None
-    );
-
-    // The role is found ignoring case; policy names are exact.
-    store
-        .put_role_policy(&account_id, "OPS", "Read", &doc("s3:Get*"), 10, QUOTA)
-        .await
-        .expect("put Read");
-    store
-        .put_role_policy(&account_id, "ops", "read", &doc("s3:List*"), 10, QUOTA)
-        .await
-        .expect("put read");
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "Ops", "Read")
-            .await
-            .expect("get_role_policy"),
-        Some(doc("s3:Get*"))
-    );
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "ops", "read")
-            .await
-            .expect("get_role_policy"),
-        Some(doc("s3:List*"))
-    );
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "ops", "READ")
-            .await
-            .expect("get_role_policy"),
-        None,
-        "policy names are matched exactly"
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "ops", "Read")
-            .await
-            .expect("get_user_policy"),
-        Some(doc("user:*")),
-        "the user's policy is untouched"
-    );
-
-    // Replacing keeps one policy of that name, with the new document.
-    store
-        .put_role_policy(&account_id, "ops", "Read", &doc("s3:*"), 12, QUOTA)
-        .await
-        .expect("replace Read");
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "ops", "Read")
-            .await
-            .expect("get_role_policy"),
-        Some(doc("s3:*"))
-    );
-
-    // Byte order, with keyset paging.
-    for name in ["a", "B", "Z_x", "aa"] {
-        store
-            .put_role_policy(&account_id, "ops", name, &doc(name), 10, QUOTA)
-            .await
-            .expect("put");
-    }
-    assert_eq!(
-        inline_names(&store, &account_id, "ops").await,
-        ["B", "Read", "Z_x", "a", "aa", "read"]
-    );
-    let mut pages = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list_role_policies(&account_id, "ops", after.as_deref(), 4)
-            .await
-            .expect("list_role_policies");
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().cloned();
-        pages.push(page);
-    }
-    assert_eq!(pages, [vec!["B", "Read", "Z_x", "a"], vec!["aa", "read"]]);
-    assert!(store
-        .list_role_policies(&account_id, "ops", None, 0)
-        .await
-        .expect("limit 0")
-        .is_empty());
-
-    // Deleting.
-    store
-        .delete_role_policy(&account_id, "Ops", "Read")
-        .await
-        .expect("delete Read");
-    assert_err!(
-        store.delete_role_policy(&account_id, "ops", "Read").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store.delete_role_policy(&account_id, "ops", "AA").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "ops").await,
-        ["B", "Z_x", "a", "aa", "read"]
-    );
-
-    // A missing role is reported before a missing policy.
-    assert_err!(
-        store
-            .put_role_policy(&account_id, "ghost", "p", &doc("x"), 10, QUOTA)
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.get_role_policy(&account_id, "ghost", "a").await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store
-            .list_role_policies(&account_id, "ghost", None, 10)
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store
-            .list_role_policies(&account_id, "ghost", None, 0)
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.delete_role_policy(&account_id, "ghost", "nope").await,
-        StoreError::NoSuchRole
-    );
-}
-
-pub async fn role_inline_policies_respect_the_aggregate_size(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create_role(&store, &account_id, "carol", "/").await;
-    create_role(&store, &account_id, "dave", "/").await;
-    create(&store, &account_id, "carol", "/").await;
-    let put = |role: &'static str, name: &'static str, document: String, size: usize| {
-        let (store, account_id) = (Arc::clone(&store), account_id.clone());
-        async move {
-            store
-                .put_role_policy(&account_id, role, name, &document, size, 100)
-                .await
-        }
-    };
-
-    // The user of the same name has its own quota.
-    store
-        .put_user_policy(&account_id, "carol", "u", &doc("u:1"), 100, 100)
-        .await
-        .expect("the user's own quota");
-    put("carol", "a", doc("a:1"), 60).await.expect("60 of 100");
-    assert_err!(
-        put("carol", "b", doc("b:1"), 41).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "carol").await,
-        ["a"],
-        "nothing is written when the quota refuses"
-    );
-    put("carol", "b", doc("b:2"), 40)
-        .await
-        .expect("exactly the quota");
-
-    // A replacement is counted instead of the policy it replaces, not besides it.
-    assert_err!(
-        put("carol", "a", doc("a:2"), 61).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        store
-            .get_role_policy(&account_id, "carol", "a")
-            .await
-            .expect("get_role_policy"),
-        Some(doc("a:1")),
-        "a refused replacement keeps the old document"
-    );
-    put("carol", "a", doc("a:3"), 60).await.expect("same size");
-    put("carol", "a", doc("a:4"), 10).await.expect("smaller");
-    put("carol", "c", doc("c:1"), 50)
-        .await
-        .expect("room freed by shrinking a");
-    assert_err!(
-        put("carol", "d", doc("d:1"), 1).await,
-        StoreError::PolicySizeExceeded
-    );
-
-    // Deleting frees room; the quota is per role.
-    store
-        .delete_role_policy(&account_id, "carol", "b")
-        .await
-        .expect("delete b");
-    put("carol", "d", doc("d:2"), 40)
-        .await
-        .expect("room freed by deleting b");
-    put("dave", "big", doc("big"), 100)
-        .await
-        .expect("dave's own quota");
-    assert_err!(
-        put("dave", "huge", doc("huge"), 101).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_err!(
-        put("dave", "big", doc("huge"), 101).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "carol").await,
-        ["a", "c", "d"]
-    );
-    assert_eq!(inline_names(&store, &account_id, "dave").await, ["big"]);
-}
-
-pub async fn role_attachments_are_idempotent_and_counted_with_users(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create_role(&store, &account_id, "Erin", "/").await;
-    create_role(&store, &account_id, "frank", "/").await;
-    create(&store, &account_id, "erin", "/").await;
-    create_policy(&store, &account_id, "Pol", "/team/").await;
-    create_policy(&store, &account_id, "apple", "/").await;
-    create_policy(&store, &account_id, "Zeta", "/team/x/").await;
-    create_policy(&store, &account_id, "Only", "/").await;
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        Vec::<String>::new()
-    );
-
-    store
-        .attach_role_policy(&account_id, "erin", "pol")
-        .await
-        .expect("attach");
-    store
-        .attach_role_policy(&account_id, "ERIN", "POL")
-        .await
-        .expect("attaching again is fine");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 1);
-    assert_eq!(attached_names(&store, &account_id, "Erin").await, ["Pol"]);
-    assert_eq!(
-        store
-            .list_attached_user_policies(&account_id, "erin", "/", None, 10)
-            .await
-            .expect("list_attached_user_policies"),
-        Vec::new(),
-        "the user of the same name has nothing attached"
-    );
-
-    // A user attachment and a role attachment count together.
-    store
-        .attach_user_policy(&account_id, "erin", "pol")
-        .await
-        .expect("attach to the user");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 2);
-    for name in ["zeta", "Apple"] {
-        store
-            .attach_role_policy(&account_id, "erin", name)
-            .await
-            .expect("attach");
-    }
-    store
-        .attach_role_policy(&account_id, "frank", "Pol")
-        .await
-        .expect("attach to frank");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 3);
-    assert_eq!(attachment_count(&store, &account_id, "Zeta").await, 1);
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        ["apple", "Pol", "Zeta"],
-        "lower-cased-name order"
-    );
-    assert_eq!(attached_names(&store, &account_id, "frank").await, ["Pol"]);
-    let listed = store
-        .list_attached_role_policies(&account_id, "erin", "/", None, 1)
-        .await
-        .expect("list");
-    assert_eq!(
-        listed,
-        vec![store
-            .get_policy(&account_id, "apple")
-            .await
-            .expect("get_policy")
-            .expect("apple")],
-        "listings carry whole policies"
-    );
-
-    // Path prefix and paging.
-    let list = |prefix: &'static str, after: Option<&'static str>, limit: usize| {
-        let (store, account_id) = (Arc::clone(&store), account_id.clone());
-        async move {
-            store
-                .list_attached_role_policies(&account_id, "erin", prefix, after, limit)
-                .await
-                .expect("list_attached_role_policies")
-                .into_iter()
-                .map(|p| p.policy_name)
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(list("/team/", None, 10).await, ["Pol", "Zeta"]);
-    assert_eq!(list("/team/x", None, 10).await, ["Zeta"]);
-    assert_eq!(list("/t_am/", None, 10).await, Vec::<String>::new());
-    assert_eq!(list("/", Some("pol"), 10).await, ["Zeta"]);
-    assert_eq!(list("/", None, 2).await, ["apple", "Pol"]);
-    assert!(list("/", None, 0).await.is_empty());
-
-    // A policy attached only to a role counts as attached.
-    store
-        .attach_role_policy(&account_id, "frank", "only")
-        .await
-        .expect("attach");
-    let attached: Vec<String> = store
-        .list_policies(&account_id, "/", true, None, 100)
-        .await
-        .expect("list_policies")
-        .into_iter()
-        .map(|p| p.policy_name)
-        .collect();
-    assert_eq!(attached, ["apple", "Only", "Pol", "Zeta"]);
-
-    // delete_policy is refused while attached to a role or a user.
-    assert_err!(
-        store.delete_policy(&account_id, "only").await,
-        StoreError::PolicyAttached
-    );
-    store
-        .detach_role_policy(&account_id, "frank", "Only")
-        .await
-        .expect("detach");
-    store
-        .delete_policy(&account_id, "only")
-        .await
-        .expect("delete a detached policy");
-    assert_eq!(attached_names(&store, &account_id, "frank").await, ["Pol"]);
-
-    // Detaching.
-    store
-        .detach_role_policy(&account_id, "Erin", "pol")
-        .await
-        .expect("detach");
-    assert_err!(
-        store.detach_role_policy(&account_id, "erin", "Pol").await,
-        StoreError::PolicyNotAttached
-    );
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 2);
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        ["apple", "Zeta"]
-    );
-    store
-        .detach_role_policy(&account_id, "frank", "Pol")
-        .await
-        .expect("detach");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 1);
-    assert_err!(
-        store.delete_policy(&account_id, "Pol").await,
-        StoreError::PolicyAttached
-    );
-    assert_err!(
-        store
-            .detach_role_policy(&account_id, "frank", "apple")
-            .await,
-        StoreError::PolicyNotAttached
-    );
-    assert_eq!(
-        attachment_count(&store, &account_id, "apple").await,
-        1,
-        "a refused detach changes no count"
-    );
-    store
-        .detach_user_policy(&account_id, "erin", "pol")
-        .await
-        .expect("detach from the user");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 0);
-    store
-        .delete_policy(&account_id, "Pol")
-        .await
-        .expect("delete once detached from both");
-
-    // Missing role or policy: the role is checked first.
-    assert_err!(
-        store
-            .attach_role_policy(&account_id, "ghost", "apple")
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.attach_role_policy(&account_id, "ghost", "nope").await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.attach_role_policy(&account_id, "erin", "nope").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store
-            .detach_role_policy(&account_id, "ghost", "apple")
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.detach_role_policy(&account_id, "ghost", "nope").await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store.detach_role_policy(&account_id, "erin", "nope").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store
-            .list_attached_role_policies(&account_id, "ghost", "/", None, 10)
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_err!(
-        store
-            .list_attached_role_policies(&account_id, "ghost", "/", None, 0)
-            .await,
-        StoreError::NoSuchRole
-    );
-    assert_eq!(attachment_count(&store, &account_id, "apple").await, 1);
-}
-
-pub async fn role_policies_gather_inline_and_default_versions(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    let grace = create_role(&store, &account_id, "grace", "/").await;
-    let heidi = create_role(&store, &account_id, "heidi", "/").await;
-    let grace_user = create(&store, &account_id, "grace", "/").await;
-    assert_eq!(
-        store
-            .get_role_policies(&grace.role_id)
-            .await
-            .expect("get_role_policies"),
-        UserPolicies::default()
-    );
-    assert_eq!(
-        store
-            .get_role_policies(&ids::role_id())
-            .await
-            .expect("get_role_policies of an unknown role"),
-        UserPolicies::default()
-    );
-
-    for (name, action) in [("b", "b:*"), ("a", "a:*"), ("B", "B:*")] {
-        store
-            .put_role_policy(&account_id, "grace", name, &doc(action), 10, QUOTA)
-            .await
-            .expect("put");
-    }
-    let alpha = create_policy(&store, &account_id, "alpha", "/x/y/").await;
-    let beta = create_policy(&store, &account_id, "Beta", "/").await;
-    create_policy(&store, &account_id, "unattached", "/").await;
-    let user_only = create_policy(&store, &account_id, "UserOnly", "/").await;
-    store
-        .create_policy_version(&account_id, "beta", &doc("beta:2"), true, 5, at(1))
-        .await
-        .expect("beta v2");
-    store
-        .create_policy_version(&account_id, "Alpha", &doc("alpha:2"), false, 5, at(1))
-        .await
-        .expect("alpha v2");
-    for name in ["beta", "alpha"] {
-        store
-            .attach_role_policy(&account_id, "grace", name)
-            .await
-            .expect("attach");
-    }
-    // The user of the same name has policies of its own, which do not apply to the role.
-    store
-        .attach_user_policy(&account_id, "grace", "useronly")
-        .await
-        .expect("attach to the user");
-    store
-        .put_user_policy(&account_id, "grace", "mine", &doc("user:*"), 10, QUOTA)
-        .await
-        .expect("put_user_policy");
-
-    let got = store
-        .get_role_policies(&grace.role_id)
-        .await
-        .expect("get_role_policies");
-    assert_eq!(
-        got.inline,
-        vec![
-            ("B".to_owned(), doc("B:*")),
-            ("a".to_owned(), doc("a:*")),
-            ("b".to_owned(), doc("b:*")),
-        ],
-        "inline policies in name (byte) order"
-    );
-    assert_eq!(
-        got.managed,
-        vec![
-            (
-                format!("arn:aws:iam::{account_id}:policy/x/y/alpha"),
-                "v1".to_owned(),
-                doc("iam:alpha"),
-            ),
-            (
-                format!("arn:aws:iam::{account_id}:policy/Beta"),
-                "v2".to_owned(),
-                doc("beta:2"),
-            ),
-        ],
-        "attached policies in lower-cased-name order, each with its default version"
-    );
-    assert_eq!(got.managed[0].0, alpha.arn());
-    assert_eq!(got.managed[1].0, beta.arn());
-    assert_eq!(
-        store
-            .get_user_policies(&grace_user.user_id)
-            .await
-            .expect("get_user_policies"),
-        UserPolicies {
-            inline: vec![("mine".to_owned(), doc("user:*"))],
-            managed: vec![(user_only.arn(), "v1".to_owned(), doc("iam:UserOnly"))],
-        },
-        "the role's policies do not apply to the user"
-    );
-    assert_eq!(
-        store
-            .get_role_policies(&heidi.role_id)
-            .await
-            .expect("get_role_policies"),
-        UserPolicies::default(),
-        "another role's policies do not apply"
-    );
-
-    // Switching defaults switches the documents; detaching and deleting remove them.
-    store
-        .set_default_policy_version(&account_id, "alpha", "v2", at(2))
-        .await
-        .expect("set default");
-    store
-        .set_default_policy_version(&account_id, "beta", "v1", at(2))
-        .await
-        .expect("set default");
-    store
-        .put_role_policy(&account_id, "grace", "a", &doc("a:2"), 10, QUOTA)
-        .await
-        .expect("replace a");
-    let got = store
-        .get_role_policies(&grace.role_id)
-        .await
-        .expect("get_role_policies");
-    assert_eq!(
-        got.managed
-            .iter()
-            .map(|(_, v, d)| (v.as_str(), d.clone()))
-            .collect::<Vec<_>>(),
-        [("v2", doc("alpha:2")), ("v1", doc("iam:Beta"))]
-    );
-    assert_eq!(got.inline[1], ("a".to_owned(), doc("a:2")));
-    store
-        .detach_role_policy(&account_id, "grace", "alpha")
-        .await
-        .expect("detach");
-    store
-        .delete_role_policy(&account_id, "grace", "B")
-        .await
-        .expect("delete B");
-    let got = store
-        .get_role_policies(&grace.role_id)
-        .await
-        .expect("get_role_policies");
-    assert_eq!(
-        got.inline
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect::<Vec<_>>(),
-        ["a", "b"]
-    );
-    assert_eq!(
-        got.managed
-            .iter()
-            .map(|(arn, _, _)| arn.clone())
-            .collect::<Vec<_>>(),
-        [beta.arn()]
-    );
 }
 
 pub async fn concurrent_role_and_user_attachments_keep_the_count_exact(store: Arc<dyn Store>) {
@@ -1114,16 +528,24 @@ pub async fn concurrent_role_and_user_attachments_keep_the_count_exact(store: Ar
                     start.wait().await;
                     let result = match (attach, role) {
                         (true, true) => {
-                            store.attach_role_policy(&account_id, &name, "shared").await
+                            store
+                                .attach_policy(&account_id, PolicyHolder::role(&name), "shared")
+                                .await
                         }
                         (false, true) => {
-                            store.detach_role_policy(&account_id, &name, "shared").await
+                            store
+                                .detach_policy(&account_id, PolicyHolder::role(&name), "shared")
+                                .await
                         }
                         (true, false) => {
-                            store.attach_user_policy(&account_id, &name, "shared").await
+                            store
+                                .attach_policy(&account_id, PolicyHolder::user(&name), "shared")
+                                .await
                         }
                         (false, false) => {
-                            store.detach_user_policy(&account_id, &name, "shared").await
+                            store
+                                .detach_policy(&account_id, PolicyHolder::user(&name), "shared")
+                                .await
                         }
                     };
                     (attach, name, result)
@@ -1176,9 +598,15 @@ pub async fn concurrent_role_and_user_attachments_keep_the_count_exact(store: Ar
         assert_eq!(names.len(), i % 2, "r{i}");
         holders += names.len();
         let names = store
-            .list_attached_user_policies(&account_id, &format!("u{i}"), "/", None, 10)
+            .list_attached_policies(
+                &account_id,
+                PolicyHolder::user(&format!("u{i}")),
+                "/",
+                None,
+                10,
+            )
             .await
-            .expect("list_attached_user_policies");
+            .expect("list_attached_policies");
         assert_eq!(names.len(), i % 2, "u{i}");
         holders += names.len();
     }
@@ -1252,10 +680,19 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
                 start.wait().await;
                 if inline {
                     store
-                        .put_role_policy(&account_id, &name, "p", &doc("s3:*"), 10, QUOTA)
+                        .put_inline_policy(
+                            &account_id,
+                            PolicyHolder::role(&name),
+                            "p",
+                            &doc("s3:*"),
+                            10,
+                            QUOTA,
+                        )
                         .await
                 } else {
-                    store.attach_role_policy(&account_id, &name, "keep").await
+                    store
+                        .attach_policy(&account_id, PolicyHolder::role(&name), "keep")
+                        .await
                 }
             })
         };
@@ -1263,9 +700,9 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
         let added = adding.await.expect("add task");
         let remaining = store.get_role(&account_id, &name).await.expect("get_role");
         let applied = store
-            .get_role_policies(&role.role_id)
+            .get_holder_policies(HolderKind::Role, &role.role_id)
             .await
-            .expect("get_role_policies");
+            .expect("get_holder_policies");
         match (deleted, added) {
             (Ok(()), Err(StoreError::NoSuchRole)) => {
                 assert!(remaining.is_none(), "round {round}");
@@ -1275,7 +712,7 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
                 assert!(remaining.is_some(), "round {round}");
                 assert_eq!(applied.inline.len(), 1, "round {round}");
                 store
-                    .delete_role_policy(&account_id, &name, "p")
+                    .delete_inline_policy(&account_id, PolicyHolder::role(&name), "p")
                     .await
                     .expect("clean up");
             }
@@ -1283,7 +720,7 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
                 assert!(remaining.is_some(), "round {round}");
                 assert_eq!(applied.managed.len(), 1, "round {round}");
                 store
-                    .detach_role_policy(&account_id, &name, "keep")
+                    .detach_policy(&account_id, PolicyHolder::role(&name), "keep")
                     .await
                     .expect("clean up");
             }
@@ -1322,7 +759,7 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
             tokio::spawn(async move {
                 start.wait().await;
                 store
-                    .attach_role_policy(&account_id, &holder, &policy)
+                    .attach_policy(&account_id, PolicyHolder::role(&holder), &policy)
                     .await
             })
         };

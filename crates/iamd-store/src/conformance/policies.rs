@@ -1,6 +1,7 @@
-//! Policies: inline user policies and their size quota, managed policies (case-insensitive
-//! names, listing, versions), attachments and their exact count, the documents that apply
-//! to a user, and what they change about deleting and renaming users.
+//! Policies: managed policies (case-insensitive names, listing, versions), what attached
+//! and inline policies change about deleting and renaming users, and races between policy
+//! changes and deletes. What every kind of holder does with inline policies and
+//! attachments is in `holders`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use tokio::sync::Barrier;
 
 use super::{account, add_key, at, create, new_user, owner_of};
 use crate::ids;
-use crate::model::{ManagedPolicy, UserPolicies, POLICY_VERSIONS_MAX};
+use crate::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies, POLICY_VERSIONS_MAX};
 use crate::store::{Store, StoreError};
 
 /// A distinct, valid policy document.
@@ -49,12 +50,12 @@ async fn create_policy(
 
 async fn inline_names(store: &Arc<dyn Store>, account_id: &str, user: &str) -> Vec<String> {
     store
-        .list_user_policies(account_id, user, None, 1000)
+        .list_inline_policies(account_id, PolicyHolder::user(user), None, 1000)
         .await
-        .expect("list_user_policies")
+        .expect("list_inline_policies")
 }
 
-async fn policy_names(
+pub(super) async fn policy_names(
     store: &Arc<dyn Store>,
     account_id: &str,
     prefix: &str,
@@ -71,9 +72,9 @@ async fn policy_names(
 
 async fn attached_names(store: &Arc<dyn Store>, account_id: &str, user: &str) -> Vec<String> {
     store
-        .list_attached_user_policies(account_id, user, "/", None, 1000)
+        .list_attached_policies(account_id, PolicyHolder::user(user), "/", None, 1000)
         .await
-        .expect("list_attached_user_policies")
+        .expect("list_attached_policies")
         .into_iter()
         .map(|p| p.policy_name)
         .collect()
@@ -108,258 +109,6 @@ async fn default_version(store: &Arc<dyn Store>, account_id: &str, policy: &str)
 }
 
 const QUOTA: usize = 2048;
-
-pub async fn inline_policies_are_put_replaced_listed_and_deleted(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create(&store, &account_id, "Alice", "/").await;
-    assert_eq!(
-        inline_names(&store, &account_id, "alice").await,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "alice", "Read")
-            .await
-            .expect("get_user_policy"),
-        None
-    );
-
-    // The user is found ignoring case; policy names are exact.
-    store
-        .put_user_policy(&account_id, "ALICE", "Read", &doc("s3:Get*"), 10, QUOTA)
-        .await
-        .expect("put Read");
-    store
-        .put_user_policy(&account_id, "alice", "read", &doc("s3:List*"), 10, QUOTA)
-        .await
-        .expect("put read");
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "Alice", "Read")
-            .await
-            .expect("get_user_policy"),
-        Some(doc("s3:Get*"))
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "alice", "read")
-            .await
-            .expect("get_user_policy"),
-        Some(doc("s3:List*"))
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "alice", "READ")
-            .await
-            .expect("get_user_policy"),
-        None,
-        "policy names are matched exactly"
-    );
-
-    // Replacing keeps one policy of that name, with the new document.
-    store
-        .put_user_policy(&account_id, "alice", "Read", &doc("s3:*"), 12, QUOTA)
-        .await
-        .expect("replace Read");
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "alice", "Read")
-            .await
-            .expect("get_user_policy"),
-        Some(doc("s3:*"))
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "alice").await,
-        ["Read", "read"]
-    );
-
-    // Byte order, with keyset paging.
-    for name in ["a", "B", "Z_x", "aa"] {
-        store
-            .put_user_policy(&account_id, "alice", name, &doc(name), 10, QUOTA)
-            .await
-            .expect("put");
-    }
-    assert_eq!(
-        inline_names(&store, &account_id, "alice").await,
-        ["B", "Read", "Z_x", "a", "aa", "read"]
-    );
-    let mut pages = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list_user_policies(&account_id, "alice", after.as_deref(), 4)
-            .await
-            .expect("list_user_policies");
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().cloned();
-        pages.push(page);
-    }
-    assert_eq!(
-        pages,
-        [vec!["B", "Read", "Z_x", "a"], vec!["aa", "read"]],
-        "pages of at most 4, each after the last name of the one before"
-    );
-    assert_eq!(
-        store
-            .list_user_policies(&account_id, "alice", Some("Rea"), 2)
-            .await
-            .expect("list_user_policies"),
-        ["Read", "Z_x"]
-    );
-    assert_eq!(
-        store
-            .list_user_policies(&account_id, "alice", None, 0)
-            .await
-            .expect("list_user_policies with limit 0"),
-        Vec::<String>::new()
-    );
-
-    // Deleting.
-    store
-        .delete_user_policy(&account_id, "alice", "Read")
-        .await
-        .expect("delete Read");
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "alice", "Read")
-            .await
-            .expect("get_user_policy"),
-        None
-    );
-    assert_err!(
-        store.delete_user_policy(&account_id, "alice", "Read").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store.delete_user_policy(&account_id, "alice", "A").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "alice").await,
-        ["B", "Z_x", "a", "aa", "read"]
-    );
-
-    // Another user has none of them; a missing user is an error, not an empty answer.
-    create(&store, &account_id, "bob", "/").await;
-    assert_eq!(
-        inline_names(&store, &account_id, "bob").await,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "bob", "read")
-            .await
-            .expect("get_user_policy"),
-        None
-    );
-    for user in ["ghost", "alic"] {
-        assert_err!(
-            store
-                .put_user_policy(&account_id, user, "p", &doc("x:y"), 1, QUOTA)
-                .await,
-            StoreError::NoSuchUser
-        );
-        assert_err!(
-            store.get_user_policy(&account_id, user, "read").await,
-            StoreError::NoSuchUser
-        );
-        assert_err!(
-            store.list_user_policies(&account_id, user, None, 10).await,
-            StoreError::NoSuchUser
-        );
-        assert_err!(
-            store.list_user_policies(&account_id, user, None, 0).await,
-            StoreError::NoSuchUser
-        );
-        assert_err!(
-            store.delete_user_policy(&account_id, user, "read").await,
-            StoreError::NoSuchUser
-        );
-    }
-    assert_err!(
-        store.get_user_policy("000000000000", "alice", "read").await,
-        StoreError::NoSuchUser
-    );
-}
-
-pub async fn inline_policies_respect_the_aggregate_size(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create(&store, &account_id, "carol", "/").await;
-    create(&store, &account_id, "dave", "/").await;
-    let put = |user: &'static str, name: &'static str, document: String, size: usize| {
-        let (store, account_id) = (Arc::clone(&store), account_id.clone());
-        async move {
-            store
-                .put_user_policy(&account_id, user, name, &document, size, 100)
-                .await
-        }
-    };
-
-    put("carol", "a", doc("a:1"), 60).await.expect("60 of 100");
-    assert_err!(
-        put("carol", "b", doc("b:1"), 41).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "carol").await,
-        ["a"],
-        "nothing is written when the quota refuses"
-    );
-    put("carol", "b", doc("b:2"), 40)
-        .await
-        .expect("exactly the quota");
-
-    // A replacement is counted instead of the policy it replaces, not besides it.
-    assert_err!(
-        put("carol", "a", doc("a:2"), 61).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        store
-            .get_user_policy(&account_id, "carol", "a")
-            .await
-            .expect("get_user_policy"),
-        Some(doc("a:1")),
-        "a refused replacement keeps the old document"
-    );
-    put("carol", "a", doc("a:3"), 60).await.expect("same size");
-    put("carol", "a", doc("a:4"), 10).await.expect("smaller");
-    put("carol", "c", doc("c:1"), 50)
-        .await
-        .expect("room freed by shrinking a");
-    assert_err!(
-        put("carol", "d", doc("d:1"), 1).await,
-        StoreError::PolicySizeExceeded
-    );
-
-    // Deleting frees room; the quota is per user.
-    store
-        .delete_user_policy(&account_id, "carol", "b")
-        .await
-        .expect("delete b");
-    put("carol", "d", doc("d:2"), 40)
-        .await
-        .expect("room freed by deleting b");
-    put("dave", "big", doc("big"), 100)
-        .await
-        .expect("dave's own quota");
-    assert_err!(
-        put("dave", "huge", doc("huge"), 101).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_err!(
-        put("dave", "big", doc("huge"), 101).await,
-        StoreError::PolicySizeExceeded
-    );
-    assert_eq!(
-        inline_names(&store, &account_id, "carol").await,
-        ["a", "c", "d"]
-    );
-    assert_eq!(inline_names(&store, &account_id, "dave").await, ["big"]);
-}
 
 pub async fn managed_policies_are_named_ignoring_case(store: Arc<dyn Store>) {
     let (account_id, _) = account(&store).await;
@@ -486,7 +235,7 @@ pub async fn list_policies_filters_orders_and_pages(store: Arc<dyn Store>) {
     create(&store, &account_id, "user", "/").await;
     for name in ["gamma", "BETA"] {
         store
-            .attach_user_policy(&account_id, "user", name)
+            .attach_policy(&account_id, PolicyHolder::user("user"), name)
             .await
             .expect("attach");
     }
@@ -499,7 +248,7 @@ pub async fn list_policies_filters_orders_and_pages(store: Arc<dyn Store>) {
         ["beta"]
     );
     store
-        .detach_user_policy(&account_id, "user", "gamma")
+        .detach_policy(&account_id, PolicyHolder::user("user"), "gamma")
         .await
         .expect("detach");
     assert_eq!(policy_names(&store, &account_id, "/", true).await, ["beta"]);
@@ -834,7 +583,7 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
     let policy = create_policy(&store, &account_id, "Doomed", "/").await;
     create(&store, &account_id, "holder", "/").await;
     store
-        .attach_user_policy(&account_id, "holder", "doomed")
+        .attach_policy(&account_id, PolicyHolder::user("holder"), "doomed")
         .await
         .expect("attach");
     store
@@ -846,7 +595,7 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
         StoreError::PolicyAttached
     );
     store
-        .detach_user_policy(&account_id, "holder", "Doomed")
+        .detach_policy(&account_id, PolicyHolder::user("holder"), "Doomed")
         .await
         .expect("detach");
     assert_err!(
@@ -897,7 +646,7 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
     );
     assert_err!(
         store
-            .attach_user_policy(&account_id, "holder", "Doomed")
+            .attach_policy(&account_id, PolicyHolder::user("holder"), "Doomed")
             .await,
         StoreError::NoSuchPolicy
     );
@@ -921,235 +670,6 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
         .delete_policy(&account_id, &lone.policy_name)
         .await
         .expect("delete a policy with only v1");
-}
-
-pub async fn attachments_are_idempotent_and_counted(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create(&store, &account_id, "Erin", "/").await;
-    create(&store, &account_id, "frank", "/").await;
-    create_policy(&store, &account_id, "Pol", "/team/").await;
-    create_policy(&store, &account_id, "apple", "/").await;
-    create_policy(&store, &account_id, "Zeta", "/team/x/").await;
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        Vec::<String>::new()
-    );
-    assert_eq!(attachment_count(&store, &account_id, "pol").await, 0);
-
-    store
-        .attach_user_policy(&account_id, "erin", "pol")
-        .await
-        .expect("attach");
-    store
-        .attach_user_policy(&account_id, "ERIN", "POL")
-        .await
-        .expect("attaching again is fine");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 1);
-    assert_eq!(attached_names(&store, &account_id, "Erin").await, ["Pol"]);
-    for name in ["zeta", "Apple"] {
-        store
-            .attach_user_policy(&account_id, "erin", name)
-            .await
-            .expect("attach");
-    }
-    store
-        .attach_user_policy(&account_id, "frank", "Pol")
-        .await
-        .expect("attach to frank");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 2);
-    assert_eq!(attachment_count(&store, &account_id, "Zeta").await, 1);
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        ["apple", "Pol", "Zeta"],
-        "lower-cased-name order"
-    );
-    assert_eq!(attached_names(&store, &account_id, "frank").await, ["Pol"]);
-    let listed = store
-        .list_attached_user_policies(&account_id, "erin", "/", None, 1)
-        .await
-        .expect("list");
-    assert_eq!(
-        listed,
-        vec![store
-            .get_policy(&account_id, "apple")
-            .await
-            .expect("get_policy")
-            .expect("apple")],
-        "listings carry whole policies"
-    );
-
-    // Path prefix and paging.
-    let in_team: Vec<String> = store
-        .list_attached_user_policies(&account_id, "erin", "/team/", None, 10)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|p| p.policy_name)
-        .collect();
-    assert_eq!(in_team, ["Pol", "Zeta"]);
-    let after_pol: Vec<String> = store
-        .list_attached_user_policies(&account_id, "erin", "/", Some("pol"), 10)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|p| p.policy_name)
-        .collect();
-    assert_eq!(after_pol, ["Zeta"]);
-    let first_two: Vec<String> = store
-        .list_attached_user_policies(&account_id, "erin", "/", None, 2)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|p| p.policy_name)
-        .collect();
-    assert_eq!(first_two, ["apple", "Pol"]);
-    assert!(store
-        .list_attached_user_policies(&account_id, "erin", "/", None, 0)
-        .await
-        .expect("limit 0")
-        .is_empty());
-
-    // Detaching.
-    store
-        .detach_user_policy(&account_id, "Erin", "pol")
-        .await
-        .expect("detach");
-    assert_err!(
-        store.detach_user_policy(&account_id, "erin", "Pol").await,
-        StoreError::PolicyNotAttached
-    );
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 1);
-    assert_eq!(
-        attached_names(&store, &account_id, "erin").await,
-        ["apple", "Zeta"]
-    );
-    assert_eq!(attached_names(&store, &account_id, "frank").await, ["Pol"]);
-    store
-        .detach_user_policy(&account_id, "frank", "Pol")
-        .await
-        .expect("detach");
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 0);
-    assert_err!(
-        store
-            .detach_user_policy(&account_id, "frank", "apple")
-            .await,
-        StoreError::PolicyNotAttached
-    );
-    assert_eq!(
-        attachment_count(&store, &account_id, "apple").await,
-        1,
-        "a refused detach changes no count"
-    );
-
-    // Missing user or policy: the user is checked first.
-    assert_err!(
-        store.attach_user_policy(&account_id, "ghost", "Pol").await,
-        StoreError::NoSuchUser
-    );
-    assert_err!(
-        store.attach_user_policy(&account_id, "ghost", "nope").await,
-        StoreError::NoSuchUser
-    );
-    assert_err!(
-        store.attach_user_policy(&account_id, "erin", "nope").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store.detach_user_policy(&account_id, "ghost", "Pol").await,
-        StoreError::NoSuchUser
-    );
-    assert_err!(
-        store.detach_user_policy(&account_id, "erin", "nope").await,
-        StoreError::NoSuchPolicy
-    );
-    assert_err!(
-        store
-            .list_attached_user_policies(&account_id, "ghost", "/", None, 10)
-            .await,
-        StoreError::NoSuchUser
-    );
-    assert_err!(
-        store
-            .list_attached_user_policies(&account_id, "ghost", "/", None, 0)
-            .await,
-        StoreError::NoSuchUser
-    );
-    assert_eq!(attachment_count(&store, &account_id, "Pol").await, 0);
-}
-
-pub async fn concurrent_attachments_keep_the_count_exact(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    create_policy(&store, &account_id, "Shared", "/").await;
-    create(&store, &account_id, "same", "/").await;
-    for i in 0..20 {
-        create(&store, &account_id, &format!("u{i}"), "/").await;
-    }
-    let race = |ops: Vec<(bool, String)>| {
-        let start = Arc::new(Barrier::new(ops.len()));
-        let tasks: Vec<_> = ops
-            .into_iter()
-            .map(|(attach, user)| {
-                let (store, start, account_id) =
-                    (Arc::clone(&store), Arc::clone(&start), account_id.clone());
-                tokio::spawn(async move {
-                    start.wait().await;
-                    let result = if attach {
-                        store.attach_user_policy(&account_id, &user, "shared").await
-                    } else {
-                        store.detach_user_policy(&account_id, &user, "shared").await
-                    };
-                    (attach, user, result)
-                })
-            })
-            .collect();
-        async move {
-            let mut out = Vec::new();
-            for task in tasks {
-                out.push(task.await.expect("task"));
-            }
-            out
-        }
-    };
-
-    // 20 users attaching at once, and 20 attaching to one user.
-    let mut ops: Vec<(bool, String)> = (0..20).map(|i| (true, format!("u{i}"))).collect();
-    ops.extend((0..20).map(|_| (true, "SAME".to_owned())));
-    for (_, user, result) in race(ops).await {
-        result.unwrap_or_else(|e| panic!("attach to {user}: {e:?}"));
-    }
-    assert_eq!(attachment_count(&store, &account_id, "Shared").await, 21);
-
-    // Detaching from the even users, attaching (again) to the odd ones, and detaching
-    // from the one user 20 times over: only one of those succeeds.
-    let mut ops: Vec<(bool, String)> = (0..20).map(|i| (i % 2 == 1, format!("u{i}"))).collect();
-    ops.extend((0..20).map(|_| (false, "same".to_owned())));
-    let mut detached_same = 0;
-    for (attach, user, result) in race(ops).await {
-        match (attach, user.as_str(), result) {
-            (true, _, Ok(())) => {}
-            (false, "same", Ok(())) => detached_same += 1,
-            (false, "same", Err(StoreError::PolicyNotAttached)) => {}
-            (false, _, Ok(())) => {}
-            (attach, user, result) => {
-                panic!("{user} (attach: {attach}): unexpected {result:?}")
-            }
-        }
-    }
-    assert_eq!(detached_same, 1, "one detach from the same user succeeds");
-    assert_eq!(attachment_count(&store, &account_id, "Shared").await, 10);
-
-    let mut holders = 0;
-    for i in 0..20 {
-        let names = attached_names(&store, &account_id, &format!("u{i}")).await;
-        assert_eq!(names.len(), i % 2, "u{i}");
-        holders += names.len();
-    }
-    assert!(attached_names(&store, &account_id, "same").await.is_empty());
-    assert_eq!(holders, 10);
-    assert_eq!(
-        policy_names(&store, &account_id, "/", true).await,
-        ["Shared"]
-    );
 }
 
 pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
@@ -1184,10 +704,19 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
                 start.wait().await;
                 if inline {
                     store
-                        .put_user_policy(&account_id, &name, "p", &doc("s3:*"), 10, QUOTA)
+                        .put_inline_policy(
+                            &account_id,
+                            PolicyHolder::user(&name),
+                            "p",
+                            &doc("s3:*"),
+                            10,
+                            QUOTA,
+                        )
                         .await
                 } else {
-                    store.attach_user_policy(&account_id, &name, "keep").await
+                    store
+                        .attach_policy(&account_id, PolicyHolder::user(&name), "keep")
+                        .await
                 }
             })
         };
@@ -1195,9 +724,9 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
         let added = adding.await.expect("add task");
         let remaining = store.get_user(&account_id, &name).await.expect("get_user");
         let applied = store
-            .get_user_policies(&user.user_id)
+            .get_holder_policies(HolderKind::User, &user.user_id)
             .await
-            .expect("get_user_policies");
+            .expect("get_holder_policies");
         match (deleted, added) {
             (Ok(()), Err(StoreError::NoSuchUser)) => {
                 assert!(remaining.is_none(), "round {round}");
@@ -1207,7 +736,7 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
                 assert!(remaining.is_some(), "round {round}");
                 assert_eq!(applied.inline.len(), 1, "round {round}");
                 store
-                    .delete_user_policy(&account_id, &name, "p")
+                    .delete_inline_policy(&account_id, PolicyHolder::user(&name), "p")
                     .await
                     .expect("clean up");
             }
@@ -1215,7 +744,7 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
                 assert!(remaining.is_some(), "round {round}");
                 assert_eq!(applied.managed.len(), 1, "round {round}");
                 store
-                    .detach_user_policy(&account_id, &name, "keep")
+                    .detach_policy(&account_id, PolicyHolder::user(&name), "keep")
                     .await
                     .expect("clean up");
             }
@@ -1252,7 +781,11 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
             tokio::spawn(async move {
                 start.wait().await;
                 store
-                    .attach_user_policy(&account_id, &format!("holder{round}"), &policy)
+                    .attach_policy(
+                        &account_id,
+                        PolicyHolder::user(&format!("holder{round}")),
+                        &policy,
+                    )
                     .await
             })
         };
@@ -1317,141 +850,6 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
     assert_eq!(created, expected);
 }
 
-pub async fn user_policies_gather_inline_and_default_versions(store: Arc<dyn Store>) {
-    let (account_id, _) = account(&store).await;
-    let grace = create(&store, &account_id, "grace", "/").await;
-    let heidi = create(&store, &account_id, "heidi", "/").await;
-    assert_eq!(
-        store
-            .get_user_policies(&grace.user_id)
-            .await
-            .expect("get_user_policies"),
-        UserPolicies::default()
-    );
-    assert_eq!(
-        store
-            .get_user_policies(&ids::user_id())
-            .await
-            .expect("get_user_policies of an unknown user"),
-        UserPolicies::default()
-    );
-
-    for (name, action) in [("b", "b:*"), ("a", "a:*"), ("B", "B:*")] {
-        store
-            .put_user_policy(&account_id, "grace", name, &doc(action), 10, QUOTA)
-            .await
-            .expect("put");
-    }
-    let alpha = create_policy(&store, &account_id, "alpha", "/x/y/").await;
-    let beta = create_policy(&store, &account_id, "Beta", "/").await;
-    create_policy(&store, &account_id, "unattached", "/").await;
-    store
-        .create_policy_version(&account_id, "beta", &doc("beta:2"), true, 5, at(1))
-        .await
-        .expect("beta v2");
-    store
-        .create_policy_version(&account_id, "Alpha", &doc("alpha:2"), false, 5, at(1))
-        .await
-        .expect("alpha v2");
-    for name in ["beta", "alpha"] {
-        store
-            .attach_user_policy(&account_id, "grace", name)
-            .await
-            .expect("attach");
-    }
-    let got = store
-        .get_user_policies(&grace.user_id)
-        .await
-        .expect("get_user_policies");
-    assert_eq!(
-        got.inline,
-        vec![
-            ("B".to_owned(), doc("B:*")),
-            ("a".to_owned(), doc("a:*")),
-            ("b".to_owned(), doc("b:*")),
-        ],
-        "inline policies in name (byte) order"
-    );
-    assert_eq!(
-        got.managed,
-        vec![
-            (
-                format!("arn:aws:iam::{account_id}:policy/x/y/alpha"),
-                "v1".to_owned(),
-                doc("iam:alpha"),
-            ),
-            (
-                format!("arn:aws:iam::{account_id}:policy/Beta"),
-                "v2".to_owned(),
-                doc("beta:2"),
-            ),
-        ],
-        "attached policies in lower-cased-name order (as listed), each with its default version"
-    );
-    assert_eq!(got.managed[0].0, alpha.arn());
-    assert_eq!(got.managed[1].0, beta.arn());
-    assert_eq!(
-        store
-            .get_user_policies(&heidi.user_id)
-            .await
-            .expect("get_user_policies"),
-        UserPolicies::default(),
-        "another user's policies do not apply"
-    );
-
-    // Switching defaults switches the documents; detaching and deleting remove them.
-    store
-        .set_default_policy_version(&account_id, "alpha", "v2", at(2))
-        .await
-        .expect("set default");
-    store
-        .set_default_policy_version(&account_id, "beta", "v1", at(2))
-        .await
-        .expect("set default");
-    store
-        .put_user_policy(&account_id, "grace", "a", &doc("a:2"), 10, QUOTA)
-        .await
-        .expect("replace a");
-    let got = store
-        .get_user_policies(&grace.user_id)
-        .await
-        .expect("get_user_policies");
-    assert_eq!(
-        got.managed
-            .iter()
-            .map(|(_, v, d)| (v.as_str(), d.clone()))
-            .collect::<Vec<_>>(),
-        [("v2", doc("alpha:2")), ("v1", doc("iam:Beta"))]
-    );
-    assert_eq!(got.inline[1], ("a".to_owned(), doc("a:2")));
-    store
-        .detach_user_policy(&account_id, "grace", "alpha")
-        .await
-        .expect("detach");
-    store
-        .delete_user_policy(&account_id, "grace", "B")
-        .await
-        .expect("delete B");
-    let got = store
-        .get_user_policies(&grace.user_id)
-        .await
-        .expect("get_user_policies");
-    assert_eq!(
-        got.inline
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect::<Vec<_>>(),
-        ["a", "b"]
-    );
-    assert_eq!(
-        got.managed
-            .iter()
-            .map(|(arn, _, _)| arn.clone())
-            .collect::<Vec<_>>(),
-        [beta.arn()]
-    );
-}
-
 pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
     let (account_id, _) = account(&store).await;
     let ivan = new_user(&account_id, "ivan", "/");
@@ -1460,11 +858,18 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
     let key = add_key(&store, &account_id, &owner, at(1)).await;
     create_policy(&store, &account_id, "Attached", "/").await;
     store
-        .attach_user_policy(&account_id, "ivan", "attached")
+        .attach_policy(&account_id, PolicyHolder::user("ivan"), "attached")
         .await
         .expect("attach");
     store
-        .put_user_policy(&account_id, "ivan", "inline", &doc("s3:*"), 10, QUOTA)
+        .put_inline_policy(
+            &account_id,
+            PolicyHolder::user("ivan"),
+            "inline",
+            &doc("s3:*"),
+            10,
+            QUOTA,
+        )
         .await
         .expect("put");
 
@@ -1482,7 +887,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::UserHasAttachedPolicies
     );
     store
-        .detach_user_policy(&account_id, "ivan", "Attached")
+        .detach_policy(&account_id, PolicyHolder::user("ivan"), "Attached")
         .await
         .expect("detach");
     assert_err!(
@@ -1495,7 +900,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         "a refused delete keeps the user's policies"
     );
     store
-        .delete_user_policy(&account_id, "ivan", "inline")
+        .delete_inline_policy(&account_id, PolicyHolder::user("ivan"), "inline")
         .await
         .expect("delete inline");
     store
@@ -1516,7 +921,14 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
     let judy = create(&store, &account_id, "judy", "/").await;
     create_policy(&store, &account_id, "Other", "/").await;
     store
-        .put_user_policy(&account_id, "judy", "inline", &doc("s3:*"), 10, QUOTA)
+        .put_inline_policy(
+            &account_id,
+            PolicyHolder::user("judy"),
+            "inline",
+            &doc("s3:*"),
+            10,
+            QUOTA,
+        )
         .await
         .expect("put");
     assert_err!(
@@ -1524,7 +936,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::UserHasInlinePolicies
     );
     store
-        .attach_user_policy(&account_id, "judy", "other")
+        .attach_policy(&account_id, PolicyHolder::user("judy"), "other")
         .await
         .expect("attach");
     assert_err!(
@@ -1532,7 +944,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::UserHasAttachedPolicies
     );
     store
-        .delete_user_policy(&account_id, "judy", "inline")
+        .delete_inline_policy(&account_id, PolicyHolder::user("judy"), "inline")
         .await
         .expect("delete inline");
     assert_err!(
@@ -1540,7 +952,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::UserHasAttachedPolicies
     );
     store
-        .detach_user_policy(&account_id, "judy", "other")
+        .detach_policy(&account_id, PolicyHolder::user("judy"), "other")
         .await
         .expect("detach");
     store
@@ -1558,9 +970,9 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
     assert!(attached_names(&store, &account_id, "judy").await.is_empty());
     assert_eq!(
         store
-            .get_user_policies(&judy.user_id)
+            .get_holder_policies(HolderKind::User, &judy.user_id)
             .await
-            .expect("get_user_policies"),
+            .expect("get_holder_policies"),
         UserPolicies::default()
     );
 }
@@ -1570,17 +982,24 @@ pub async fn renamed_users_keep_their_policies(store: Arc<dyn Store>) {
     let user = create(&store, &account_id, "old", "/").await;
     create_policy(&store, &account_id, "Pinned", "/").await;
     store
-        .attach_user_policy(&account_id, "old", "Pinned")
+        .attach_policy(&account_id, PolicyHolder::user("old"), "Pinned")
         .await
         .expect("attach");
     store
-        .put_user_policy(&account_id, "old", "mine", &doc("s3:*"), 10, QUOTA)
+        .put_inline_policy(
+            &account_id,
+            PolicyHolder::user("old"),
+            "mine",
+            &doc("s3:*"),
+            10,
+            QUOTA,
+        )
         .await
         .expect("put");
     let before = store
-        .get_user_policies(&user.user_id)
+        .get_holder_policies(HolderKind::User, &user.user_id)
         .await
-        .expect("get_user_policies");
+        .expect("get_holder_policies");
 
     store
         .update_user(&account_id, "OLD", Some("New"), Some("/moved/"))
@@ -1588,33 +1007,37 @@ pub async fn renamed_users_keep_their_policies(store: Arc<dyn Store>) {
         .expect("rename");
     assert_eq!(
         store
-            .get_user_policy(&account_id, "new", "mine")
+            .get_inline_policy(&account_id, PolicyHolder::user("new"), "mine")
             .await
-            .expect("get_user_policy"),
+            .expect("get_inline_policy"),
         Some(doc("s3:*"))
     );
     assert_eq!(inline_names(&store, &account_id, "NEW").await, ["mine"]);
     assert_eq!(attached_names(&store, &account_id, "new").await, ["Pinned"]);
     assert_eq!(
         store
-            .get_user_policies(&user.user_id)
+            .get_holder_policies(HolderKind::User, &user.user_id)
             .await
-            .expect("get_user_policies"),
+            .expect("get_holder_policies"),
         before
     );
     assert_eq!(attachment_count(&store, &account_id, "Pinned").await, 1);
     assert_err!(
-        store.list_user_policies(&account_id, "old", None, 10).await,
-        StoreError::NoSuchUser
-    );
-    assert_err!(
         store
-            .list_attached_user_policies(&account_id, "old", "/", None, 10)
+            .list_inline_policies(&account_id, PolicyHolder::user("old"), None, 10)
             .await,
         StoreError::NoSuchUser
     );
     assert_err!(
-        store.detach_user_policy(&account_id, "old", "Pinned").await,
+        store
+            .list_attached_policies(&account_id, PolicyHolder::user("old"), "/", None, 10)
+            .await,
+        StoreError::NoSuchUser
+    );
+    assert_err!(
+        store
+            .detach_policy(&account_id, PolicyHolder::user("old"), "Pinned")
+            .await,
         StoreError::NoSuchUser
     );
 
@@ -1623,7 +1046,7 @@ pub async fn renamed_users_keep_their_policies(store: Arc<dyn Store>) {
     assert!(inline_names(&store, &account_id, "old").await.is_empty());
     assert!(attached_names(&store, &account_id, "old").await.is_empty());
     store
-        .detach_user_policy(&account_id, "New", "pinned")
+        .detach_policy(&account_id, PolicyHolder::user("New"), "pinned")
         .await
         .expect("detach under the new name");
     assert_eq!(attachment_count(&store, &account_id, "Pinned").await, 0);

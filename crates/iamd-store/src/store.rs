@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
+    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -85,6 +85,16 @@ pub enum StoreError {
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
+}
+
+impl HolderKind {
+    /// The error for a holder of this kind that does not exist.
+    pub fn missing(self) -> StoreError {
+        match self {
+            HolderKind::User => StoreError::NoSuchUser,
+            HolderKind::Role => StoreError::NoSuchRole,
+        }
+    }
 }
 
 /// One position in a keyset-paginated listing: list items strictly after it.
@@ -248,43 +258,6 @@ pub trait Store: Send + Sync + 'static {
         batch: usize,
     ) -> Result<u64, StoreError>;
 
-    // Inline user policies. Names are matched exactly; documents are stored as given.
-
-    /// Adds or replaces a user's inline policy. `size` is the document's size as AWS
-    /// counts it; the sum over the user's inline policies (the replaced one not counted)
-    /// must stay within `max_total`, else `PolicySizeExceeded`. `NoSuchUser`.
-    async fn put_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-        document: &str,
-        size: usize,
-        max_total: usize,
-    ) -> Result<(), StoreError>;
-    /// `Err(NoSuchUser)` when the user is missing, `Ok(None)` when the policy is.
-    async fn get_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<Option<String>, StoreError>;
-    /// Policy names in byte order, after `after`, at most `limit`. `NoSuchUser`.
-    async fn list_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError>;
-    /// `NoSuchUser`, `NoSuchPolicy`.
-    async fn delete_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError>;
-
     // Managed policies, named by their (account-unique, case-insensitive) name.
 
     /// Creates the policy with `document` as its default version `v1`. `AlreadyExists`.
@@ -350,40 +323,7 @@ pub trait Store: Send + Sync + 'static {
         version_id: &str,
     ) -> Result<(), StoreError>;
 
-    // Attachments of managed policies to users. `attachment_count` stays exact.
-
-    /// Attaching an attached policy again changes nothing. `NoSuchUser`, `NoSuchPolicy`.
-    async fn attach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError>;
-    /// `NoSuchUser`, `NoSuchPolicy`, `PolicyNotAttached`.
-    async fn detach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError>;
-    /// The user's attached policies whose path starts with `path_prefix`, in
-    /// lower-cased-name order after `after`. `NoSuchUser`.
-    async fn list_attached_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<ManagedPolicy>, StoreError>;
-
-    /// Every document that applies to a user (inline, and the default version of each
-    /// attached policy), in one consistent read. An unknown user has none.
-    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError>;
-
-    // Roles. Names are unique per account ignoring case, like users'. Managed policies
-    // attached to roles count in the policy's `attachment_count` (and so block
-    // `delete_policy`) exactly like user attachments.
+    // Roles. Names are unique per account ignoring case, like users'.
 
     /// `AlreadyExists` on a case-insensitive name clash. Tags are stored in order.
     async fn create_role(&self, role: &Role) -> Result<(), StoreError>;
@@ -420,62 +360,77 @@ pub trait Store: Send + Sync + 'static {
     /// order, in the same transaction). Its tags go with it.
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError>;
 
-    /// As `put_user_policy`, for a role (`NoSuchRole`, `PolicySizeExceeded`).
-    async fn put_role_policy(
+    // Inline policies and managed-policy attachments, of any holder (a user or a role: see
+    // `HolderKind`). The holder is found ignoring case; a missing one is `NoSuchUser` or
+    // `NoSuchRole` (`HolderKind::missing`). Inline policy names are matched exactly;
+    // documents are stored as given. Attachments count in the policy's `attachment_count`
+    // (kept exact, and blocking `delete_policy`) whoever holds them.
+
+    /// Adds or replaces the holder's inline policy. `size` is the document's size as AWS
+    /// counts it; the sum over the holder's inline policies (the replaced one not counted)
+    /// must stay within `max_total`, else `PolicySizeExceeded`.
+    async fn put_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
         document: &str,
         size: usize,
         max_total: usize,
     ) -> Result<(), StoreError>;
-    /// `Err(NoSuchRole)`; `Ok(None)` when the policy is missing.
-    async fn get_role_policy(
+    /// `Err(missing holder)`; `Ok(None)` when the policy is missing.
+    async fn get_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<Option<String>, StoreError>;
-    /// Names in byte order after `after`. `NoSuchRole`.
-    async fn list_role_policies(
+    /// Policy names in byte order, after `after`, at most `limit`.
+    async fn list_inline_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError>;
-    /// `NoSuchRole`, `NoSuchPolicy`.
-    async fn delete_role_policy(
+    /// Missing holder, then `NoSuchPolicy`.
+    async fn delete_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError>;
-    /// Idempotent. `NoSuchRole`, `NoSuchPolicy`.
-    async fn attach_role_policy(
+    /// Attaching an attached policy again changes nothing. Missing holder, then
+    /// `NoSuchPolicy`.
+    async fn attach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError>;
-    /// `NoSuchRole`, `NoSuchPolicy`, `PolicyNotAttached`.
-    async fn detach_role_policy(
+    /// Missing holder, then `NoSuchPolicy`, `PolicyNotAttached`.
+    async fn detach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError>;
-    /// As `list_attached_user_policies`, for a role. `NoSuchRole`.
-    async fn list_attached_role_policies(
+    /// The holder's attached policies whose path starts with `path_prefix`, in
+    /// lower-cased-name order after `after` (a lower-cased name).
+    async fn list_attached_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError>;
-    /// As `get_user_policies`, for a role: its inline policies and the default versions of
-    /// its attached policies, in one consistent read. An unknown role has none.
-    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError>;
+    /// Every document that applies to the holder with id `holder_id` (its inline policies,
+    /// and the default version of each attached policy), in one consistent read. An unknown
+    /// holder has none.
+    async fn get_holder_policies(
+        &self,
+        kind: HolderKind,
+        holder_id: &str,
+    ) -> Result<UserPolicies, StoreError>;
 }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey,
-    PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
+    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -32,7 +32,7 @@ pub(crate) const MAX_ENTRIES: usize = 20_000;
 
 /// Makes room in a map holding `max` entries: expired entries go first; if more than half
 /// remain, all go.
-pub(crate) fn make_room<K: Eq + std::hash::Hash, V>(
+pub fn make_room<K: Eq + std::hash::Hash, V>(
     map: &mut HashMap<K, (Instant, V)>,
     ttl: Duration,
     max: usize,
@@ -350,62 +350,12 @@ impl Store for CachingStore {
         which: Reseal,
         batch: usize,
     ) -> Result<u64, StoreError> {
-        // Cached rows keep their old sealed form, which the ring still opens; they expire.
-        self.inner.reseal_secrets(keyring, which, batch).await
-    }
-    async fn put_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-        document: &str,
-        size: usize,
-        max_total: usize,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .put_user_policy(
-                account_id,
-                user_name,
-                policy_name,
-                document,
-                size,
-                max_total,
-            )
-            .await
-    }
-
-    async fn get_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<Option<String>, StoreError> {
-        self.inner
-            .get_user_policy(account_id, user_name, policy_name)
-            .await
-    }
-
-    async fn list_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
-        self.inner
-            .list_user_policies(account_id, user_name, after, limit)
-            .await
-    }
-
-    async fn delete_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .delete_user_policy(account_id, user_name, policy_name)
-            .await
+        // Cached credentials hold the old sealed form. The ring still opens it, but after a
+        // rekey the old key may be dropped from the next start's ring: forget them (this
+        // runs at start-up and on `iamd rekey`, so the misses cost nothing that matters).
+        let result = self.inner.reseal_secrets(keyring, which, batch).await;
+        self.forget_all();
+        result
     }
 
     async fn create_policy(
@@ -506,44 +456,6 @@ impl Store for CachingStore {
             .await
     }
 
-    async fn attach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .attach_user_policy(account_id, user_name, policy_name)
-            .await
-    }
-
-    async fn detach_user_policy(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .detach_user_policy(account_id, user_name, policy_name)
-            .await
-    }
-
-    async fn list_attached_user_policies(
-        &self,
-        account_id: &str,
-        user_name: &str,
-        path_prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        self.inner
-            .list_attached_user_policies(account_id, user_name, path_prefix, after, limit)
-            .await
-    }
-
-    async fn get_user_policies(&self, user_id: &str) -> Result<UserPolicies, StoreError> {
-        self.inner.get_user_policies(user_id).await
-    }
     async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
         self.inner.create_role(role).await
     }
@@ -599,98 +511,95 @@ impl Store for CachingStore {
         self.inner.delete_role(account_id, role_name).await
     }
 
-    async fn put_role_policy(
+    async fn put_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
         document: &str,
         size: usize,
         max_total: usize,
     ) -> Result<(), StoreError> {
         self.inner
-            .put_role_policy(
-                account_id,
-                role_name,
-                policy_name,
-                document,
-                size,
-                max_total,
-            )
+            .put_inline_policy(account_id, holder, policy_name, document, size, max_total)
             .await
     }
 
-    async fn get_role_policy(
+    async fn get_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<Option<String>, StoreError> {
         self.inner
-            .get_role_policy(account_id, role_name, policy_name)
+            .get_inline_policy(account_id, holder, policy_name)
             .await
     }
 
-    async fn list_role_policies(
+    async fn list_inline_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         self.inner
-            .list_role_policies(account_id, role_name, after, limit)
+            .list_inline_policies(account_id, holder, after, limit)
             .await
     }
 
-    async fn delete_role_policy(
+    async fn delete_inline_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
         self.inner
-            .delete_role_policy(account_id, role_name, policy_name)
+            .delete_inline_policy(account_id, holder, policy_name)
             .await
     }
 
-    async fn attach_role_policy(
+    async fn attach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
         self.inner
-            .attach_role_policy(account_id, role_name, policy_name)
+            .attach_policy(account_id, holder, policy_name)
             .await
     }
 
-    async fn detach_role_policy(
+    async fn detach_policy(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
         self.inner
-            .detach_role_policy(account_id, role_name, policy_name)
+            .detach_policy(account_id, holder, policy_name)
             .await
     }
 
-    async fn list_attached_role_policies(
+    async fn list_attached_policies(
         &self,
         account_id: &str,
-        role_name: &str,
+        holder: PolicyHolder<'_>,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
         self.inner
-            .list_attached_role_policies(account_id, role_name, path_prefix, after, limit)
+            .list_attached_policies(account_id, holder, path_prefix, after, limit)
             .await
     }
 
-    async fn get_role_policies(&self, role_id: &str) -> Result<UserPolicies, StoreError> {
-        self.inner.get_role_policies(role_id).await
+    async fn get_holder_policies(
+        &self,
+        kind: HolderKind,
+        holder_id: &str,
+    ) -> Result<UserPolicies, StoreError> {
+        self.inner.get_holder_policies(kind, holder_id).await
     }
 }
 
@@ -827,37 +736,6 @@ mod tests {
         ) -> Result<u64, StoreError> {
             unimplemented!()
         }
-        async fn put_user_policy(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: usize,
-            _: usize,
-        ) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn get_user_policy(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-        ) -> Result<Option<String>, StoreError> {
-            unimplemented!()
-        }
-        async fn list_user_policies(
-            &self,
-            _: &str,
-            _: &str,
-            _: Option<&str>,
-            _: usize,
-        ) -> Result<Vec<String>, StoreError> {
-            unimplemented!()
-        }
-        async fn delete_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
         async fn create_policy(&self, _: &ManagedPolicy, _: &str) -> Result<(), StoreError> {
             unimplemented!()
         }
@@ -915,25 +793,6 @@ mod tests {
         async fn delete_policy_version(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn attach_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn detach_user_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn list_attached_user_policies(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: Option<&str>,
-            _: usize,
-        ) -> Result<Vec<ManagedPolicy>, StoreError> {
-            unimplemented!()
-        }
-        async fn get_user_policies(&self, _: &str) -> Result<UserPolicies, StoreError> {
-            unimplemented!()
-        }
         async fn create_role(&self, _: &Role) -> Result<(), StoreError> {
             unimplemented!()
         }
@@ -972,10 +831,11 @@ mod tests {
         async fn delete_role(&self, _: &str, _: &str) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn put_role_policy(
+
+        async fn put_inline_policy(
             &self,
             _: &str,
-            _: &str,
+            _: PolicyHolder<'_>,
             _: &str,
             _: &str,
             _: usize,
@@ -983,43 +843,62 @@ mod tests {
         ) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn get_role_policy(
+        async fn get_inline_policy(
             &self,
             _: &str,
-            _: &str,
+            _: PolicyHolder<'_>,
             _: &str,
         ) -> Result<Option<String>, StoreError> {
             unimplemented!()
         }
-        async fn list_role_policies(
+        async fn list_inline_policies(
             &self,
             _: &str,
-            _: &str,
+            _: PolicyHolder<'_>,
             _: Option<&str>,
             _: usize,
         ) -> Result<Vec<String>, StoreError> {
             unimplemented!()
         }
-        async fn delete_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn attach_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn detach_role_policy(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-        async fn list_attached_role_policies(
+        async fn delete_inline_policy(
             &self,
             _: &str,
+            _: PolicyHolder<'_>,
             _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn attach_policy(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn detach_policy(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_attached_policies(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
             _: &str,
             _: Option<&str>,
             _: usize,
         ) -> Result<Vec<ManagedPolicy>, StoreError> {
             unimplemented!()
         }
-        async fn get_role_policies(&self, _: &str) -> Result<UserPolicies, StoreError> {
+        async fn get_holder_policies(
+            &self,
+            _: HolderKind,
+            _: &str,
+        ) -> Result<UserPolicies, StoreError> {
             unimplemented!()
         }
     }

@@ -1,0 +1,303 @@
+//! Inline policies and managed-policy attachments of any policy holder (users and roles;
+//! groups next): one implementation, taking a `PolicyHolder`, that the per-kind operations
+//! (`Iam::put_user_policy`, `Iam::put_role_policy`, …) wrap. What differs between kinds is
+//! data, in `KindNames`: the IAM action names, the listing names markers carry, the
+//! inline size quota; and how a holder is found and authorized (`Iam::holder_for`).
+
+use iamd_policy::{PolicyKind, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX};
+
+use crate::error::IamError;
+use crate::model::{HolderKind, ManagedPolicy, PolicyHolder};
+use crate::pagination::{self, Listing, SortKey};
+use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
+use crate::service::{Iam, RequestContext};
+use crate::store::StoreError;
+use crate::store_errors::{holder_error, no_such_inline_policy, HolderPolicy};
+
+/// The names and the quota that differ between kinds of holder.
+struct KindNames {
+    put: &'static str,
+    get: &'static str,
+    list: &'static str,
+    delete: &'static str,
+    attach: &'static str,
+    detach: &'static str,
+    list_attached: &'static str,
+    /// The listings' operation names, as markers carry them.
+    list_operation: &'static str,
+    list_attached_operation: &'static str,
+    /// The most the holder's inline policies may weigh together.
+    inline_max: usize,
+}
+
+fn names(kind: HolderKind) -> &'static KindNames {
+    const USER: KindNames = KindNames {
+        put: "iam:PutUserPolicy",
+        get: "iam:GetUserPolicy",
+        list: "iam:ListUserPolicies",
+        delete: "iam:DeleteUserPolicy",
+        attach: "iam:AttachUserPolicy",
+        detach: "iam:DetachUserPolicy",
+        list_attached: "iam:ListAttachedUserPolicies",
+        list_operation: "ListUserPolicies",
+        list_attached_operation: "ListAttachedUserPolicies",
+        inline_max: USER_INLINE_AGGREGATE_MAX,
+    };
+    const ROLE: KindNames = KindNames {
+        put: "iam:PutRolePolicy",
+        get: "iam:GetRolePolicy",
+        list: "iam:ListRolePolicies",
+        delete: "iam:DeleteRolePolicy",
+        attach: "iam:AttachRolePolicy",
+        detach: "iam:DetachRolePolicy",
+        list_attached: "iam:ListAttachedRolePolicies",
+        list_operation: "ListRolePolicies",
+        list_attached_operation: "ListAttachedRolePolicies",
+        inline_max: ROLE_INLINE_AGGREGATE_MAX,
+    };
+    match kind {
+        HolderKind::User => &USER,
+        HolderKind::Role => &ROLE,
+    }
+}
+
+/// A holder that exists, as stored (its name in the stored casing).
+pub(crate) struct Found {
+    pub kind: HolderKind,
+    pub account_id: String,
+    pub id: String,
+    pub name: String,
+}
+
+impl Found {
+    fn holder(&self) -> PolicyHolder<'_> {
+        PolicyHolder::new(self.kind, &self.name)
+    }
+
+    /// What a store error of an operation on this holder (named `holder` by the caller)
+    /// and `policy` means.
+    fn error(&self, e: StoreError, holder: PolicyHolder<'_>, policy: HolderPolicy<'_>) -> IamError {
+        holder_error(e, holder, &self.name, names(self.kind).inline_max, policy)
+    }
+}
+
+impl Iam {
+    /// Finds the holder after authorizing `action` on it.
+    pub(crate) async fn holder_for(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        action: &str,
+    ) -> Result<Found, IamError> {
+        Ok(match holder.kind {
+            HolderKind::User => {
+                let user = self.user_for_policy_op(ctx, holder.name, action).await?;
+                Found {
+                    kind: HolderKind::User,
+                    account_id: user.account_id,
+                    id: user.user_id,
+                    name: user.user_name,
+                }
+            }
+            HolderKind::Role => {
+                let role = self.role_for(ctx, holder.name, action).await?;
+                Found {
+                    kind: HolderKind::Role,
+                    account_id: role.account_id,
+                    id: role.role_id,
+                    name: role.role_name,
+                }
+            }
+        })
+    }
+
+    /// PutUserPolicy, PutRolePolicy.
+    pub async fn put_inline_policy(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), IamError> {
+        let names = names(holder.kind);
+        let found = self.holder_for(ctx, holder, names.put).await?;
+        iamd_policy::Policy::parse_as(document, PolicyKind::Identity).map_err(policy_error)?;
+        let size = iamd_policy::policy_size(document);
+        match self
+            .store
+            .put_inline_policy(
+                &found.account_id,
+                found.holder(),
+                policy_name,
+                document,
+                size,
+                names.inline_max,
+            )
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
+        }
+    }
+
+    /// GetUserPolicy, GetRolePolicy: the holder's stored name and the document.
+    pub async fn get_inline_policy(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(String, String), IamError> {
+        let found = self.holder_for(ctx, holder, names(holder.kind).get).await?;
+        match self
+            .store
+            .get_inline_policy(&found.account_id, found.holder(), policy_name)
+            .await
+        {
+            Ok(Some(doc)) => Ok((found.name, doc)),
+            Ok(None) => Err(no_such_inline_policy(holder.kind, policy_name)),
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
+        }
+    }
+
+    /// ListUserPolicies, ListRolePolicies.
+    pub async fn list_inline_policies(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<String>, IamError> {
+        let names = names(holder.kind);
+        let found = self.holder_for(ctx, holder, names.list).await?;
+        let listing = Listing {
+            operation: names.list_operation,
+            scope: &found.id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = pagination::name_after(&listing, marker)?;
+        let mut items = self
+            .store
+            .list_inline_policies(
+                &found.account_id,
+                found.holder(),
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+            .map_err(|e| found.error(e, holder, HolderPolicy::None))?;
+        let marker = pagination::name_page(&listing, &mut items, max_items, String::clone);
+        Ok(Page { items, marker })
+    }
+
+    /// DeleteUserPolicy, DeleteRolePolicy.
+    pub async fn delete_inline_policy(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), IamError> {
+        let found = self
+            .holder_for(ctx, holder, names(holder.kind).delete)
+            .await?;
+        match self
+            .store
+            .delete_inline_policy(&found.account_id, found.holder(), policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Inline(policy_name))),
+        }
+    }
+
+    /// AttachUserPolicy, AttachRolePolicy: authorized on the holder, not on the policy.
+    pub async fn attach_policy(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let found = self
+            .holder_for(ctx, holder, names(holder.kind).attach)
+            .await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, not_attachable)
+            .await?;
+        match self
+            .store
+            .attach_policy(&found.account_id, found.holder(), &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Attach(arn))),
+        }
+    }
+
+    /// DetachUserPolicy, DetachRolePolicy.
+    pub async fn detach_policy(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), IamError> {
+        let found = self
+            .holder_for(ctx, holder, names(holder.kind).detach)
+            .await?;
+        let policy = self
+            .managed_policy_unauthorized(ctx, arn, no_such_policy)
+            .await?;
+        match self
+            .store
+            .detach_policy(&found.account_id, found.holder(), &policy.policy_name)
+            .await
+        {
+            Ok(()) => {
+                self.authorizer.policies_changed();
+                Ok(())
+            }
+            Err(e) => Err(found.error(e, holder, HolderPolicy::Detach(arn))),
+        }
+    }
+
+    /// ListAttachedUserPolicies, ListAttachedRolePolicies.
+    pub async fn list_attached_policies(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: usize,
+    ) -> Result<Page<ManagedPolicy>, IamError> {
+        let names = names(holder.kind);
+        let found = self.holder_for(ctx, holder, names.list_attached).await?;
+        let listing = Listing {
+            operation: names.list_attached_operation,
+            scope: &found.id,
+            sorted_by: SortKey::UserName,
+        };
+        let after = pagination::name_after(&listing, marker)?;
+        let mut items = self
+            .store
+            .list_attached_policies(
+                &found.account_id,
+                found.holder(),
+                path_prefix.unwrap_or("/"),
+                after.as_deref(),
+                max_items + 1,
+            )
+            .await
+            .map_err(|e| found.error(e, holder, HolderPolicy::None))?;
+        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
+            p.policy_name.to_lowercase()
+        });
+        Ok(Page { items, marker })
+    }
+}

@@ -1,0 +1,343 @@
+//! What the operations make of a `StoreError`: one exhaustive `match` per kind of resource
+//! (users, access keys, managed policies, roles, policy holders), with no `_` arm, so that
+//! a new `StoreError` variant does not compile until every mapping has decided what it
+//! means there. `Backend`, and what the store cannot answer for that kind of resource (a
+//! bug in the store or in the caller), become `ServiceFailure` (500) through
+//! `IamError::service_failure`, which logs the cause. Plain reads, where no error but
+//! `Backend` is expected, use `service::store_failure`.
+
+use crate::error::{ErrorCode, IamError};
+use crate::model::{HolderKind, PolicyHolder, POLICY_VERSIONS_MAX};
+use crate::policy::{no_such_policy, not_attachable};
+use crate::role::no_such_role;
+use crate::service::key_quota_exceeded;
+use crate::store::StoreError;
+
+fn already_exists(message: String) -> IamError {
+    IamError::new(ErrorCode::EntityAlreadyExists, message)
+}
+
+fn delete_conflict(message: &str) -> IamError {
+    IamError::new(ErrorCode::DeleteConflict, message)
+}
+
+/// Operations on a user: `user_name` is the user the call names; `taken_name` is the name a
+/// create or rename would give it (`AlreadyExists`).
+pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> IamError {
+    match e {
+        StoreError::NoSuchUser => IamError::no_such_user(user_name),
+        StoreError::AlreadyExists => {
+            already_exists(format!("User with name {taken_name} already exists."))
+        }
+        StoreError::UserHasAccessKeys => {
+            delete_conflict("Cannot delete entity, must delete access keys first.")
+        }
+        StoreError::UserHasAttachedPolicies => {
+            delete_conflict("Cannot delete entity, must detach all policies first.")
+        }
+        StoreError::UserHasInlinePolicies => {
+            delete_conflict("Cannot delete entity, must delete policies first.")
+        }
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+/// Operations on an owner's access keys: `user_name` is the owner's name (empty for root),
+/// `access_key_id` the key the call names (empty when it names none).
+pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &str) -> IamError {
+    match e {
+        StoreError::NoSuchUser => IamError::no_such_user(user_name),
+        StoreError::NoSuchAccessKey => IamError::no_such_access_key(access_key_id),
+        StoreError::KeyQuotaExceeded => key_quota_exceeded(),
+        StoreError::Backend(_)
+        | StoreError::AlreadyExists
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+/// Operations on a managed policy and its versions: `arn` as the caller gave it, `name` the
+/// policy's name (`AlreadyExists`), `version_id` the version the call names (empty when it
+/// names none).
+pub(crate) fn managed_policy_error(
+    e: StoreError,
+    arn: &str,
+    name: &str,
+    version_id: &str,
+) -> IamError {
+    match e {
+        StoreError::NoSuchPolicy => no_such_policy(arn),
+        StoreError::AlreadyExists => already_exists(format!(
+            "A policy called {name} already exists. Duplicate names are not allowed."
+        )),
+        StoreError::NoSuchPolicyVersion => IamError::new(
+            ErrorCode::NoSuchEntity,
+            format!("Policy {arn} version {version_id} does not exist or is not attachable."),
+        ),
+        StoreError::PolicyVersionsExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."
+            ),
+        ),
+        StoreError::PolicyAttached => {
+            delete_conflict("Cannot delete a policy attached to entities.")
+        }
+        StoreError::PolicyHasVersions => delete_conflict(
+            "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+        ),
+        StoreError::DefaultPolicyVersion => {
+            delete_conflict("Cannot delete the default version of a policy.")
+        }
+        StoreError::Backend(_)
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded => IamError::service_failure(&e),
+    }
+}
+
+/// Operations on a role (not its policies: `holder_error`).
+pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
+    match e {
+        StoreError::NoSuchRole => no_such_role(role_name),
+        StoreError::AlreadyExists => {
+            already_exists(format!("Role with name {role_name} already exists."))
+        }
+        StoreError::RoleHasAttachedPolicies => {
+            delete_conflict("Cannot delete entity, must detach all policies first.")
+        }
+        StoreError::RoleHasInlinePolicies => {
+            delete_conflict("Cannot delete entity, must delete policies first.")
+        }
+        StoreError::Backend(_)
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+/// The policy a holder operation names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HolderPolicy<'a> {
+    /// None: listings.
+    None,
+    /// An inline policy, by name.
+    Inline(&'a str),
+    /// A managed policy being attached, by ARN.
+    Attach(&'a str),
+    /// A managed policy being detached, by ARN.
+    Detach(&'a str),
+}
+
+/// NoSuchEntity for a holder, in AWS's words for its kind.
+pub(crate) fn no_such_holder(holder: PolicyHolder<'_>) -> IamError {
+    match holder.kind {
+        HolderKind::User => IamError::no_such_user(holder.name),
+        HolderKind::Role => no_such_role(holder.name),
+    }
+}
+
+/// NoSuchEntity for a holder's inline policy, in AWS's words for its kind.
+pub(crate) fn no_such_inline_policy(kind: HolderKind, policy_name: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!(
+            "The {} policy with name {policy_name} cannot be found.",
+            kind.as_str()
+        ),
+    )
+}
+
+/// Operations on a holder's inline policies and attachments. `holder` as the caller named
+/// it; `stored_name` and `inline_max` word `PolicySizeExceeded`.
+pub(crate) fn holder_error(
+    e: StoreError,
+    holder: PolicyHolder<'_>,
+    stored_name: &str,
+    inline_max: usize,
+    policy: HolderPolicy<'_>,
+) -> IamError {
+    let missing_holder = || no_such_holder(holder);
+    match e {
+        StoreError::NoSuchUser => match holder.kind {
+            HolderKind::User => missing_holder(),
+            HolderKind::Role => IamError::service_failure(&e),
+        },
+        StoreError::NoSuchRole => match holder.kind {
+            HolderKind::Role => missing_holder(),
+            HolderKind::User => IamError::service_failure(&e),
+        },
+        StoreError::NoSuchPolicy => match policy {
+            HolderPolicy::Inline(name) => no_such_inline_policy(holder.kind, name),
+            HolderPolicy::Attach(arn) => not_attachable(arn),
+            HolderPolicy::Detach(arn) => no_such_policy(arn),
+            HolderPolicy::None => IamError::service_failure(&e),
+        },
+        StoreError::PolicyNotAttached => match policy {
+            HolderPolicy::Detach(arn) => no_such_policy(arn),
+            HolderPolicy::None | HolderPolicy::Inline(_) | HolderPolicy::Attach(_) => {
+                IamError::service_failure(&e)
+            }
+        },
+        StoreError::PolicySizeExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "Maximum policy size of {inline_max} bytes exceeded for {} {stored_name}",
+                holder.kind.as_str()
+            ),
+        ),
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccessKey
+        | StoreError::AlreadyExists
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_mistakes_are_never_500s() {
+        let user = |e| user_error(e, "alice", "bob").code;
+        assert_eq!(user(StoreError::NoSuchUser), ErrorCode::NoSuchEntity);
+        assert_eq!(
+            user(StoreError::AlreadyExists),
+            ErrorCode::EntityAlreadyExists
+        );
+        assert_eq!(
+            user(StoreError::UserHasAccessKeys),
+            ErrorCode::DeleteConflict
+        );
+        let key = |e| access_key_error(e, "alice", "AKIA").code;
+        assert_eq!(key(StoreError::NoSuchAccessKey), ErrorCode::NoSuchEntity);
+        assert_eq!(key(StoreError::KeyQuotaExceeded), ErrorCode::LimitExceeded);
+        let policy = |e| managed_policy_error(e, "arn", "p", "v2").code;
+        assert_eq!(
+            policy(StoreError::NoSuchPolicyVersion),
+            ErrorCode::NoSuchEntity
+        );
+        assert_eq!(
+            policy(StoreError::DefaultPolicyVersion),
+            ErrorCode::DeleteConflict
+        );
+        assert_eq!(
+            policy(StoreError::PolicyVersionsExceeded),
+            ErrorCode::LimitExceeded
+        );
+        let role = |e| role_error(e, "ops").code;
+        assert_eq!(role(StoreError::NoSuchRole), ErrorCode::NoSuchEntity);
+        assert_eq!(
+            role(StoreError::RoleHasInlinePolicies),
+            ErrorCode::DeleteConflict
+        );
+        let holder =
+            |e, kind, policy| holder_error(e, PolicyHolder::new(kind, "x"), "X", 2048, policy).code;
+        for kind in HolderKind::ALL {
+            assert_eq!(
+                holder(kind.missing(), kind, HolderPolicy::None),
+                ErrorCode::NoSuchEntity
+            );
+            assert_eq!(
+                holder(
+                    StoreError::PolicySizeExceeded,
+                    kind,
+                    HolderPolicy::Inline("p")
+                ),
+                ErrorCode::LimitExceeded
+            );
+            assert_eq!(
+                holder(
+                    StoreError::PolicyNotAttached,
+                    kind,
+                    HolderPolicy::Detach("arn")
+                ),
+                ErrorCode::NoSuchEntity
+            );
+        }
+    }
+
+    #[test]
+    fn storage_failures_and_impossible_answers_are_500s() {
+        let backend = || StoreError::Backend("disk on fire".into());
+        assert_eq!(
+            user_error(backend(), "a", "a").code,
+            ErrorCode::ServiceFailure
+        );
+        assert_eq!(
+            access_key_error(backend(), "a", "k").code,
+            ErrorCode::ServiceFailure
+        );
+        assert_eq!(
+            managed_policy_error(backend(), "arn", "p", "").code,
+            ErrorCode::ServiceFailure
+        );
+        assert_eq!(role_error(backend(), "r").code, ErrorCode::ServiceFailure);
+        // A role's error from a user's policy operation is the store's bug, not the client's.
+        assert_eq!(
+            holder_error(
+                StoreError::NoSuchRole,
+                PolicyHolder::user("alice"),
+                "alice",
+                2048,
+                HolderPolicy::None
+            )
+            .code,
+            ErrorCode::ServiceFailure
+        );
+    }
+}
