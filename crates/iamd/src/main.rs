@@ -319,15 +319,16 @@ async fn run(config: Config) -> ExitCode {
             println!("iamd: root secret access key: {}", secret.expose());
         }
     }
+    // The handlers first, then the line that tells a supervisor (or a test) we are up.
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    // Only with TLS: without it SIGHUP keeps its default action, as before.
+    let mut hangup = Hangup::new(running.serves_tls());
     println!(
         "iamd: listening on {} (account {})",
         running.endpoint(),
         running.account_id
     );
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    // Only with TLS: without it SIGHUP keeps its default action, as before.
-    let mut hangup = Hangup::new(running.serves_tls());
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -381,24 +382,21 @@ impl Hangup {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or Ctrl-C. SIGTERM's handler is installed when this is called, not when the
+/// future is first polled: a SIGTERM sent as soon as "listening" is printed must stop the
+/// server gracefully, not kill it with the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
