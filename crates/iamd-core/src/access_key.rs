@@ -51,7 +51,7 @@ impl Iam {
         ctx: &RequestContext,
         user_name: Option<&str>,
     ) -> Result<CreatedAccessKey, IamError> {
-        let target = self.target(ctx, user_name, "iam:CreateAccessKey").await?;
+        let target = self.target(ctx, user_name, ctx.action()).await?;
         let account_id = ctx.principal.account_id().to_owned();
         let secret = ids::secret_access_key();
         let new = NewAccessKey {
@@ -84,7 +84,6 @@ impl Iam {
         ctx: &RequestContext,
         input: ListAccessKeysInput,
     ) -> Result<ListAccessKeysOutput, IamError> {
-        const ACTION: &str = "iam:ListAccessKeys";
         let account = ctx.principal.account_id();
         // Naming a user, the user and all its keys (two at most) are read together.
         let (owner, all) = match input.user_name.as_deref() {
@@ -94,10 +93,10 @@ impl Iam {
                     .get_user_with_keys(account, name)
                     .await
                     .map_err(store_failure)?;
-                let (user, keys) = self.named_user(ctx, name, ACTION, found).await?;
+                let (user, keys) = self.named_user(ctx, name, ctx.action(), found).await?;
                 (user.owner(), Some(keys))
             }
-            None => (self.target(ctx, None, ACTION).await?.owner(), None),
+            None => (self.target(ctx, None, ctx.action()).await?.owner(), None),
         };
         let scope = owner_scope(account, &owner);
         let listing = Listing {
@@ -135,7 +134,7 @@ impl Iam {
         access_key_id: &str,
         status: KeyStatus,
     ) -> Result<(), IamError> {
-        let target = self.target(ctx, user_name, "iam:UpdateAccessKey").await?;
+        let target = self.target(ctx, user_name, ctx.action()).await?;
         let account = ctx.principal.account_id();
         match self
             .store
@@ -157,7 +156,7 @@ impl Iam {
         user_name: Option<&str>,
         access_key_id: &str,
     ) -> Result<(), IamError> {
-        let target = self.target(ctx, user_name, "iam:DeleteAccessKey").await?;
+        let target = self.target(ctx, user_name, ctx.action()).await?;
         let account = ctx.principal.account_id();
         match self
             .store
@@ -212,8 +211,7 @@ impl Iam {
             }
             None => Resource::arn(ctx.principal.arn()),
         };
-        self.authorize(ctx, "iam:GetAccessKeyLastUsed", &resource)
-            .await?;
+        self.authorize(ctx, ctx.action(), &resource).await?;
         let pending = self.usage.pending(access_key_id);
         let last_used = match (stored, pending) {
             (Some(s), Some(p)) => Some(if p.when >= s.when { p } else { s }),

@@ -17,10 +17,10 @@ use iamd_policy::{
     access_denied_message, evaluate, CompiledPolicy, Context, Decision, Policy, PolicyKind, Request,
 };
 
+use crate::context::RequestContext;
 use crate::error::{ErrorCode, IamError};
 use crate::model::{HolderKind, Role, Tag, User, UserPolicies};
 use crate::principal::{Principal, RoleSession};
-use crate::service::RequestContext;
 use crate::store::Store;
 
 /// How long a policy change made on another node may go unseen.
@@ -354,7 +354,7 @@ impl PolicyAuthorizer {
             }
         }
         for arn in &session.policy_arns {
-            let Some(parsed) = crate::policy::PolicyArn::parse(arn) else {
+            let Some(parsed) = crate::arn::PolicyArn::parse(arn) else {
                 continue;
             };
             let policy = self

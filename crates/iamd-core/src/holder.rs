@@ -1,8 +1,8 @@
 //! Inline policies and managed-policy attachments of any policy holder (users and roles;
 //! groups next): one implementation, taking a `PolicyHolder`, that the per-kind operations
 //! (`Iam::put_user_policy`, `Iam::put_role_policy`, …) wrap. What differs between kinds is
-//! data, in `KindNames`: the IAM action names, the listing names markers carry, the
-//! inline size quota; and how a holder is found and authorized (`Iam::holder_for`).
+//! the inline size quota (`inline_max`) and how a holder is found and authorized
+//! (`Iam::holder_for`); the action names and the listings' names are the operation's.
 
 use iamd_policy::{PolicyKind, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX};
 
@@ -14,50 +14,13 @@ use crate::service::{Iam, RequestContext};
 use crate::store::StoreError;
 use crate::store_errors::{holder_error, no_such_inline_policy, HolderPolicy};
 
-/// The names and the quota that differ between kinds of holder.
-struct KindNames {
-    put: &'static str,
-    get: &'static str,
-    list: &'static str,
-    delete: &'static str,
-    attach: &'static str,
-    detach: &'static str,
-    list_attached: &'static str,
-    /// The listings' operation names, as markers carry them.
-    list_operation: &'static str,
-    list_attached_operation: &'static str,
-    /// The most the holder's inline policies may weigh together.
-    inline_max: usize,
-}
-
-fn names(kind: HolderKind) -> &'static KindNames {
-    const USER: KindNames = KindNames {
-        put: "iam:PutUserPolicy",
-        get: "iam:GetUserPolicy",
-        list: "iam:ListUserPolicies",
-        delete: "iam:DeleteUserPolicy",
-        attach: "iam:AttachUserPolicy",
-        detach: "iam:DetachUserPolicy",
-        list_attached: "iam:ListAttachedUserPolicies",
-        list_operation: "ListUserPolicies",
-        list_attached_operation: "ListAttachedUserPolicies",
-        inline_max: USER_INLINE_AGGREGATE_MAX,
-    };
-    const ROLE: KindNames = KindNames {
-        put: "iam:PutRolePolicy",
-        get: "iam:GetRolePolicy",
-        list: "iam:ListRolePolicies",
-        delete: "iam:DeleteRolePolicy",
-        attach: "iam:AttachRolePolicy",
-        detach: "iam:DetachRolePolicy",
-        list_attached: "iam:ListAttachedRolePolicies",
-        list_operation: "ListRolePolicies",
-        list_attached_operation: "ListAttachedRolePolicies",
-        inline_max: ROLE_INLINE_AGGREGATE_MAX,
-    };
+/// The most a holder's inline policies may weigh together: what differs between kinds,
+/// besides how a holder is found (the action names and the listings' names come from the
+/// operation called, `RequestContext::operation`).
+fn inline_max(kind: HolderKind) -> usize {
     match kind {
-        HolderKind::User => &USER,
-        HolderKind::Role => &ROLE,
+        HolderKind::User => USER_INLINE_AGGREGATE_MAX,
+        HolderKind::Role => ROLE_INLINE_AGGREGATE_MAX,
     }
 }
 
@@ -77,7 +40,7 @@ impl Found {
     /// What a store error of an operation on this holder (named `holder` by the caller)
     /// and `policy` means.
     fn error(&self, e: StoreError, holder: PolicyHolder<'_>, policy: HolderPolicy<'_>) -> IamError {
-        holder_error(e, holder, &self.name, names(self.kind).inline_max, policy)
+        holder_error(e, holder, &self.name, inline_max(self.kind), policy)
     }
 }
 
@@ -119,8 +82,7 @@ impl Iam {
         policy_name: &str,
         document: &str,
     ) -> Result<(), IamError> {
-        let names = names(holder.kind);
-        let found = self.holder_for(ctx, holder, names.put).await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         iamd_policy::Policy::parse_as(document, PolicyKind::Identity).map_err(policy_error)?;
         let size = iamd_policy::policy_size(document);
         match self
@@ -131,7 +93,7 @@ impl Iam {
                 policy_name,
                 document,
                 size,
-                names.inline_max,
+                inline_max(holder.kind),
             )
             .await
         {
@@ -150,7 +112,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(String, String), IamError> {
-        let found = self.holder_for(ctx, holder, names(holder.kind).get).await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         match self
             .store
             .get_inline_policy(&found.account_id, found.holder(), policy_name)
@@ -170,10 +132,9 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<String>, IamError> {
-        let names = names(holder.kind);
-        let found = self.holder_for(ctx, holder, names.list).await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let listing = Listing {
-            operation: names.list_operation,
+            operation: ctx.operation.name(),
             scope: &found.id,
             sorted_by: SortKey::UserName,
         };
@@ -199,9 +160,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), IamError> {
-        let found = self
-            .holder_for(ctx, holder, names(holder.kind).delete)
-            .await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         match self
             .store
             .delete_inline_policy(&found.account_id, found.holder(), policy_name)
@@ -222,9 +181,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), IamError> {
-        let found = self
-            .holder_for(ctx, holder, names(holder.kind).attach)
-            .await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, not_attachable)
             .await?;
@@ -248,9 +205,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), IamError> {
-        let found = self
-            .holder_for(ctx, holder, names(holder.kind).detach)
-            .await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, no_such_policy)
             .await?;
@@ -276,10 +231,9 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<ManagedPolicy>, IamError> {
-        let names = names(holder.kind);
-        let found = self.holder_for(ctx, holder, names.list_attached).await?;
+        let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let listing = Listing {
-            operation: names.list_attached_operation,
+            operation: ctx.operation.name(),
             scope: &found.id,
             sorted_by: SortKey::UserName,
         };

@@ -6,8 +6,10 @@
 
 pub mod access_key;
 pub mod api;
+pub mod arn;
 pub mod authn;
 pub mod authz;
+pub mod context;
 pub mod error;
 pub mod holder;
 pub mod pagination;

@@ -30,34 +30,7 @@ pub(crate) fn policy_error(e: PolicyError) -> IamError {
     }
 }
 
-/// A managed policy's ARN, split: `arn:aws:iam::{account}:policy{path}{name}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyArn {
-    pub account_id: String,
-    pub path: String,
-    pub name: String,
-}
-
-impl PolicyArn {
-    pub fn parse(arn: &str) -> Option<PolicyArn> {
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let path_and_name = resource.strip_prefix("policy")?;
-        if !path_and_name.starts_with('/') {
-            return None;
-        }
-        let split = path_and_name.rfind('/')?;
-        let (path, name) = (&path_and_name[..=split], &path_and_name[split + 1..]);
-        if name.is_empty() {
-            return None;
-        }
-        Some(PolicyArn {
-            account_id: account.to_owned(),
-            path: path.to_owned(),
-            name: name.to_owned(),
-        })
-    }
-}
+pub use crate::arn::PolicyArn;
 
 pub(crate) fn no_such_policy(arn: &str) -> IamError {
     IamError::new(
@@ -242,7 +215,7 @@ impl Iam {
             create_date: now,
             update_date: now,
         };
-        self.authorize(ctx, "iam:CreatePolicy", &Resource::arn(policy.arn()))
+        self.authorize(ctx, ctx.action(), &Resource::arn(policy.arn()))
             .await?;
         parse(&input.document, PolicyKind::Managed)?;
         iamd_policy::check_size(SizeQuota::Managed, &policy.policy_name, &[&input.document])
@@ -263,7 +236,7 @@ impl Iam {
         ctx: &RequestContext,
         arn: &str,
     ) -> Result<ManagedPolicy, IamError> {
-        self.managed_policy(ctx, arn, "iam:GetPolicy", no_such_policy)
+        self.managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await
     }
 
@@ -272,8 +245,7 @@ impl Iam {
         ctx: &RequestContext,
         input: ListPoliciesInput,
     ) -> Result<Page<ManagedPolicy>, IamError> {
-        self.authorize(ctx, "iam:ListPolicies", &Resource::any())
-            .await?;
+        self.authorize(ctx, ctx.action(), &Resource::any()).await?;
         let account = ctx.principal.account_id();
         let scope = format!("{account}:{}", input.only_attached);
         let listing = Listing {
@@ -308,7 +280,7 @@ impl Iam {
 
     pub async fn delete_policy(&self, ctx: &RequestContext, arn: &str) -> Result<(), IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:DeletePolicy", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         match self
             .store
@@ -328,7 +300,7 @@ impl Iam {
         set_as_default: bool,
     ) -> Result<PolicyVersion, IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:CreatePolicyVersion", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         parse(document, PolicyKind::Managed)?;
         iamd_policy::check_size(SizeQuota::Managed, &policy.policy_name, &[document])
@@ -363,7 +335,7 @@ impl Iam {
         version_id: &str,
     ) -> Result<PolicyVersion, IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:GetPolicyVersion", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         let missing = || {
             IamError::new(
@@ -393,7 +365,7 @@ impl Iam {
         arn: &str,
     ) -> Result<Vec<PolicyVersion>, IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:ListPolicyVersions", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         match self
             .store
@@ -412,7 +384,7 @@ impl Iam {
         version_id: &str,
     ) -> Result<(), IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:SetDefaultPolicyVersion", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         match self
@@ -440,7 +412,7 @@ impl Iam {
         version_id: &str,
     ) -> Result<(), IamError> {
         let policy = self
-            .managed_policy(ctx, arn, "iam:DeletePolicyVersion", no_such_policy)
+            .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
         match self
             .store
@@ -555,9 +527,7 @@ impl Iam {
                         IamError::new(ErrorCode::InvalidInput, format!("Invalid ARN: {arn}"))
                     })?
                     .to_owned();
-                let user = self
-                    .user_for_policy_op(ctx, &name, "iam:SimulatePrincipalPolicy")
-                    .await?;
+                let user = self.user_for_policy_op(ctx, &name, ctx.action()).await?;
                 let stored = self
                     .store
                     .get_holder_policies(HolderKind::User, &user.user_id)
@@ -582,10 +552,7 @@ impl Iam {
                 };
                 context = authz::user_context(&simulated, &user, &user.tags);
             }
-            None => {
-                self.authorize(ctx, "iam:SimulateCustomPolicy", &Resource::any())
-                    .await?
-            }
+            None => self.authorize(ctx, ctx.action(), &Resource::any()).await?,
         }
         for (i, doc) in input.extra_policies.iter().enumerate() {
             let p = parse(doc, PolicyKind::Identity)?;

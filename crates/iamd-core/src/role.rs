@@ -83,7 +83,7 @@ impl Iam {
             tags: input.tags,
             session_secret: ids::secret_access_key().seal(&self.keyring),
         };
-        self.authorize(ctx, "iam:CreateRole", &Resource::arn(role.arn()))
+        self.authorize(ctx, ctx.action(), &Resource::arn(role.arn()))
             .await?;
         validate_trust_policy(&role.assume_role_policy_document)?;
         match self.store.create_role(&role).await {
@@ -93,7 +93,7 @@ impl Iam {
     }
 
     pub async fn get_role(&self, ctx: &RequestContext, role_name: &str) -> Result<Role, IamError> {
-        self.role_for(ctx, role_name, "iam:GetRole").await
+        self.role_for(ctx, role_name, ctx.action()).await
     }
 
     pub async fn list_roles(
@@ -103,8 +103,7 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<Role>, IamError> {
-        self.authorize(ctx, "iam:ListRoles", &Resource::any())
-            .await?;
+        self.authorize(ctx, ctx.action(), &Resource::any()).await?;
         let account = ctx.principal.account_id();
         let listing = Listing {
             operation: "ListRoles",
@@ -135,7 +134,7 @@ impl Iam {
         description: Option<&str>,
         max_session_duration: Option<u32>,
     ) -> Result<(), IamError> {
-        let role = self.role_for(ctx, role_name, "iam:UpdateRole").await?;
+        let role = self.role_for(ctx, role_name, ctx.action()).await?;
         self.store
             .update_role(
                 &role.account_id,
@@ -153,9 +152,7 @@ impl Iam {
         role_name: &str,
         document: &str,
     ) -> Result<(), IamError> {
-        let role = self
-            .role_for(ctx, role_name, "iam:UpdateAssumeRolePolicy")
-            .await?;
+        let role = self.role_for(ctx, role_name, ctx.action()).await?;
         validate_trust_policy(document)?;
         self.store
             .update_assume_role_policy(&role.account_id, &role.role_name, document)
@@ -164,7 +161,7 @@ impl Iam {
     }
 
     pub async fn delete_role(&self, ctx: &RequestContext, role_name: &str) -> Result<(), IamError> {
-        let role = self.role_for(ctx, role_name, "iam:DeleteRole").await?;
+        let role = self.role_for(ctx, role_name, ctx.action()).await?;
         let result = self
             .store
             .delete_role(&role.account_id, &role.role_name)

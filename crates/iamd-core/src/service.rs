@@ -3,48 +3,14 @@
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use crate::authz::{Authorizer, Resource};
+pub use crate::context::{RequestContext, Via};
 use crate::error::{ErrorCode, IamError};
 use crate::model::{KeyOwner, User};
 use crate::principal::Principal;
 use crate::secret::Keyring;
 use crate::store::{Store, StoreError};
 use crate::usage::UsageRecorder;
-
-/// What every operation knows about its request.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub principal: Principal,
-    /// The caller's address, for `aws:SourceIp`.
-    pub source_ip: Option<std::net::IpAddr>,
-    /// The region the request was signed for (`aws:RequestedRegion`).
-    pub region: String,
-    /// The credentials the request was signed with.
-    pub via: Via,
-    pub request_id: String,
-    pub now: OffsetDateTime,
-}
-
-/// How the caller authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Via {
-    /// A long-term `AKIA…` key.
-    AccessKey { access_key_id: String },
-    /// Role-session credentials from AssumeRole.
-    RoleSession {
-        access_key_id: String,
-        expiration: OffsetDateTime,
-    },
-    /// Session credentials from GetSessionToken, made from `parent_access_key_id`.
-    Session {
-        access_key_id: String,
-        parent_access_key_id: String,
-        expiration: OffsetDateTime,
-        mfa: bool,
-    },
-}
 
 pub struct Iam {
     pub(crate) store: Arc<dyn Store>,

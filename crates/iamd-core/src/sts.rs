@@ -235,7 +235,7 @@ impl Iam {
             let evaluate = |with_account: bool| {
                 let context = trust_context(ctx, input.external_id.as_deref(), with_account);
                 let request = iamd_policy::Request {
-                    action: "sts:AssumeRole",
+                    action: ctx.action(),
                     resource: &input.role_arn,
                     context: &context,
                 };
@@ -246,7 +246,7 @@ impl Iam {
                     // Trusted by name (or "*"): enough. Trusted as "the account": the caller's
                     // own policies must allow sts:AssumeRole on the role too.
                     if evaluate(false) != Decision::Allowed {
-                        self.authorize(ctx, "sts:AssumeRole", &Resource::arn(role.arn()))
+                        self.authorize(ctx, ctx.action(), &Resource::arn(role.arn()))
                             .await
                             .map_err(|_| denied())?;
                     }

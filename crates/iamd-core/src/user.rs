@@ -58,7 +58,7 @@ impl Iam {
         let path = input.path.unwrap_or_else(|| "/".to_owned());
         self.authorize(
             ctx,
-            "iam:CreateUser",
+            ctx.action(),
             &Self::user_resource(ctx, &path, &input.user_name),
         )
         .await?;
@@ -104,7 +104,7 @@ impl Iam {
             }
             (None, Principal::RoleSession(_)) => Err(crate::service::non_user_credentials()),
             (None, Principal::User(me)) => {
-                self.authorize(ctx, "iam:GetUser", &Resource::user(me))
+                self.authorize(ctx, ctx.action(), &Resource::user(me))
                     .await?;
                 // Re-read for tags and the current name.
                 let user = self
@@ -125,7 +125,7 @@ impl Iam {
                     .as_ref()
                     .map(Resource::user)
                     .unwrap_or_else(|| Self::user_resource(ctx, "/", name));
-                self.authorize(ctx, "iam:GetUser", &resource).await?;
+                self.authorize(ctx, ctx.action(), &resource).await?;
                 user.map(GetUserOutput::User)
                     .ok_or_else(|| IamError::no_such_user(name))
             }
@@ -137,8 +137,7 @@ impl Iam {
         ctx: &RequestContext,
         input: ListUsersInput,
     ) -> Result<ListUsersOutput, IamError> {
-        self.authorize(ctx, "iam:ListUsers", &Resource::any())
-            .await?;
+        self.authorize(ctx, ctx.action(), &Resource::any()).await?;
         let account = ctx.principal.account_id();
         let listing = Listing {
             operation: "ListUsers",
@@ -183,7 +182,7 @@ impl Iam {
             .as_ref()
             .map(Resource::user)
             .unwrap_or_else(|| Self::user_resource(ctx, "/", &input.user_name));
-        self.authorize(ctx, "iam:UpdateUser", &resource).await?;
+        self.authorize(ctx, ctx.action(), &resource).await?;
         let Some(user) = user else {
             return Err(IamError::no_such_user(&input.user_name));
         };
@@ -191,7 +190,7 @@ impl Iam {
         let new_name = input.new_user_name.as_deref().unwrap_or(&user.user_name);
         self.authorize(
             ctx,
-            "iam:UpdateUser",
+            ctx.action(),
             &Self::user_resource(ctx, new_path, new_name),
         )
         .await?;
@@ -225,7 +224,7 @@ impl Iam {
             .as_ref()
             .map(Resource::user)
             .unwrap_or_else(|| Self::user_resource(ctx, "/", user_name));
-        self.authorize(ctx, "iam:DeleteUser", &resource).await?;
+        self.authorize(ctx, ctx.action(), &resource).await?;
         self.store
             .delete_user(account, user_name)
             .await

@@ -351,6 +351,7 @@ async fn process(
             region: auth_info.region.clone(),
             request_id: request_id.to_owned(),
             now,
+            operation: op,
         };
         iamd_protocol::dispatch(iam, &ctx, op, &params, request_id).await
     }
