@@ -761,6 +761,18 @@ impl Handler for Iam {
         Ok(iam::UpdateRoleOutput {})
     }
 
+    async fn update_role_description(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateRoleDescriptionInput,
+    ) -> Result<iam::UpdateRoleDescriptionOutput, IamError> {
+        Iam::update_role(self, ctx, &input.role_name, Some(&input.description), None).await?;
+        let updated = Iam::get_role(self, ctx, &input.role_name).await?;
+        Ok(iam::UpdateRoleDescriptionOutput {
+            role: Some(role(&updated, true)),
+        })
+    }
+
     async fn update_assume_role_policy(
         &self,
         ctx: &RequestContext,

@@ -743,3 +743,71 @@ async fn role_crud() {
         )
     );
 }
+
+/// UpdateRoleDescription, added after the operation layer was generated: the domain
+/// already updates descriptions, so it took only `api.rs`. It is authorized as
+/// `iam:UpdateRoleDescription` (the operation's own action), not as UpdateRole.
+#[tokio::test]
+async fn update_role_description() {
+    let srv = TestServer::start().await;
+    let doc = trust(&format!("arn:aws:iam::{ACCOUNT}:root"));
+    srv.root()
+        .create_role()
+        .role_name("Described")
+        .assume_role_policy_document(&doc)
+        .description("before")
+        .send()
+        .await
+        .expect("create role");
+    let out = srv
+        .root()
+        .update_role_description()
+        .role_name("described")
+        .description("after")
+        .send()
+        .await
+        .expect("update description");
+    let role = out.role.expect("role");
+    assert_eq!(role.role_name, "Described");
+    assert_eq!(role.description.as_deref(), Some("after"));
+    let got = srv
+        .root()
+        .get_role()
+        .role_name("Described")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.role.unwrap().description.as_deref(), Some("after"));
+
+    let (key, secret) = srv.user_with_key("editor").await;
+    srv.allow("editor", "iam:UpdateRole").await;
+    let editor = srv.iam(&key, &secret);
+    let e = editor
+        .update_role_description()
+        .role_name("Described")
+        .description("denied")
+        .send()
+        .await
+        .unwrap_err();
+    let (code, message, status) = err_of(e);
+    assert_eq!((code.as_str(), status), ("AccessDenied", 403));
+    assert!(message.contains("iam:UpdateRoleDescription"), "{message}");
+    srv.allow("editor", "iam:UpdateRoleDescription").await;
+    editor
+        .update_role_description()
+        .role_name("Described")
+        .description("by editor")
+        .send()
+        .await
+        .expect("allowed now");
+
+    let e = srv
+        .root()
+        .update_role_description()
+        .role_name("Nobody")
+        .description("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err_of(e).0, "NoSuchEntity");
+}
