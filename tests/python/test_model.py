@@ -292,6 +292,19 @@ def test_models_are_the_pinned_ones():
         assert shipped == pinned, f"{svc}: botocore's model differs from {file}"
 
 
+# Errors any operation may answer, which the models do not list per operation.
+COMMON_ERRORS = {
+    "AccessDenied",
+    "ValidationError",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "MalformedQueryString",
+    "Throttling",
+}
+
 OPERATION_COUNT = sum(len(m.operation_names) for m in MODELS.values())
 RESULTS = {"implemented": [], "not-implemented": []}
 
@@ -317,8 +330,13 @@ def test_every_operation_answers(clients, svc, op_name):
         assert op_name in err["Message"]
         RESULTS["not-implemented"].append(op_name)
     else:
-        # A domain answer (NoSuchEntity, AccessDenied, …) from a served operation.
+        # A domain answer (NoSuchEntity, AccessDenied, …) from a served operation: one the
+        # model declares for it, or one of the errors common to every operation.
         assert status < 500, f"{op_name}: {status} {err}"
+        declared = {
+            e.metadata.get("error", {}).get("code", e.name) for e in op.error_shapes
+        }
+        assert err["Code"] in declared | COMMON_ERRORS, f"{op_name}: {err['Code']} is not declared"
         RESULTS["implemented"].append(op_name)
 
 

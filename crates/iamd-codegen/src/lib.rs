@@ -272,6 +272,20 @@ impl<'a> Gen<'a> {
             return;
         }
         let s = self.shape(name);
+        // The IAM and STS models use neither; a model that brings them must not be
+        // encoded as if it did not (the Query protocol names and nests them differently).
+        assert!(
+            !s.bool("flattened"),
+            "{name}: flattened lists are not generated"
+        );
+        for (member, def) in s.get("members").map(J::members).unwrap_or_default() {
+            for key in ["locationName", "xmlAttribute", "xmlNamespace", "flattened"] {
+                assert!(
+                    def.get(key).is_none(),
+                    "{name}.{member}: `{key}` is not generated"
+                );
+            }
+        }
         match s.str("type") {
             Some("structure") => {
                 for (_, m) in s.get("members").map(J::members).unwrap_or_default() {

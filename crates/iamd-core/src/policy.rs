@@ -555,7 +555,13 @@ impl Iam {
             None => self.authorize(ctx, ctx.action(), &Resource::any()).await?,
         }
         for (i, doc) in input.extra_policies.iter().enumerate() {
-            let p = parse(doc, PolicyKind::Identity)?;
+            // The simulator declares InvalidInput, not MalformedPolicyDocument, for a
+            // document it cannot read (the model lists only InvalidInput and
+            // PolicyEvaluation for it); the text is the validator's.
+            let p = parse(doc, PolicyKind::Identity).map_err(|e| IamError {
+                code: ErrorCode::InvalidInput,
+                ..e
+            })?;
             policies.push((format!("PolicyInputList.{}", i + 1), "none", p.compile()));
         }
         for entry in &input.context {
