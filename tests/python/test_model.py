@@ -303,6 +303,7 @@ COMMON_ERRORS = {
     "MissingAuthenticationToken",
     "MalformedQueryString",
     "Throttling",
+    "InvalidParameterValue",
 }
 
 OPERATION_COUNT = sum(len(m.operation_names) for m in MODELS.values())

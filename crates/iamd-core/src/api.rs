@@ -900,6 +900,26 @@ impl Handler for Iam {
         })
     }
 
+    async fn get_access_key_info(
+        &self,
+        ctx: &RequestContext,
+        input: sts::GetAccessKeyInfoInput,
+    ) -> Result<sts::GetAccessKeyInfoOutput, IamError> {
+        self.authorize(ctx, ctx.action(), &crate::Resource::any())
+            .await?;
+        // Read from the id itself, as AWS does: the key need not exist, or be this
+        // account's.
+        let account = crate::ids::account_of_key_id(&input.access_key_id).ok_or_else(|| {
+            IamError::new(
+                ErrorCode::InvalidParameterValue,
+                format!("Access key ID {} is not valid.", input.access_key_id),
+            )
+        })?;
+        Ok(sts::GetAccessKeyInfoOutput {
+            account: Some(account),
+        })
+    }
+
     async fn get_session_token(
         &self,
         ctx: &RequestContext,

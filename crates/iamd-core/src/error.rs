@@ -14,6 +14,7 @@ pub enum ErrorCode {
     InvalidAction,
     InvalidClientTokenId,
     InvalidInput,
+    InvalidParameterValue,
     LimitExceeded,
     MalformedPolicyDocument,
     MalformedQueryString,
@@ -42,6 +43,7 @@ impl ErrorCode {
             ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
+            ErrorCode::InvalidParameterValue => "InvalidParameterValue",
             ErrorCode::LimitExceeded => "LimitExceeded",
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::MalformedQueryString => "MalformedQueryString",
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::IncompleteSignature
             | ErrorCode::InvalidAction
             | ErrorCode::InvalidInput
+            | ErrorCode::InvalidParameterValue
             | ErrorCode::MalformedPolicyDocument
             | ErrorCode::MalformedQueryString
             | ErrorCode::Throttling

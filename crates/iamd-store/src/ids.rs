@@ -56,6 +56,22 @@ fn key_id_with_prefix(prefix: &str, account_id: &str) -> String {
     id
 }
 
+/// The account an access key id names, read back as AWS reads it (GetAccessKeyInfo):
+/// the 48 bits of base32 after the 4-character prefix, masked to bits 7–46. `None` when
+/// those characters are not base32.
+pub fn account_of_key_id(access_key_id: &str) -> Option<String> {
+    let digits = access_key_id.get(4..14)?;
+    let mut bits: u64 = 0;
+    for c in digits.bytes() {
+        let v = BASE32.iter().position(|&b| b == c)? as u64;
+        bits = (bits << 5) | v;
+    }
+    // 10 characters are 50 bits; the first 48 are the 6 bytes AWS decodes.
+    let first48 = bits >> 2;
+    let account = (first48 & 0x7fff_ffff_ff80) >> 7;
+    Some(format!("{account:012}"))
+}
+
 /// A user's unique id: `AIDA` + 17 base32 characters (21 in all, as AWS).
 pub fn user_id() -> String {
     format!("AIDA{}", random_base32(17))
@@ -99,7 +115,7 @@ pub fn account_id() -> String {
 mod tests {
     use super::*;
 
-    /// Inverse of the account encoding, as `sts:GetAccessKeyInfo` would do it.
+    /// Inverse of the account encoding, written out as the encoding reads.
     fn account_of(id: &str) -> u64 {
         let mut bits: u64 = 0;
         for c in id[4..12].bytes() {
@@ -108,6 +124,31 @@ mod tests {
         }
         let odd = BASE32.iter().position(|&x| x == id.as_bytes()[12]).unwrap() >= 16;
         ((bits - (1 << 39)) * 2) + u64::from(odd)
+    }
+
+    #[test]
+    fn the_account_is_read_back_as_aws_reads_it() {
+        for account in [
+            "609629065308",
+            "123456789012",
+            "000000000001",
+            "999999999999",
+        ] {
+            let id = temporary_access_key_id(account);
+            assert_eq!(account_of_key_id(&id).as_deref(), Some(account));
+            assert_eq!(
+                account_of_key_id(&access_key_id(account)).as_deref(),
+                Some(account)
+            );
+        }
+        // The wire spec's vector (§2.2): account 609629065308's keys carry `Y34FZKBO`; the
+        // next character is below `Q` for an even account.
+        assert_eq!(
+            account_of_key_id("ASIAY34FZKBOAXXXXXXX").as_deref(),
+            Some("609629065308")
+        );
+        assert_eq!(account_of_key_id("AKIA0000"), None);
+        assert_eq!(account_of_key_id("AKIA1BCDEFGHIJKLMNOP"), None);
     }
 
     #[test]

@@ -275,3 +275,52 @@ async fn session_use_counts_as_use_of_the_parent_key() {
         .unwrap();
     assert_eq!(listed.access_key_metadata().len(), 1);
 }
+
+/// GetAccessKeyInfo reads the account out of the key id, as AWS does: for this server's
+/// keys, for keys of an account it has never seen, and for keys that no longer exist. It
+/// needs `sts:GetAccessKeyInfo`.
+#[tokio::test]
+async fn get_access_key_info_reads_the_account_from_the_id() {
+    let srv = TestServer::start().await;
+    let root = srv.sts(ROOT_KEY, ROOT_SECRET);
+    let info = |id: String| {
+        let root = root.clone();
+        async move {
+            root.get_access_key_info()
+                .access_key_id(id)
+                .send()
+                .await
+                .map(|o| o.account.unwrap_or_default())
+        }
+    };
+    assert_eq!(info(ROOT_KEY.to_owned()).await.unwrap().len(), 12);
+    let (key, secret) = srv.user_with_key("kay").await;
+    assert_eq!(info(key.clone()).await.unwrap(), ACCOUNT);
+    let foreign = iamd_core::ids::access_key_id("210987654321");
+    assert_eq!(info(foreign).await.unwrap(), "210987654321");
+    let session = iamd_core::ids::temporary_access_key_id("000000000007");
+    assert_eq!(info(session).await.unwrap(), "000000000007");
+    let (code, message, _) = sts_err(info("AKIA0189ABCDEFGH".to_owned()).await.unwrap_err());
+    assert_eq!(code, "InvalidParameterValue");
+    assert_eq!(message, "Access key ID AKIA0189ABCDEFGH is not valid.");
+
+    // A user needs the permission, on any resource.
+    let kay = srv.sts(&key, &secret);
+    let (code, message, _) = sts_err(
+        kay.get_access_key_info()
+            .access_key_id(&key)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(message.contains("sts:GetAccessKeyInfo"), "{message}");
+    srv.allow("kay", "sts:GetAccessKeyInfo").await;
+    let out = kay
+        .get_access_key_info()
+        .access_key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.account(), Some(ACCOUNT));
+}
