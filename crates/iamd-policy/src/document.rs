@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use crate::condition::{parse_date, Operator};
+use crate::condition::Operator;
 use crate::error::{messages, PolicyError};
 
 /// Which kind of document is being written; it decides the rules on
@@ -169,13 +169,35 @@ impl Policy {
                 }
             }
         }
+        // AWS's order (as the peers that replay its answers have it): the legacy parser
+        // (effects, dates, then each resource unless a resource was already found
+        // malformed), the first malformed resource, SIDs, actions present, action
+        // prefixes, resources present. So an action without a vendor prefix is reported
+        // before a missing Resource, and a malformed resource before a bad action.
         legacy_parse(&raw.statements)?;
+        check_resources(&raw.statements)?;
         check_sids(&raw.statements)?;
         if raw.statements.iter().any(|s| match &s.action {
             None => true,
             Some(a) => a.values.is_empty(),
         }) {
             return Err(PolicyError::malformed(messages::MUST_CONTAIN_ACTIONS));
+        }
+        for st in &raw.statements {
+            if let Some(a) = &st.action {
+                for action in &a.values {
+                    check_action(action)?;
+                }
+            }
+        }
+        if kind == PolicyKind::Trust {
+            for st in &raw.statements {
+                if let Some(a) = &st.action {
+                    if a.values.iter().any(|action| !trust_action(action)) {
+                        return Err(PolicyError::malformed(messages::TRUST_ACTIONS));
+                    }
+                }
+            }
         }
         if kind != PolicyKind::Trust
             && raw.statements.iter().any(|s| match &s.resource {
@@ -184,20 +206,6 @@ impl Policy {
             })
         {
             return Err(PolicyError::malformed(messages::MUST_CONTAIN_RESOURCES));
-        }
-        for st in &raw.statements {
-            if let Some(r) = &st.resource {
-                for res in &r.values {
-                    check_resource_format(res)?;
-                }
-            }
-        }
-        for st in &raw.statements {
-            if let Some(a) = &st.action {
-                for action in &a.values {
-                    check_action(action)?;
-                }
-            }
         }
 
         let statements = raw
@@ -400,23 +408,121 @@ fn legacy_parse(statements: &[RawStatement]) -> Result<(), PolicyError> {
             return Err(fail());
         }
         for c in &st.conditions {
-            if c.operator.base.is_date() && c.values.iter().any(|v| parse_date(v).is_none()) {
+            if c.operator.base.is_date() && c.values.iter().any(|v| !legacy_date(v)) {
                 return Err(fail());
-            }
-        }
-        if let Some(r) = &st.resource {
-            for res in &r.values {
-                if res == "*" {
-                    continue;
-                }
-                let colons = res.matches(':').count();
-                if (res.contains("::") && colons < 5) || res.split(':').nth(2) == Some("") {
-                    return Err(fail());
-                }
             }
         }
     }
     Ok(())
+}
+
+/// What the legacy parser refuses in a resource: an empty service, or a `::` with fewer
+/// than six parts.
+fn legacy_resource_ok(res: &str) -> bool {
+    if res == "*" {
+        return true;
+    }
+    let colons = res.matches(':').count();
+    !((res.contains("::") && colons < 5) || res.split(':').nth(2) == Some(""))
+}
+
+/// Resources (and NotResources), statement by statement: the first malformed one is the
+/// error; until one is found, each is also put through the legacy parser, whose failure
+/// wins at once.
+fn check_resources(statements: &[RawStatement]) -> Result<(), PolicyError> {
+    let mut first_malformed = None;
+    for st in statements {
+        let Some(r) = &st.resource else { continue };
+        for res in &r.values {
+            if let Err(e) = check_resource_format(res) {
+                first_malformed.get_or_insert(e);
+            }
+            if first_malformed.is_none() && !legacy_resource_ok(res) {
+                return Err(PolicyError::malformed(messages::LEGACY_PARSING));
+            }
+        }
+    }
+    first_malformed.map_or(Ok(()), Err)
+}
+
+/// A `Date*` condition value as AWS's legacy parser takes it: ISO 8601 in a lenient form
+/// (`2016-12-13t2:00:00.593194+23`, even `01T`) when it holds a `t` or a `-`, else epoch
+/// seconds that fit in 64 bits. (Evaluation reads dates with `parse_date`; a value this
+/// accepts and that cannot read simply never matches.)
+fn legacy_date(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if !(lower.contains('t') || lower.contains('-')) {
+        return lower.trim().parse::<i64>().is_ok();
+    }
+    let int_in = |s: &str, lo: i64, hi: i64| s.parse::<i64>().is_ok_and(|n| (lo..=hi).contains(&n));
+    let (date, time) = lower.split_once('t').unwrap_or((&lower, ""));
+    let (negative, date) = match date.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, date),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let year = if negative {
+        format!("-{}", parts[0])
+    } else {
+        parts[0].to_owned()
+    };
+    if parts.len() > 3
+        || !int_in(&year, -292_275_054, 292_278_993)
+        || parts.get(1).is_some_and(|m| !int_in(m, 1, 12))
+        || parts.get(2).is_some_and(|d| !int_in(d, 1, 31))
+    {
+        return false;
+    }
+    let clock: Vec<&str> = time.split(':').collect();
+    if !clock[0].is_empty() && !int_in(clock[0], 0, 23) {
+        return false;
+    }
+    if clock.get(1).is_some_and(|m| !int_in(m, 0, 59)) {
+        return false;
+    }
+    let Some(rest) = clock.get(2).map(|_| clock[2..].join(":")) else {
+        return true;
+    };
+    let seconds = if let Some((secs, after)) = rest.split_once('z') {
+        if !after.is_empty() {
+            return false;
+        }
+        secs.to_owned()
+    } else if let Some((secs, zone)) = rest.split_once('+') {
+        let (hours, minutes) = match zone.split_once(':') {
+            Some((h, m)) => (h, Some(m)),
+            None => (zone, None),
+        };
+        if hours.len() != 2
+            || !int_in(hours, 0, 23)
+            || minutes.is_some_and(|m| m.len() != 2 || !int_in(m, 0, 59))
+        {
+            return false;
+        }
+        secs.to_owned()
+    } else {
+        rest
+    };
+    let (whole, fraction) = match seconds.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (seconds.as_str(), None),
+    };
+    int_in(whole, 0, 59) && fraction.is_none_or(|f| int_in(f, 0, 999_999_999))
+}
+
+/// An action a trust policy may name: the STS actions that assume a role, tag its session
+/// or set its source identity or context, or a wildcard that covers one of them.
+fn trust_action(action: &str) -> bool {
+    const ALLOWED: [&str; 6] = [
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
+    ];
+    let pattern = crate::glob::Glob::new(action, crate::glob::Mode::Plain, true);
+    ALLOWED.iter().any(|allowed| pattern.matches(allowed))
 }
 
 fn check_sids(statements: &[RawStatement]) -> Result<(), PolicyError> {
@@ -447,7 +553,9 @@ fn check_resource_format(res: &str) -> Result<(), PolicyError> {
         return Ok(());
     }
     let parts: Vec<&str> = res.split(':').collect();
-    if parts.len() < 2 || parts[0] != "arn" {
+    // Whatever stands before the first colon is taken for `arn`: `aws:s3:::b` is read as a
+    // resource in partition `s3`.
+    if parts.len() < 2 {
         return Err(PolicyError::Malformed(messages::resource_not_arn(res)));
     }
     let partition = parts[1];
@@ -470,7 +578,8 @@ fn check_resource_format(res: &str) -> Result<(), PolicyError> {
             [&seg(0), &seg(1), &seg(2), &tail],
         )));
     }
-    if parts.len() < 3 || parts[2].is_empty() || has_wildcard(parts[2]) {
+    // An empty service is the legacy parser's to refuse.
+    if parts.len() < 3 || has_wildcard(parts[2]) {
         return Err(PolicyError::malformed(messages::RESOURCE_VENDOR));
     }
     let region = parts.get(3).copied().unwrap_or("");
@@ -494,7 +603,10 @@ fn check_resource_format(res: &str) -> Result<(), PolicyError> {
                 return Err(PolicyError::Malformed(messages::iam_resource_path()));
             }
         }
-        "s3" if !region.is_empty() => {
+        // S3 access points are regional.
+        "s3" if !region.is_empty()
+            && !parts.get(5).is_some_and(|r| r.starts_with("accesspoint")) =>
+        {
             return Err(PolicyError::Malformed(format!(
                 "Resource {res} can not contain region information."
             )));

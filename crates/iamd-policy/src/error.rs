@@ -86,6 +86,8 @@ pub mod messages {
         "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
     /// An action with more than one colon.
     pub const ACTION_ONE_COLON: &str = "Actions/Condition can contain only one colon.";
+    /// A trust policy naming an action other than STS's role actions.
+    pub const TRUST_ACTIONS: &str = "AssumeRole policy may only specify STS AssumeRole actions.";
     /// A resource ARN whose service is empty or has a wildcard.
     pub const RESOURCE_VENDOR: &str =
         "Resource vendor must be fully qualified and cannot contain regexes.";

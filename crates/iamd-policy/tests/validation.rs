@@ -287,9 +287,14 @@ fn check_order_follows_aws() {
         malformed(&with_stmt(r#"{"Effect":"allow","Resource":"*"}"#)),
         messages::LEGACY_PARSING
     );
-    // Missing resources before the action vendor check.
+    // The action vendor check before missing resources (AWS's answer as peers' suites
+    // replay it: `{"Effect":"Allow","Action":"invalid"}` is a vendor error).
     assert_eq!(
         malformed(&with_stmt(r#"{"Effect":"Allow","Action":"GetUser"}"#)),
+        messages::ACTION_VENDOR
+    );
+    assert_eq!(
+        malformed(&with_stmt(r#"{"Effect":"Allow","Action":"iam:GetUser"}"#)),
         messages::MUST_CONTAIN_RESOURCES
     );
     // Resource format before the action vendor check.
@@ -579,4 +584,124 @@ fn no_panic_on_garbage() {
     println!("{accepted} of 1800 parses accepted");
     // The sweep must reach the evaluator, not only the parser.
     assert!(accepted > 20, "only {accepted} documents accepted");
+}
+
+/// What issue 15 found against a peer's replay of AWS's answers: resources whose first
+/// part is not `arn`, several bad resources, S3 access points, `Date*` values as the
+/// legacy parser reads them, and trust-policy actions.
+#[test]
+fn fidelity_found_by_a_peer_suite() {
+    let res = |r: &str| {
+        malformed(&with_stmt(&format!(
+            r#"{{"Effect":"Allow","NotAction":"s3s:ListBucket","Resource":{r}}}"#
+        )))
+    };
+    // Whatever precedes the first colon is taken for `arn`.
+    assert_eq!(
+        res(r#""a:b:cadfsdf""#),
+        r#"Partition "b" is not valid for resource "arn:b:cadfsdf:*:*:*"."#
+    );
+    assert_eq!(
+        res(r#""a:bsdfdsafsad""#),
+        r#"Partition "bsdfdsafsad" is not valid for resource "arn:bsdfdsafsad:*:*:*:*"."#
+    );
+    assert_eq!(
+        res(r#""a:b:c:d:e:f:g:h""#),
+        r#"Partition "b" is not valid for resource "arn:b:c:d:e:f:g:h"."#
+    );
+    assert_eq!(
+        res(r#""aws:s3:::example_bucket""#),
+        r#"Partition "s3" is not valid for resource "arn:s3:::example_bucket:*"."#
+    );
+    // Several bad resources: the first one's error, and the legacy parser does not look
+    // at resources once one is malformed.
+    assert_eq!(
+        res(r#"["arn:error:s3:::example_bucket","arn:error:s3::example_bucket"]"#),
+        r#"Partition "error" is not valid for resource "arn:error:s3:::example_bucket"."#
+    );
+    // An empty service is a legacy-parser failure, not a vendor error.
+    assert_eq!(
+        res(r#""arn:aws::::example_bucket""#),
+        messages::LEGACY_PARSING
+    );
+    assert_eq!(res(r#""arn:aws""#), messages::RESOURCE_VENDOR);
+    // A malformed resource before a malformed action.
+    assert_eq!(
+        malformed(&with_stmt(
+            r#"{"Effect":"Allow","Action":"s:3:ListBucket","Resource":"sdfsadf"}"#
+        )),
+        messages::resource_not_arn("sdfsadf")
+    );
+
+    // S3 access points carry a region.
+    let ok = |stmt: &str| {
+        Policy::parse_as(&with_stmt(stmt), PolicyKind::Managed)
+            .map(|_| ())
+            .map_err(|e| e.message().to_owned())
+    };
+    assert_eq!(
+        ok(
+            r#"{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:us-west-2:123456789012:accesspoint/my-access-point","arn:aws:s3:us-west-2:123456789012:accesspoint/my-access-point/object/*"]}"#
+        ),
+        Ok(())
+    );
+
+    // `Date*` values as the legacy parser reads them.
+    let date = |v: &str| {
+        ok(&format!(
+            r#"{{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{{"DateLessThanEquals":{{"a":"{v}"}}}}}}"#
+        ))
+    };
+    for v in [
+        "01T",
+        "2016-12-13t2:00:00.593194+23",
+        "-292275054",
+        "2019-07-01T13:20:15Z",
+        "2016-12-13T21:20:37.593194+00:00",
+        "1700000000",
+    ] {
+        assert_eq!(date(v), Ok(()), "{v}");
+    }
+    for v in [
+        "sdfdsf",
+        "234-13",
+        "2016-12-13t2:00:00.593194+1",
+        "2016-12-13t2:00:00.1999999999+10:59",
+        "9223372036854775808",
+        "2019-07-01T24:00:00Z",
+    ] {
+        assert_eq!(date(v), Err(messages::LEGACY_PARSING.to_owned()), "{v}");
+    }
+
+    // A trust policy may name only STS's role actions (or wildcards over them).
+    let trust = |action: &str| {
+        Policy::parse_as(
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"ec2.amazonaws.com"}},"Action":{action}}}]}}"#
+            ),
+            PolicyKind::Trust,
+        )
+        .map(|_| ())
+        .map_err(|e| e.message().to_owned())
+    };
+    for action in [
+        r#""sts:AssumeRole""#,
+        r#"["sts:AssumeRole","sts:TagSession"]"#,
+        r#""sts:AssumeRoleWithWebIdentity""#,
+        r#""sts:*""#,
+        r#""sts:AssumeRole*""#,
+    ] {
+        assert_eq!(trust(action), Ok(()), "{action}");
+    }
+    for action in [
+        r#""s3:GetObject""#,
+        r#"["sts:AssumeRole","iam:GetUser"]"#,
+        r#""sts:GetSessionToken""#,
+    ] {
+        assert_eq!(
+            trust(action),
+            Err("AssumeRole policy may only specify STS AssumeRole actions.".to_owned()),
+            "{action}"
+        );
+    }
 }
