@@ -105,8 +105,9 @@ impl Iam {
             // Deleted since it was found.
             return Err(no_such_group(group_name));
         };
-        let marker =
-            pagination::name_page(&listing, &mut users, max_items, |u| u.user_name.to_lowercase());
+        let marker = pagination::name_page(&listing, &mut users, max_items, |u| {
+            u.user_name.to_lowercase()
+        });
         Ok(GroupWithUsers {
             group,
             users: Page {
@@ -166,7 +167,11 @@ impl Iam {
             .map_err(|e| group_error(e, group_name, "", name))
     }
 
-    pub async fn delete_group(&self, ctx: &RequestContext, group_name: &str) -> Result<(), IamError> {
+    pub async fn delete_group(
+        &self,
+        ctx: &RequestContext,
+        group_name: &str,
+    ) -> Result<(), IamError> {
         let group = self.group_for(ctx, group_name, ctx.action()).await?;
         self.store
             .delete_group(&group.account_id, &group.group_name)
@@ -222,7 +227,9 @@ impl Iam {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<Page<Group>, IamError> {
-        let user = self.user_for_policy_op(ctx, user_name, ctx.action()).await?;
+        let user = self
+            .user_for_policy_op(ctx, user_name, ctx.action())
+            .await?;
         let listing = Listing {
             operation: ctx.operation.name(),
             scope: &user.user_id,

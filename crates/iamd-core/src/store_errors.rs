@@ -421,11 +421,11 @@ mod tests {
             group(StoreError::GroupQuotaExceeded),
             ErrorCode::LimitExceeded
         );
-        assert_eq!(group(StoreError::GroupHasMembers), ErrorCode::DeleteConflict);
         assert_eq!(
-            user(StoreError::UserInGroups),
+            group(StoreError::GroupHasMembers),
             ErrorCode::DeleteConflict
         );
+        assert_eq!(user(StoreError::UserInGroups), ErrorCode::DeleteConflict);
         let role = |e| role_error(e, "ops").code;
         assert_eq!(role(StoreError::NoSuchRole), ErrorCode::NoSuchEntity);
         assert_eq!(

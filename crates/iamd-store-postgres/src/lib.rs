@@ -24,8 +24,8 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -814,7 +814,9 @@ impl Store for PgStore {
     }
 
     async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| groups::create_group(&tx, group, max_groups))
+        transaction!(self, WRITE, |tx| groups::create_group(
+            &tx, group, max_groups
+        ))
     }
 
     async fn get_group(

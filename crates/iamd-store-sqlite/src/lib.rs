@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};

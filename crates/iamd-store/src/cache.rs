@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -1051,7 +1051,12 @@ mod tests {
         ) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn remove_user_from_group(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+        async fn remove_user_from_group(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
             unimplemented!()
         }
         async fn list_groups_for_user(

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
