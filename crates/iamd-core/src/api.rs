@@ -144,6 +144,16 @@ fn version(v: &PolicyVersion, with_document: bool) -> iam::PolicyVersion {
     }
 }
 
+fn group(g: &model::Group) -> iam::Group {
+    iam::Group {
+        path: Some(g.path.clone()),
+        group_name: Some(g.group_name.clone()),
+        group_id: Some(g.group_id.clone()),
+        arn: Some(g.arn()),
+        create_date: Some(g.create_date),
+    }
+}
+
 fn attached(p: &ManagedPolicy) -> iam::AttachedPolicy {
     iam::AttachedPolicy {
         policy_name: Some(p.policy_name.clone()),
@@ -879,6 +889,219 @@ impl Handler for Iam {
         .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListAttachedRolePoliciesOutput {
+            attached_policies: Some(page.items.iter().map(attached).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    // Groups.
+
+    async fn create_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateGroupInput,
+    ) -> Result<iam::CreateGroupOutput, IamError> {
+        let created =
+            Iam::create_group(self, ctx, &input.group_name, input.path.as_deref()).await?;
+        Ok(iam::CreateGroupOutput {
+            group: Some(group(&created)),
+        })
+    }
+
+    async fn get_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetGroupInput,
+    ) -> Result<iam::GetGroupOutput, IamError> {
+        let found = Iam::get_group(
+            self,
+            ctx,
+            &input.group_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&found.users.marker);
+        Ok(iam::GetGroupOutput {
+            group: Some(group(&found.group)),
+            users: Some(found.users.items.iter().map(|u| user(u, false)).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_groups(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListGroupsInput,
+    ) -> Result<iam::ListGroupsOutput, IamError> {
+        let page = Iam::list_groups(
+            self,
+            ctx,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListGroupsOutput {
+            groups: Some(page.items.iter().map(group).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn update_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateGroupInput,
+    ) -> Result<(), IamError> {
+        Iam::update_group(
+            self,
+            ctx,
+            &input.group_name,
+            input.new_group_name.as_deref(),
+            input.new_path.as_deref(),
+        )
+        .await
+    }
+
+    async fn delete_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteGroupInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_group(self, ctx, &input.group_name).await
+    }
+
+    async fn add_user_to_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AddUserToGroupInput,
+    ) -> Result<(), IamError> {
+        Iam::add_user_to_group(self, ctx, &input.group_name, &input.user_name).await
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        ctx: &RequestContext,
+        input: iam::RemoveUserFromGroupInput,
+    ) -> Result<(), IamError> {
+        Iam::remove_user_from_group(self, ctx, &input.group_name, &input.user_name).await
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListGroupsForUserInput,
+    ) -> Result<iam::ListGroupsForUserOutput, IamError> {
+        let page = Iam::list_groups_for_user(
+            self,
+            ctx,
+            &input.user_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListGroupsForUserOutput {
+            groups: Some(page.items.iter().map(group).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn put_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutGroupPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::put_group_policy(
+            self,
+            ctx,
+            &input.group_name,
+            &input.policy_name,
+            &input.policy_document,
+        )
+        .await
+    }
+
+    async fn get_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetGroupPolicyInput,
+    ) -> Result<iam::GetGroupPolicyOutput, IamError> {
+        let (group_name, document) =
+            Iam::get_group_policy(self, ctx, &input.group_name, &input.policy_name).await?;
+        Ok(iam::GetGroupPolicyOutput {
+            group_name: Some(group_name),
+            policy_name: Some(input.policy_name),
+            policy_document: Some(encode_document(&document)),
+        })
+    }
+
+    async fn list_group_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListGroupPoliciesInput,
+    ) -> Result<iam::ListGroupPoliciesOutput, IamError> {
+        let page = Iam::list_group_policies(
+            self,
+            ctx,
+            &input.group_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListGroupPoliciesOutput {
+            policy_names: Some(page.items),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteGroupPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_group_policy(self, ctx, &input.group_name, &input.policy_name).await
+    }
+
+    async fn attach_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AttachGroupPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::attach_group_policy(self, ctx, &input.group_name, &input.policy_arn).await
+    }
+
+    async fn detach_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DetachGroupPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::detach_group_policy(self, ctx, &input.group_name, &input.policy_arn).await
+    }
+
+    async fn list_attached_group_policies(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListAttachedGroupPoliciesInput,
+    ) -> Result<iam::ListAttachedGroupPoliciesOutput, IamError> {
+        let page = Iam::list_attached_group_policies(
+            self,
+            ctx,
+            &input.group_name,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListAttachedGroupPoliciesOutput {
             attached_policies: Some(page.items.iter().map(attached).collect()),
             is_truncated,
             marker,

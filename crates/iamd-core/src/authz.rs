@@ -1,11 +1,12 @@
 //! Authorization: the step between authentication and the operation. `PolicyAuthorizer`
 //! enforces identity policies as AWS does (the account root is always allowed; a user is
-//! allowed only what its inline and attached policies allow, and an explicit deny wins);
+//! allowed only what its inline and attached policies and those of its groups allow, and
+//! an explicit deny wins);
 //! `AllowAll` serves local setups that expect an emulator without enforcement.
 //!
-//! Compiled policies are cached per user. Policy writes on this node clear the cache at
-//! once (`policies_changed`); entries also expire after `TTL`, which bounds how long a
-//! change made on another node goes unseen.
+//! Compiled policies are cached per user. Policy and membership writes on this node clear
+//! the cache at once (`policies_changed`); entries also expire after `TTL`, which bounds
+//! how long a change made on another node goes unseen.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -302,11 +303,21 @@ impl PolicyAuthorizer {
         let fetched_at = Instant::now();
         let (stored, tags) = match &entity {
             Entity::User(user) => {
-                let stored = self
+                let mut stored = self
                     .store
                     .get_holder_policies(HolderKind::User, &user.user_id)
                     .await
                     .map_err(failure)?;
+                // A user's groups' policies apply to it as its own do.
+                for (_, group) in self
+                    .store
+                    .get_user_group_policies(&user.user_id)
+                    .await
+                    .map_err(failure)?
+                {
+                    stored.inline.extend(group.inline);
+                    stored.managed.extend(group.managed);
+                }
                 let tags = self
                     .store
                     .get_user(&user.account_id, &user.user_name)

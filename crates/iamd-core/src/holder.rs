@@ -1,10 +1,13 @@
-//! Inline policies and managed-policy attachments of any policy holder (users and roles;
-//! groups next): one implementation, taking a `PolicyHolder`, that the per-kind operations
-//! (`Iam::put_user_policy`, `Iam::put_role_policy`, …) wrap. What differs between kinds is
-//! the inline size quota (`inline_max`) and how a holder is found and authorized
-//! (`Iam::holder_for`); the action names and the listings' names are the operation's.
+//! Inline policies and managed-policy attachments of any policy holder (users, roles and
+//! groups): one implementation, taking a `PolicyHolder`, that the per-kind operations
+//! (`Iam::put_user_policy`, `Iam::put_role_policy`, `Iam::put_group_policy`, …) wrap. What
+//! differs between kinds is the inline size quota (`inline_max`), the attachment quota
+//! (`attached_max`) and how a holder is found and authorized (`Iam::holder_for`); the
+//! action names and the listings' names are the operation's.
 
-use iamd_policy::{PolicyKind, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX};
+use iamd_policy::{
+    PolicyKind, GROUP_INLINE_AGGREGATE_MAX, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX,
+};
 
 use crate::error::IamError;
 use crate::model::{HolderKind, ManagedPolicy, PolicyHolder};
@@ -21,6 +24,16 @@ fn inline_max(kind: HolderKind) -> usize {
     match kind {
         HolderKind::User => USER_INLINE_AGGREGATE_MAX,
         HolderKind::Role => ROLE_INLINE_AGGREGATE_MAX,
+        HolderKind::Group => GROUP_INLINE_AGGREGATE_MAX,
+    }
+}
+
+/// The most managed policies a holder may have attached (`usize::MAX`: not enforced yet
+/// for users and roles, whose quotas come with AWS managed policies).
+pub(crate) fn attached_max(kind: HolderKind) -> usize {
+    match kind {
+        HolderKind::User | HolderKind::Role => usize::MAX,
+        HolderKind::Group => crate::model::POLICIES_PER_GROUP,
     }
 }
 
@@ -71,10 +84,19 @@ impl Iam {
                     name: role.role_name,
                 }
             }
+            HolderKind::Group => {
+                let group = self.group_for(ctx, holder.name, action).await?;
+                Found {
+                    kind: HolderKind::Group,
+                    account_id: group.account_id,
+                    id: group.group_id,
+                    name: group.group_name,
+                }
+            }
         })
     }
 
-    /// PutUserPolicy, PutRolePolicy.
+    /// PutUserPolicy, PutRolePolicy, PutGroupPolicy.
     pub async fn put_inline_policy(
         &self,
         ctx: &RequestContext,
@@ -105,7 +127,7 @@ impl Iam {
         }
     }
 
-    /// GetUserPolicy, GetRolePolicy: the holder's stored name and the document.
+    /// GetUserPolicy, GetRolePolicy, GetGroupPolicy: the holder's stored name and the document.
     pub async fn get_inline_policy(
         &self,
         ctx: &RequestContext,
@@ -124,7 +146,7 @@ impl Iam {
         }
     }
 
-    /// ListUserPolicies, ListRolePolicies.
+    /// ListUserPolicies, ListRolePolicies, ListGroupPolicies.
     pub async fn list_inline_policies(
         &self,
         ctx: &RequestContext,
@@ -153,7 +175,7 @@ impl Iam {
         Ok(Page { items, marker })
     }
 
-    /// DeleteUserPolicy, DeleteRolePolicy.
+    /// DeleteUserPolicy, DeleteRolePolicy, DeleteGroupPolicy.
     pub async fn delete_inline_policy(
         &self,
         ctx: &RequestContext,
@@ -174,7 +196,7 @@ impl Iam {
         }
     }
 
-    /// AttachUserPolicy, AttachRolePolicy: authorized on the holder, not on the policy.
+    /// AttachUserPolicy, AttachRolePolicy, AttachGroupPolicy: authorized on the holder, not on the policy.
     pub async fn attach_policy(
         &self,
         ctx: &RequestContext,
@@ -187,7 +209,12 @@ impl Iam {
             .await?;
         match self
             .store
-            .attach_policy(&found.account_id, found.holder(), &policy.policy_name)
+            .attach_policy(
+                &found.account_id,
+                found.holder(),
+                &policy.policy_name,
+                attached_max(holder.kind),
+            )
             .await
         {
             Ok(()) => {
@@ -198,7 +225,7 @@ impl Iam {
         }
     }
 
-    /// DetachUserPolicy, DetachRolePolicy.
+    /// DetachUserPolicy, DetachRolePolicy, DetachGroupPolicy.
     pub async fn detach_policy(
         &self,
         ctx: &RequestContext,
@@ -222,7 +249,7 @@ impl Iam {
         }
     }
 
-    /// ListAttachedUserPolicies, ListAttachedRolePolicies.
+    /// ListAttachedUserPolicies, ListAttachedRolePolicies, ListAttachedGroupPolicies.
     pub async fn list_attached_policies(
         &self,
         ctx: &RequestContext,

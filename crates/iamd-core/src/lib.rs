@@ -1,5 +1,5 @@
-//! iamd's domain: the IAM and STS operations on accounts, users, access keys, policies and
-//! roles, authorization, sessions. It knows nothing of HTTP, XML or SQL: the server decodes
+//! iamd's domain: the IAM and STS operations on accounts, users, access keys, policies,
+//! roles and groups, authorization, sessions. It knows nothing of HTTP, XML or SQL: the server decodes
 //! requests into the typed inputs here. The storage contract it runs on (`Store`, the
 //! stored entities, the caching front, the conformance suite) is the `iamd-store` crate,
 //! re-exported here under its old paths (`iamd_core::model`, `iamd_core::store`, …).
@@ -11,6 +11,7 @@ pub mod authn;
 pub mod authz;
 pub mod context;
 pub mod error;
+pub mod group;
 pub mod holder;
 pub mod pagination;
 pub mod policy;

@@ -546,6 +546,27 @@ impl Iam {
                     };
                     policies.push((id, kind, p));
                 }
+                // The policies of the user's groups apply too.
+                for (_, group) in self
+                    .store
+                    .get_user_group_policies(&user.user_id)
+                    .await
+                    .map_err(store_failure)?
+                {
+                    let managed: std::collections::HashSet<String> = group
+                        .managed
+                        .iter()
+                        .map(|(arn, _, _)| arn.clone())
+                        .collect();
+                    for (id, p) in authz::compile(&group) {
+                        let kind = if managed.contains(&id) {
+                            "user-managed"
+                        } else {
+                            "group"
+                        };
+                        policies.push((id, kind, p));
+                    }
+                }
                 let simulated = RequestContext {
                     principal: Principal::User(user.clone()),
                     ..ctx.clone()

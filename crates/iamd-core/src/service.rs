@@ -167,7 +167,16 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
-        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 

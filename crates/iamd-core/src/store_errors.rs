@@ -1,5 +1,5 @@
 //! What the operations make of a `StoreError`: one exhaustive `match` per kind of resource
-//! (users, access keys, managed policies, roles, policy holders), with no `_` arm, so that
+//! (users, access keys, managed policies, roles, groups, policy holders), with no `_` arm, so that
 //! a new `StoreError` variant does not compile until every mapping has decided what it
 //! means there. `Backend`, and what the store cannot answer for that kind of resource (a
 //! bug in the store or in the caller), become `ServiceFailure` (500) through
@@ -38,6 +38,9 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::UserHasInlinePolicies => {
             delete_conflict("Cannot delete entity, must delete policies first.")
         }
+        StoreError::UserInGroups => {
+            delete_conflict("Cannot delete entity, must remove users from group first.")
+        }
         StoreError::Backend(_)
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -51,7 +54,15 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
-        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -77,7 +88,16 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
-        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -125,7 +145,16 @@ pub(crate) fn managed_policy_error(
         | StoreError::RoleHasInlinePolicies
         | StoreError::RoleHasAttachedPolicies
         | StoreError::PolicyNotAttached
-        | StoreError::PolicySizeExceeded => IamError::service_failure(&e),
+        | StoreError::PolicySizeExceeded
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -156,7 +185,16 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
-        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -178,6 +216,7 @@ pub(crate) fn no_such_holder(holder: PolicyHolder<'_>) -> IamError {
     match holder.kind {
         HolderKind::User => IamError::no_such_user(holder.name),
         HolderKind::Role => no_such_role(holder.name),
+        HolderKind::Group => no_such_group(holder.name),
     }
 }
 
@@ -205,12 +244,24 @@ pub(crate) fn holder_error(
     match e {
         StoreError::NoSuchUser => match holder.kind {
             HolderKind::User => missing_holder(),
-            HolderKind::Role => IamError::service_failure(&e),
+            HolderKind::Role | HolderKind::Group => IamError::service_failure(&e),
         },
         StoreError::NoSuchRole => match holder.kind {
             HolderKind::Role => missing_holder(),
-            HolderKind::User => IamError::service_failure(&e),
+            HolderKind::User | HolderKind::Group => IamError::service_failure(&e),
         },
+        StoreError::NoSuchGroup => match holder.kind {
+            HolderKind::Group => missing_holder(),
+            HolderKind::User | HolderKind::Role => IamError::service_failure(&e),
+        },
+        StoreError::AttachmentQuotaExceeded => {
+            let quota = match holder.kind {
+                HolderKind::User => "PoliciesPerUser",
+                HolderKind::Role => "PoliciesPerRole",
+                HolderKind::Group => "PoliciesPerGroup",
+            };
+            limit_exceeded(quota, crate::holder::attached_max(holder.kind))
+        }
         StoreError::NoSuchPolicy => match policy {
             HolderPolicy::Inline(name) => no_such_inline_policy(holder.kind, name),
             HolderPolicy::Attach(arn) => not_attachable(arn),
@@ -243,7 +294,83 @@ pub(crate) fn holder_error(
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
-        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+        | StoreError::DefaultPolicyVersion
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies => IamError::service_failure(&e),
+    }
+}
+
+/// NoSuchEntity for a group, in AWS's words.
+pub(crate) fn no_such_group(name: &str) -> IamError {
+    IamError::new(
+        ErrorCode::NoSuchEntity,
+        format!("The group with name {name} cannot be found."),
+    )
+}
+
+/// LimitExceeded for one of AWS's named quotas.
+fn limit_exceeded(quota: &str, max: usize) -> IamError {
+    IamError::new(
+        ErrorCode::LimitExceeded,
+        format!("Cannot exceed quota for {quota}: {max}"),
+    )
+}
+
+/// Operations on a group and its members: `group_name` and `user_name` are what the call
+/// names (empty when it names no user); `taken_name` is the name a create or rename would
+/// give the group (`AlreadyExists`).
+pub(crate) fn group_error(
+    e: StoreError,
+    group_name: &str,
+    user_name: &str,
+    taken_name: &str,
+) -> IamError {
+    match e {
+        StoreError::NoSuchGroup => no_such_group(group_name),
+        // Removing a user that is not in the group: the membership is the missing entity.
+        StoreError::NoSuchUser | StoreError::NotInGroup => IamError::no_such_user(user_name),
+        StoreError::AlreadyExists => {
+            already_exists(format!("Group with name {taken_name} already exists."))
+        }
+        StoreError::GroupQuotaExceeded => {
+            limit_exceeded("GroupsPerAccount", crate::model::GROUPS_PER_ACCOUNT)
+        }
+        StoreError::GroupsPerUserExceeded => {
+            limit_exceeded("GroupsPerUser", crate::model::GROUPS_PER_USER)
+        }
+        StoreError::GroupHasMembers => {
+            delete_conflict("Cannot delete entity, must remove users from group first.")
+        }
+        StoreError::GroupHasAttachedPolicies => {
+            delete_conflict("Cannot delete entity, must detach all policies first.")
+        }
+        StoreError::GroupHasInlinePolicies => {
+            delete_conflict("Cannot delete entity, must delete policies first.")
+        }
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::UserInGroups
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -279,6 +406,26 @@ mod tests {
             policy(StoreError::PolicyVersionsExceeded),
             ErrorCode::LimitExceeded
         );
+        let group = |e| group_error(e, "devs", "alice", "devs").code;
+        assert_eq!(group(StoreError::NoSuchGroup), ErrorCode::NoSuchEntity);
+        assert_eq!(group(StoreError::NotInGroup), ErrorCode::NoSuchEntity);
+        assert_eq!(
+            group(StoreError::AlreadyExists),
+            ErrorCode::EntityAlreadyExists
+        );
+        assert_eq!(
+            group(StoreError::GroupsPerUserExceeded),
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            group(StoreError::GroupQuotaExceeded),
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            group(StoreError::GroupHasMembers),
+            ErrorCode::DeleteConflict
+        );
+        assert_eq!(user(StoreError::UserInGroups), ErrorCode::DeleteConflict);
         let role = |e| role_error(e, "ops").code;
         assert_eq!(role(StoreError::NoSuchRole), ErrorCode::NoSuchEntity);
         assert_eq!(

@@ -1,7 +1,7 @@
-//! Inline policies and managed-policy attachments of any policy holder (users, roles) as
-//! SQL. Each kind keeps its own tables (with real foreign keys to its holders); `tables`
-//! chooses them, in one place: a new kind of holder (groups) is a migration creating its
-//! two tables and one arm there.
+//! Inline policies and managed-policy attachments of any policy holder (users, roles,
+//! groups) as SQL. Each kind keeps its own tables (with real foreign keys to its
+//! holders); `tables` chooses them, in one place: a new kind of holder is a migration
+//! creating its two tables and one arm there.
 //!
 //! Writes run inside the one transaction they are given and lock the rows they depend on
 //! first, always in the same order: the holder's row, then the policy's row. So puts for
@@ -48,14 +48,22 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         inline: "role_policies",
         attachments: "role_policy_attachments",
     };
+    const GROUP: Tables = Tables {
+        holders: "groups",
+        id: "group_id",
+        name_lower: "group_name_lower",
+        inline: "group_policies",
+        attachments: "group_policy_attachments",
+    };
     match kind {
         HolderKind::User => &USER,
         HolderKind::Role => &ROLE,
+        HolderKind::Group => &GROUP,
     }
 }
 
 /// Locks the holder's row (found ignoring case) until the transaction ends and returns its
-/// id; `NoSuchUser` / `NoSuchRole`.
+/// id; `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
 async fn locked_holder<C: GenericClient>(
     tx: &C,
     account_id: &str,
@@ -239,6 +247,7 @@ pub(crate) async fn attach_policy<C: GenericClient>(
     account_id: &str,
     holder: PolicyHolder<'_>,
     policy_name: &str,
+    max_attached: usize,
 ) -> Result<()> {
     let t = tables(holder.kind);
     let id = locked_holder(tx, account_id, holder).await?;
@@ -258,6 +267,22 @@ pub(crate) async fn attach_policy<C: GenericClient>(
     .unwrap_or(false);
     if attached {
         return Ok(());
+    }
+    let count: i64 = query_opt(
+        tx,
+        &format!(
+            "SELECT count(*) FROM {attachments} WHERE {id} = $1",
+            attachments = t.attachments,
+            id = t.id
+        ),
+        &[&id],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?
+    .unwrap_or(0);
+    if usize::try_from(count).is_ok_and(|n| n >= max_attached) {
+        return Err(StoreError::AttachmentQuotaExceeded.into());
     }
     execute(
         tx,

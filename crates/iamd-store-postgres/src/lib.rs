@@ -7,6 +7,7 @@
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod groups;
 mod holders;
 mod policies;
 mod queries;
@@ -23,8 +24,8 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -64,6 +65,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0002_policies.sql"),
     ),
     ("0003_roles", include_str!("../migrations/0003_roles.sql")),
+    ("0004_groups", include_str!("../migrations/0004_groups.sql")),
 ];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
@@ -753,12 +755,14 @@ impl Store for PgStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
         policy_name: &str,
+        max_attached: usize,
     ) -> Result<(), StoreError> {
         transaction!(self, WRITE, |tx| holders::attach_policy(
             &tx,
             account_id,
             holder,
-            policy_name
+            policy_name,
+            max_attached
         ))
     }
 
@@ -800,5 +804,111 @@ impl Store for PgStore {
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError> {
         read!(self, |c| holders::get_holder_policies(&c, kind, holder_id))
+    }
+
+    async fn get_user_group_policies(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
+        read!(self, |c| groups::get_user_group_policies(&c, user_id))
+    }
+
+    async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| groups::create_group(
+            &tx, group, max_groups
+        ))
+    }
+
+    async fn get_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+    ) -> Result<Option<Group>, StoreError> {
+        read!(self, |c| groups::get_group(&c, account_id, group_name))
+    }
+
+    async fn list_groups(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        read!(self, |c| groups::list_groups(
+            &c,
+            account_id,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn update_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| groups::update_group(
+            &tx, account_id, group_name, new_name, new_path
+        ))
+    }
+
+    async fn delete_group(&self, account_id: &str, group_name: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| groups::delete_group(
+            &tx, account_id, group_name
+        ))
+    }
+
+    async fn get_group_members(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<(Group, Vec<User>)>, StoreError> {
+        read!(self, |c| groups::get_group_members(
+            &c, account_id, group_name, after, limit
+        ))
+    }
+
+    async fn add_user_to_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+        max_groups_per_user: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| groups::add_user_to_group(
+            &tx,
+            account_id,
+            group_name,
+            user_name,
+            max_groups_per_user
+        ))
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| groups::remove_user_from_group(
+            &tx, account_id, group_name, user_name
+        ))
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        read!(self, |c| groups::list_groups_for_user(
+            &c, account_id, user_name, after, limit
+        ))
     }
 }

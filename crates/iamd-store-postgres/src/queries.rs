@@ -415,6 +415,19 @@ pub(crate) async fn delete_user<C: GenericClient>(
     if has_inline {
         return Err(StoreError::UserHasInlinePolicies.into());
     }
+    // Adding the user to a group takes the same user lock.
+    let in_groups: bool = query_opt(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM group_members WHERE user_id = $1)",
+        &[&user_id],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?
+    .unwrap_or(false);
+    if in_groups {
+        return Err(StoreError::UserInGroups.into());
+    }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
     execute(tx, "DELETE FROM users WHERE user_id = $1", &[&user_id]).await?;
     Ok(())

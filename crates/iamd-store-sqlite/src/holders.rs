@@ -1,7 +1,7 @@
-//! Inline policies and managed-policy attachments of any policy holder (users, roles), each
-//! run inside the one transaction it is given. Each kind keeps its own tables (with real
-//! foreign keys to its holders); `tables` chooses them, in one place: a new kind of holder
-//! (groups) is a migration creating its two tables and one arm there.
+//! Inline policies and managed-policy attachments of any policy holder (users, roles,
+//! groups), each run inside the one transaction it is given. Each kind keeps its own
+//! tables (with real foreign keys to its holders); `tables` chooses them, in one place: a
+//! new kind of holder is a migration creating its two tables and one arm there.
 
 use iamd_store::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -36,13 +36,26 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         inline: "role_policies",
         attachments: "role_policy_attachments",
     };
+    const GROUP: Tables = Tables {
+        holders: "groups",
+        id: "group_id",
+        name_lower: "group_name_lower",
+        inline: "group_policies",
+        attachments: "group_policy_attachments",
+    };
     match kind {
         HolderKind::User => &USER,
         HolderKind::Role => &ROLE,
+        HolderKind::Group => &GROUP,
     }
 }
 
-/// The id of the holder (found ignoring case); `NoSuchUser` / `NoSuchRole`.
+/// A quota as SQLite counts: `usize::MAX` (no quota) is past any count.
+pub(crate) fn limit_of_count(max: usize) -> i64 {
+    i64::try_from(max).unwrap_or(i64::MAX)
+}
+
+/// The id of the holder (found ignoring case); `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
 fn holder_id(tx: &Connection, account_id: &str, holder: PolicyHolder<'_>) -> Result<String> {
     let t = tables(holder.kind);
     let id: Option<String> = query_one(
@@ -171,10 +184,28 @@ pub(crate) fn attach_policy(
     account_id: &str,
     holder: PolicyHolder<'_>,
     policy_name: &str,
+    max_attached: usize,
 ) -> Result<()> {
     let t = tables(holder.kind);
     let id = holder_id(tx, account_id, holder)?;
     let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
+    let (attached, count): (bool, i64) = query_one(
+        tx,
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM {attachments} WHERE {id} = ?1 AND policy_id = ?2),
+                    (SELECT count(*) FROM {attachments} WHERE {id} = ?1)",
+            attachments = t.attachments,
+            id = t.id
+        ),
+        params![id, policy_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if attached {
+        return Ok(());
+    }
+    if count >= limit_of_count(max_attached) {
+        return Err(iamd_store::StoreError::AttachmentQuotaExceeded.into());
+    }
     let inserted = tx
         .prepare_cached(&format!(
             "INSERT INTO {attachments} ({id}, policy_id) VALUES (?1, ?2)

@@ -8,6 +8,7 @@
 
 mod directory;
 mod files;
+mod groups;
 mod holders;
 mod policies;
 mod pool;
@@ -21,8 +22,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -695,6 +696,7 @@ impl Store for SqliteStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
         policy_name: &str,
+        max_attached: usize,
     ) -> Result<(), StoreError> {
         let (account_id, kind, name, policy_name) = (
             account_id.to_owned(),
@@ -709,6 +711,7 @@ impl Store for SqliteStore {
                     &account_id,
                     PolicyHolder::new(kind, &name),
                     &policy_name,
+                    max_attached,
                 )
             })
             .await
@@ -775,6 +778,163 @@ impl Store for SqliteStore {
         let holder_id = holder_id.to_owned();
         self.pool
             .read(move |tx| holders::get_holder_policies(tx, kind, &holder_id))
+            .await
+    }
+
+    async fn get_user_group_policies(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.pool
+            .read(move |tx| groups::get_user_group_policies(tx, &user_id))
+            .await
+    }
+
+    async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError> {
+        let group = group.clone();
+        self.pool
+            .write(move |tx| groups::create_group(tx, &group, max_groups))
+            .await
+    }
+
+    async fn get_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+    ) -> Result<Option<Group>, StoreError> {
+        let (account_id, group_name) = (account_id.to_owned(), group_name.to_owned());
+        self.pool
+            .read(move |tx| groups::get_group(tx, &account_id, &group_name))
+            .await
+    }
+
+    async fn list_groups(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        let (account_id, path_prefix, after) = (
+            account_id.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                groups::list_groups(tx, &account_id, &path_prefix, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn update_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (account_id, group_name) = (account_id.to_owned(), group_name.to_owned());
+        let (new_name, new_path) = (new_name.map(str::to_owned), new_path.map(str::to_owned));
+        self.pool
+            .write(move |tx| {
+                groups::update_group(
+                    tx,
+                    &account_id,
+                    &group_name,
+                    new_name.as_deref(),
+                    new_path.as_deref(),
+                )
+            })
+            .await
+    }
+
+    async fn delete_group(&self, account_id: &str, group_name: &str) -> Result<(), StoreError> {
+        let (account_id, group_name) = (account_id.to_owned(), group_name.to_owned());
+        self.pool
+            .write(move |tx| groups::delete_group(tx, &account_id, &group_name))
+            .await
+    }
+
+    async fn get_group_members(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<(Group, Vec<User>)>, StoreError> {
+        let (account_id, group_name, after) = (
+            account_id.to_owned(),
+            group_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                groups::get_group_members(tx, &account_id, &group_name, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn add_user_to_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+        max_groups_per_user: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, group_name, user_name) = (
+            account_id.to_owned(),
+            group_name.to_owned(),
+            user_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                groups::add_user_to_group(
+                    tx,
+                    &account_id,
+                    &group_name,
+                    &user_name,
+                    max_groups_per_user,
+                )
+            })
+            .await
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, group_name, user_name) = (
+            account_id.to_owned(),
+            group_name.to_owned(),
+            user_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                groups::remove_user_from_group(tx, &account_id, &group_name, &user_name)
+            })
+            .await
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        let (account_id, user_name, after) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                groups::list_groups_for_user(tx, &account_id, &user_name, after.as_deref(), limit)
+            })
             .await
     }
 }

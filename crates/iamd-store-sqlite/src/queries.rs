@@ -370,6 +370,16 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
     if has_inline {
         return Err(StoreError::UserHasInlinePolicies.into());
     }
+    let in_groups: bool = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM group_members INDEXED BY group_members_by_user
+                        WHERE user_id = ?1)",
+        [&user_id],
+        |r| r.get(0),
+    )?;
+    if in_groups {
+        return Err(StoreError::UserInGroups.into());
+    }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM users WHERE user_id = ?1", [&user_id])?;
     Ok(())

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -564,9 +564,10 @@ impl Store for CachingStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
         policy_name: &str,
+        max_attached: usize,
     ) -> Result<(), StoreError> {
         self.inner
-            .attach_policy(account_id, holder, policy_name)
+            .attach_policy(account_id, holder, policy_name, max_attached)
             .await
     }
 
@@ -600,6 +601,103 @@ impl Store for CachingStore {
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError> {
         self.inner.get_holder_policies(kind, holder_id).await
+    }
+
+    // Groups hold nothing this cache keeps (credentials, users, keys): their operations
+    // pass through.
+
+    async fn get_user_group_policies(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
+        self.inner.get_user_group_policies(user_id).await
+    }
+
+    async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError> {
+        self.inner.create_group(group, max_groups).await
+    }
+
+    async fn get_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+    ) -> Result<Option<Group>, StoreError> {
+        self.inner.get_group(account_id, group_name).await
+    }
+
+    async fn list_groups(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        self.inner
+            .list_groups(account_id, path_prefix, after, limit)
+            .await
+    }
+
+    async fn update_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_group(account_id, group_name, new_name, new_path)
+            .await
+    }
+
+    async fn delete_group(&self, account_id: &str, group_name: &str) -> Result<(), StoreError> {
+        self.inner.delete_group(account_id, group_name).await
+    }
+
+    async fn get_group_members(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<(Group, Vec<User>)>, StoreError> {
+        self.inner
+            .get_group_members(account_id, group_name, after, limit)
+            .await
+    }
+
+    async fn add_user_to_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+        max_groups_per_user: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .add_user_to_group(account_id, group_name, user_name, max_groups_per_user)
+            .await
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .remove_user_from_group(account_id, group_name, user_name)
+            .await
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        self.inner
+            .list_groups_for_user(account_id, user_name, after, limit)
+            .await
     }
 }
 
@@ -873,6 +971,7 @@ mod tests {
             _: &str,
             _: PolicyHolder<'_>,
             _: &str,
+            _: usize,
         ) -> Result<(), StoreError> {
             unimplemented!()
         }
@@ -899,6 +998,74 @@ mod tests {
             _: HolderKind,
             _: &str,
         ) -> Result<UserPolicies, StoreError> {
+            unimplemented!()
+        }
+        async fn get_user_group_policies(
+            &self,
+            _: &str,
+        ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
+            unimplemented!()
+        }
+        async fn create_group(&self, _: &Group, _: usize) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_group(&self, _: &str, _: &str) -> Result<Option<Group>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_groups(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<Group>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_group(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: Option<&str>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_group(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_group_members(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Option<(Group, Vec<User>)>, StoreError> {
+            unimplemented!()
+        }
+        async fn add_user_to_group(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn remove_user_from_group(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_groups_for_user(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<Group>, StoreError> {
             unimplemented!()
         }
     }

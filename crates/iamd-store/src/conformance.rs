@@ -57,6 +57,12 @@ macro_rules! conformance_tests {
                     let store: ::std::sync::Arc<dyn $crate::Store> = ($factory)().await;
                     $crate::conformance::$check(store, $crate::model::HolderKind::Role).await;
                 }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn groups() {
+                    let store: ::std::sync::Arc<dyn $crate::Store> = ($factory)().await;
+                    $crate::conformance::$check(store, $crate::model::HolderKind::Group).await;
+                }
             }
         )+
     };
@@ -101,6 +107,15 @@ macro_rules! conformance_tests {
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
             secrets_are_resealed_in_batches,
+            groups_are_found_ignoring_case_listed_and_paged,
+            update_group_renames_and_moves_keeping_members_and_policies,
+            delete_group_requires_no_members_or_policies,
+            memberships_are_idempotent_listed_and_paged,
+            groups_per_account_and_per_user_are_limited,
+            delete_user_requires_no_groups,
+            group_policies_apply_to_their_members,
+            group_attachments_respect_the_quota,
+            concurrent_memberships_respect_the_quota_and_deletes,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -123,6 +138,7 @@ macro_rules! assert_err {
 }
 
 mod access_keys;
+mod groups;
 mod holders;
 mod policies;
 mod races;
@@ -135,6 +151,14 @@ pub use access_keys::{
     access_key_quota_is_per_owner, access_keys_belong_to_their_owner,
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
+};
+pub use groups::{
+    concurrent_memberships_respect_the_quota_and_deletes,
+    delete_group_requires_no_members_or_policies, delete_user_requires_no_groups,
+    group_attachments_respect_the_quota, group_policies_apply_to_their_members,
+    groups_are_found_ignoring_case_listed_and_paged, groups_per_account_and_per_user_are_limited,
+    memberships_are_idempotent_listed_and_paged,
+    update_group_renames_and_moves_keeping_members_and_policies,
 };
 pub use holders::{
     attachments_are_idempotent_and_counted, concurrent_attachments_keep_the_count_exact,

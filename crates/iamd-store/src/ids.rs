@@ -77,6 +77,11 @@ pub fn user_id() -> String {
     format!("AIDA{}", random_base32(17))
 }
 
+/// A group's unique id: `AGPA` + 17 base32 characters.
+pub fn group_id() -> String {
+    format!("AGPA{}", random_base32(17))
+}
+
 /// A role's unique id: `AROA` + 17 base32 characters.
 pub fn role_id() -> String {
     format!("AROA{}", random_base32(17))

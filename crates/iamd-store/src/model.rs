@@ -1,4 +1,4 @@
-//! The stored entities: accounts, users and access keys.
+//! The stored entities: accounts, users, access keys, managed policies, roles and groups.
 
 use time::OffsetDateTime;
 
@@ -200,6 +200,33 @@ impl Role {
     }
 }
 
+/// An IAM group: a set of users that share its policies (inline and attached).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub account_id: AccountId,
+    /// `AGPA…`
+    pub group_id: String,
+    pub group_name: String,
+    pub path: String,
+    pub create_date: OffsetDateTime,
+}
+
+impl Group {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            self.account_id, self.path, self.group_name
+        )
+    }
+}
+
+/// At most this many groups per account: AWS's `GroupsPerAccount` quota.
+pub const GROUPS_PER_ACCOUNT: usize = 300;
+/// A user is in at most this many groups: AWS's `GroupsPerUser` quota.
+pub const GROUPS_PER_USER: usize = 10;
+/// At most this many managed policies attached to one group: AWS's `PoliciesPerGroup`.
+pub const POLICIES_PER_GROUP: usize = 10;
+
 /// Every policy document that applies to one holder (a user or a role), as authorization
 /// reads them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -212,23 +239,25 @@ pub struct UserPolicies {
 
 /// The kinds of identity that hold inline policies and managed-policy attachments. Every
 /// policy operation takes one (with the holder's name) instead of having a copy per kind;
-/// a new kind (groups) is a variant here, an arm in each backend's table choice and in
-/// the domain's per-kind names.
+/// a new kind is a variant here, an arm in each backend's table choice and in the
+/// domain's per-kind names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HolderKind {
     User,
     Role,
+    Group,
 }
 
 impl HolderKind {
     /// Every kind, for code (and conformance checks) that runs once per kind.
-    pub const ALL: [HolderKind; 2] = [HolderKind::User, HolderKind::Role];
+    pub const ALL: [HolderKind; 3] = [HolderKind::User, HolderKind::Role, HolderKind::Group];
 
-    /// `user`, `role`: as AWS writes the kind in messages.
+    /// `user`, `role`, `group`: as AWS writes the kind in messages.
     pub fn as_str(self) -> &'static str {
         match self {
             HolderKind::User => "user",
             HolderKind::Role => "role",
+            HolderKind::Group => "group",
         }
     }
 }
@@ -251,5 +280,9 @@ impl<'a> PolicyHolder<'a> {
 
     pub fn role(name: &'a str) -> Self {
         PolicyHolder::new(HolderKind::Role, name)
+    }
+
+    pub fn group(name: &'a str) -> Self {
+        PolicyHolder::new(HolderKind::Group, name)
     }
 }

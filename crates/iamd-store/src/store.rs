@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -68,6 +68,24 @@ pub enum StoreError {
     RoleHasInlinePolicies,
     #[error("role still has attached policies")]
     RoleHasAttachedPolicies,
+    #[error("no such group")]
+    NoSuchGroup,
+    #[error("the account already has the maximum number of groups")]
+    GroupQuotaExceeded,
+    #[error("the user is already in the maximum number of groups")]
+    GroupsPerUserExceeded,
+    #[error("the user is not in the group")]
+    NotInGroup,
+    #[error("user is still in groups")]
+    UserInGroups,
+    #[error("group still has members")]
+    GroupHasMembers,
+    #[error("group still has inline policies")]
+    GroupHasInlinePolicies,
+    #[error("group still has attached policies")]
+    GroupHasAttachedPolicies,
+    #[error("the holder already has the maximum number of attached policies")]
+    AttachmentQuotaExceeded,
     #[error("no such policy version")]
     NoSuchPolicyVersion,
     #[error("the policy is not attached to that entity")]
@@ -93,6 +111,7 @@ impl HolderKind {
         match self {
             HolderKind::User => StoreError::NoSuchUser,
             HolderKind::Role => StoreError::NoSuchRole,
+            HolderKind::Group => StoreError::NoSuchGroup,
         }
     }
 }
@@ -180,8 +199,8 @@ pub trait Store: Send + Sync + 'static {
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Deletes a user that has no access keys, attached policies or inline policies left
-    /// (checked in that order: `UserHasAccessKeys`, `UserHasAttachedPolicies`,
-    /// `UserHasInlinePolicies`).
+    /// and is in no group (checked in that order: `UserHasAccessKeys`,
+    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -401,12 +420,14 @@ pub trait Store: Send + Sync + 'static {
         policy_name: &str,
     ) -> Result<(), StoreError>;
     /// Attaching an attached policy again changes nothing. Missing holder, then
-    /// `NoSuchPolicy`.
+    /// `NoSuchPolicy`, then `AttachmentQuotaExceeded` when the holder already has
+    /// `max_attached` policies attached (`usize::MAX`: no quota).
     async fn attach_policy(
         &self,
         account_id: &str,
         holder: PolicyHolder<'_>,
         policy_name: &str,
+        max_attached: usize,
     ) -> Result<(), StoreError>;
     /// Missing holder, then `NoSuchPolicy`, `PolicyNotAttached`.
     async fn detach_policy(
@@ -433,4 +454,81 @@ pub trait Store: Send + Sync + 'static {
         kind: HolderKind,
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError>;
+    /// The policies of every group the user with id `user_id` is in, as
+    /// `get_holder_policies` reads them for each (group name, its documents), in
+    /// lower-cased group-name order, in one consistent read; groups with no policy are
+    /// left out. An unknown user has none.
+    async fn get_user_group_policies(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(String, UserPolicies)>, StoreError>;
+
+    // Groups. Names are unique per account ignoring case, like users'; memberships and
+    // group policies reference the group's id, so a rename keeps them.
+
+    /// `AlreadyExists` on a case-insensitive name clash; `GroupQuotaExceeded` when the
+    /// account already has `max_groups` groups.
+    async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name.
+    async fn get_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+    ) -> Result<Option<Group>, StoreError>;
+    /// Groups whose path starts with `path_prefix`, in lower-cased-name order after `after`
+    /// (a lower-cased name), at most `limit`.
+    async fn list_groups(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError>;
+    /// Renames and/or moves a group. `NoSuchGroup`; `AlreadyExists` when another group has
+    /// the new name ignoring case (a change of casing alone is fine).
+    async fn update_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchGroup`; `GroupHasMembers`, `GroupHasAttachedPolicies`,
+    /// `GroupHasInlinePolicies` (checked in that order, in the same transaction).
+    async fn delete_group(&self, account_id: &str, group_name: &str) -> Result<(), StoreError>;
+    /// The group and its members (users, tags not filled in), in lower-cased-name order
+    /// after `after`, at most `limit`, in one consistent read. `Ok(None)`: no such group.
+    async fn get_group_members(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<(Group, Vec<User>)>, StoreError>;
+    /// Adds the user to the group; adding a member again changes nothing. `NoSuchGroup`,
+    /// then `NoSuchUser`, then `GroupsPerUserExceeded` when the user is already in
+    /// `max_groups_per_user` groups.
+    async fn add_user_to_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+        max_groups_per_user: usize,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchGroup`, then `NoSuchUser`, then `NotInGroup`.
+    async fn remove_user_from_group(
+        &self,
+        account_id: &str,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError>;
+    /// The groups the user is in, in lower-cased-name order after `after`, at most
+    /// `limit`. `NoSuchUser`.
+    async fn list_groups_for_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError>;
 }

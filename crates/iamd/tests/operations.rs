@@ -11,8 +11,9 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
     let srv = TestServer::start().await;
     let e = srv
         .root()
-        .create_group()
-        .group_name("admins")
+        .create_login_profile()
+        .user_name("alice")
+        .password("correct-horse-battery-staple")
         .send()
         .await
         .unwrap_err();
@@ -20,22 +21,23 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
         err_of(e),
         (
             "NotImplemented".to_owned(),
-            "The operation CreateGroup is not implemented by iamd.".to_owned(),
+            "The operation CreateLoginProfile is not implemented by iamd.".to_owned(),
             501
         )
     );
     // Its input is still checked against the model first.
     let e = srv
         .root()
-        .create_group()
-        .group_name("a".repeat(129))
+        .create_login_profile()
+        .user_name("a".repeat(65))
+        .password("correct-horse-battery-staple")
         .send()
         .await
         .unwrap_err();
     let (code, message, status) = err_of(e);
     assert_eq!((code.as_str(), status), ("ValidationError", 400));
     assert!(
-        message.contains("at 'groupName' failed to satisfy constraint: Member must have length less than or equal to 128"),
+        message.contains("at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64"),
         "{message}"
     );
 }

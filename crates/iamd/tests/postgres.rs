@@ -729,3 +729,69 @@ async fn a_policy_change_on_one_node_takes_effect_on_another_within_a_second() {
     println!("B saw the grant after {grant_seen:?} and the revoke after {revoke_seen:?}");
     cluster.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_membership_change_on_one_node_takes_effect_on_another_within_a_second() {
+    let Some(cluster) = Cluster::start(2, |_| None).await else {
+        return;
+    };
+    let key = user_with_key(&cluster.root(0), "member").await;
+    let on_b = cluster.iam(1, &key);
+    let root_a = cluster.root(0);
+    root_a
+        .create_group()
+        .group_name("listers")
+        .send()
+        .await
+        .expect("create group on A");
+    root_a
+        .put_group_policy()
+        .group_name("listers")
+        .policy_name("list-users")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("group policy on A");
+    // Node B has the user's policies cached: ListUsers is not allowed.
+    let (code, _, _) = err_of(on_b.list_users().send().await.expect_err("not a member"));
+    assert_eq!(code, "AccessDenied");
+
+    // Joining on A: B honours the group's policy within a second.
+    root_a
+        .add_user_to_group()
+        .group_name("listers")
+        .user_name("member")
+        .send()
+        .await
+        .expect("join on A");
+    let joined = Instant::now();
+    while on_b.list_users().send().await.is_err() {
+        assert!(
+            joined.elapsed() < STALE_AT_MOST,
+            "B never saw the membership"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let join_seen = joined.elapsed();
+    // Leaving on A: B refuses within a second.
+    root_a
+        .remove_user_from_group()
+        .group_name("listers")
+        .user_name("member")
+        .send()
+        .await
+        .expect("leave on A");
+    let left = Instant::now();
+    while on_b.list_users().send().await.is_ok() {
+        assert!(
+            left.elapsed() < STALE_AT_MOST,
+            "B still allows after leaving"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let leave_seen = left.elapsed();
+    println!("B saw the membership after {join_seen:?} and its end after {leave_seen:?}");
+    cluster.stop().await;
+}

@@ -37,7 +37,7 @@ fn doc(action: &str) -> String {
 fn other(kind: HolderKind) -> HolderKind {
     match kind {
         HolderKind::User => HolderKind::Role,
-        HolderKind::Role => HolderKind::User,
+        HolderKind::Role | HolderKind::Group => HolderKind::User,
     }
 }
 
@@ -54,6 +54,14 @@ async fn create_holder(
             let role = super::roles::new_role(account_id, name, "/");
             store.create_role(&role).await.expect("create_role");
             role.role_id
+        }
+        HolderKind::Group => {
+            let group = super::groups::new_group(account_id, name, "/");
+            store
+                .create_group(&group, usize::MAX)
+                .await
+                .expect("create_group");
+            group.group_id
         }
     }
 }
@@ -465,11 +473,21 @@ pub async fn attachments_are_idempotent_and_counted(store: Arc<dyn Store>, kind:
     );
 
     store
-        .attach_policy(&account_id, PolicyHolder::new(kind, "erin"), "pol")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(kind, "erin"),
+            "pol",
+            usize::MAX,
+        )
         .await
         .expect("attach");
     store
-        .attach_policy(&account_id, PolicyHolder::new(kind, "ERIN"), "POL")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(kind, "ERIN"),
+            "POL",
+            usize::MAX,
+        )
         .await
         .expect("attaching again is fine");
     assert_eq!(attachment_count(&store, &account_id, "Pol").await, 1);
@@ -494,18 +512,33 @@ pub async fn attachments_are_idempotent_and_counted(store: Arc<dyn Store>, kind:
 
     // Attachments to holders of different kinds count together.
     store
-        .attach_policy(&account_id, PolicyHolder::new(other(kind), "erin"), "pol")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(other(kind), "erin"),
+            "pol",
+            usize::MAX,
+        )
         .await
         .expect("attach to the other holder");
     assert_eq!(attachment_count(&store, &account_id, "Pol").await, 2);
     for name in ["zeta", "Apple"] {
         store
-            .attach_policy(&account_id, PolicyHolder::new(kind, "erin"), name)
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, "erin"),
+                name,
+                usize::MAX,
+            )
             .await
             .expect("attach");
     }
     store
-        .attach_policy(&account_id, PolicyHolder::new(kind, "frank"), "Pol")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(kind, "frank"),
+            "Pol",
+            usize::MAX,
+        )
         .await
         .expect("attach to frank");
     assert_eq!(attachment_count(&store, &account_id, "Pol").await, 3);
@@ -561,7 +594,12 @@ pub async fn attachments_are_idempotent_and_counted(store: Arc<dyn Store>, kind:
 
     // A policy attached only to this holder counts as attached.
     store
-        .attach_policy(&account_id, PolicyHolder::new(kind, "frank"), "only")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(kind, "frank"),
+            "only",
+            usize::MAX,
+        )
         .await
         .expect("attach");
     let attached: Vec<String> = store
@@ -640,19 +678,34 @@ pub async fn attachments_are_idempotent_and_counted(store: Arc<dyn Store>, kind:
     // Missing holder or policy: the holder is checked first.
     assert_missing!(
         store
-            .attach_policy(&account_id, PolicyHolder::new(kind, "ghost"), "apple")
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, "ghost"),
+                "apple",
+                usize::MAX
+            )
             .await,
         kind
     );
     assert_missing!(
         store
-            .attach_policy(&account_id, PolicyHolder::new(kind, "ghost"), "nope")
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, "ghost"),
+                "nope",
+                usize::MAX
+            )
             .await,
         kind
     );
     assert_err!(
         store
-            .attach_policy(&account_id, PolicyHolder::new(kind, "erin"), "nope")
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, "erin"),
+                "nope",
+                usize::MAX
+            )
             .await,
         StoreError::NoSuchPolicy
     );
@@ -739,7 +792,12 @@ pub async fn holder_policies_gather_inline_and_default_versions(
         .expect("alpha v2");
     for name in ["beta", "alpha"] {
         store
-            .attach_policy(&account_id, PolicyHolder::new(kind, "grace"), name)
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, "grace"),
+                name,
+                usize::MAX,
+            )
             .await
             .expect("attach");
     }
@@ -750,6 +808,7 @@ pub async fn holder_policies_gather_inline_and_default_versions(
             &account_id,
             PolicyHolder::new(other(kind), "grace"),
             "useronly",
+            usize::MAX,
         )
         .await
         .expect("attach to the other holder");
@@ -894,7 +953,12 @@ pub async fn concurrent_attachments_keep_the_count_exact(store: Arc<dyn Store>, 
                     start.wait().await;
                     let result = if attach {
                         store
-                            .attach_policy(&account_id, PolicyHolder::new(kind, &user), "shared")
+                            .attach_policy(
+                                &account_id,
+                                PolicyHolder::new(kind, &user),
+                                "shared",
+                                usize::MAX,
+                            )
                             .await
                     } else {
                         store

@@ -235,7 +235,7 @@ pub async fn list_policies_filters_orders_and_pages(store: Arc<dyn Store>) {
     create(&store, &account_id, "user", "/").await;
     for name in ["gamma", "BETA"] {
         store
-            .attach_policy(&account_id, PolicyHolder::user("user"), name)
+            .attach_policy(&account_id, PolicyHolder::user("user"), name, usize::MAX)
             .await
             .expect("attach");
     }
@@ -583,7 +583,12 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
     let policy = create_policy(&store, &account_id, "Doomed", "/").await;
     create(&store, &account_id, "holder", "/").await;
     store
-        .attach_policy(&account_id, PolicyHolder::user("holder"), "doomed")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::user("holder"),
+            "doomed",
+            usize::MAX,
+        )
         .await
         .expect("attach");
     store
@@ -646,7 +651,12 @@ pub async fn delete_policy_requires_no_attachments_or_other_versions(store: Arc<
     );
     assert_err!(
         store
-            .attach_policy(&account_id, PolicyHolder::user("holder"), "Doomed")
+            .attach_policy(
+                &account_id,
+                PolicyHolder::user("holder"),
+                "Doomed",
+                usize::MAX
+            )
             .await,
         StoreError::NoSuchPolicy
     );
@@ -715,7 +725,7 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
                         .await
                 } else {
                     store
-                        .attach_policy(&account_id, PolicyHolder::user(&name), "keep")
+                        .attach_policy(&account_id, PolicyHolder::user(&name), "keep", usize::MAX)
                         .await
                 }
             })
@@ -785,6 +795,7 @@ pub async fn policy_changes_race_deletes_safely(store: Arc<dyn Store>) {
                         &account_id,
                         PolicyHolder::user(&format!("holder{round}")),
                         &policy,
+                        usize::MAX,
                     )
                     .await
             })
@@ -858,7 +869,12 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
     let key = add_key(&store, &account_id, &owner, at(1)).await;
     create_policy(&store, &account_id, "Attached", "/").await;
     store
-        .attach_policy(&account_id, PolicyHolder::user("ivan"), "attached")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::user("ivan"),
+            "attached",
+            usize::MAX,
+        )
         .await
         .expect("attach");
     store
@@ -936,7 +952,7 @@ pub async fn delete_user_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::UserHasInlinePolicies
     );
     store
-        .attach_policy(&account_id, PolicyHolder::user("judy"), "other")
+        .attach_policy(&account_id, PolicyHolder::user("judy"), "other", usize::MAX)
         .await
         .expect("attach");
     assert_err!(
@@ -982,7 +998,7 @@ pub async fn renamed_users_keep_their_policies(store: Arc<dyn Store>) {
     let user = create(&store, &account_id, "old", "/").await;
     create_policy(&store, &account_id, "Pinned", "/").await;
     store
-        .attach_policy(&account_id, PolicyHolder::user("old"), "Pinned")
+        .attach_policy(&account_id, PolicyHolder::user("old"), "Pinned", usize::MAX)
         .await
         .expect("attach");
     store

@@ -411,7 +411,12 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
         .await
         .expect("put");
     store
-        .attach_policy(&account_id, PolicyHolder::role("ops"), "attached")
+        .attach_policy(
+            &account_id,
+            PolicyHolder::role("ops"),
+            "attached",
+            usize::MAX,
+        )
         .await
         .expect("attach");
 
@@ -497,7 +502,7 @@ pub async fn delete_role_requires_no_policies(store: Arc<dyn Store>) {
         StoreError::RoleHasInlinePolicies
     );
     store
-        .attach_policy(&account_id, PolicyHolder::role("judy"), "other")
+        .attach_policy(&account_id, PolicyHolder::role("judy"), "other", usize::MAX)
         .await
         .expect("attach");
     assert_err!(
@@ -529,7 +534,12 @@ pub async fn concurrent_role_and_user_attachments_keep_the_count_exact(store: Ar
                     let result = match (attach, role) {
                         (true, true) => {
                             store
-                                .attach_policy(&account_id, PolicyHolder::role(&name), "shared")
+                                .attach_policy(
+                                    &account_id,
+                                    PolicyHolder::role(&name),
+                                    "shared",
+                                    usize::MAX,
+                                )
                                 .await
                         }
                         (false, true) => {
@@ -539,7 +549,12 @@ pub async fn concurrent_role_and_user_attachments_keep_the_count_exact(store: Ar
                         }
                         (true, false) => {
                             store
-                                .attach_policy(&account_id, PolicyHolder::user(&name), "shared")
+                                .attach_policy(
+                                    &account_id,
+                                    PolicyHolder::user(&name),
+                                    "shared",
+                                    usize::MAX,
+                                )
                                 .await
                         }
                         (false, false) => {
@@ -691,7 +706,7 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
                         .await
                 } else {
                     store
-                        .attach_policy(&account_id, PolicyHolder::role(&name), "keep")
+                        .attach_policy(&account_id, PolicyHolder::role(&name), "keep", usize::MAX)
                         .await
                 }
             })
@@ -759,7 +774,12 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
             tokio::spawn(async move {
                 start.wait().await;
                 store
-                    .attach_policy(&account_id, PolicyHolder::role(&holder), &policy)
+                    .attach_policy(
+                        &account_id,
+                        PolicyHolder::role(&holder),
+                        &policy,
+                        usize::MAX,
+                    )
                     .await
             })
         };
