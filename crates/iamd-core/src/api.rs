@@ -10,7 +10,10 @@ use iamd_protocol::{iam, sts};
 
 use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
-use crate::model::{self, AccessKey, KeyStatus, ManagedPolicy, PolicyVersion, Role};
+use crate::instance_profile::CreateInstanceProfileInput;
+use crate::model::{
+    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role,
+};
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
     ContextEntry, CreatePolicyInput, ListPoliciesInput, Page, PolicyScope, SimulateInput,
@@ -110,6 +113,20 @@ fn role(r: &Role, with_tags: bool) -> iam::Role {
         tags: if with_tags { tag_list(&r.tags) } else { None },
         role_last_used: None,
         ..Default::default()
+    }
+}
+
+/// An instance profile with its roles; `with_tags` for Create/GetInstanceProfile (listings
+/// leave them out, as for roles).
+fn instance_profile(p: &InstanceProfile, with_tags: bool) -> iam::InstanceProfile {
+    iam::InstanceProfile {
+        path: Some(p.path.clone()),
+        instance_profile_name: Some(p.instance_profile_name.clone()),
+        instance_profile_id: Some(p.instance_profile_id.clone()),
+        arn: Some(p.arn()),
+        create_date: Some(p.create_date),
+        roles: Some(p.roles.iter().map(|r| role(r, false)).collect()),
+        tags: if with_tags { tag_list(&p.tags) } else { None },
     }
 }
 
@@ -883,6 +900,122 @@ impl Handler for Iam {
             is_truncated,
             marker,
         })
+    }
+
+    // Instance profiles.
+
+    async fn create_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateInstanceProfileInput,
+    ) -> Result<iam::CreateInstanceProfileOutput, IamError> {
+        let created = Iam::create_instance_profile(
+            self,
+            ctx,
+            CreateInstanceProfileInput {
+                instance_profile_name: input.instance_profile_name,
+                path: input.path,
+                tags: tags(input.tags)?,
+            },
+        )
+        .await?;
+        Ok(iam::CreateInstanceProfileOutput {
+            instance_profile: Some(instance_profile(&created, true)),
+        })
+    }
+
+    async fn get_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetInstanceProfileInput,
+    ) -> Result<iam::GetInstanceProfileOutput, IamError> {
+        let found = Iam::get_instance_profile(self, ctx, &input.instance_profile_name).await?;
+        Ok(iam::GetInstanceProfileOutput {
+            instance_profile: Some(instance_profile(&found, true)),
+        })
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfilesInput,
+    ) -> Result<iam::ListInstanceProfilesOutput, IamError> {
+        let page = Iam::list_instance_profiles(
+            self,
+            ctx,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListInstanceProfilesOutput {
+            instance_profiles: Some(
+                page.items
+                    .iter()
+                    .map(|p| instance_profile(p, false))
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfilesForRoleInput,
+    ) -> Result<iam::ListInstanceProfilesForRoleOutput, IamError> {
+        let page = Iam::list_instance_profiles_for_role(
+            self,
+            ctx,
+            &input.role_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListInstanceProfilesForRoleOutput {
+            instance_profiles: Some(
+                page.items
+                    .iter()
+                    .map(|p| instance_profile(p, false))
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_instance_profile(self, ctx, &input.instance_profile_name).await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AddRoleToInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::add_role_to_instance_profile(self, ctx, &input.instance_profile_name, &input.role_name)
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::RemoveRoleFromInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::remove_role_from_instance_profile(
+            self,
+            ctx,
+            &input.instance_profile_name,
+            &input.role_name,
+        )
+        .await
     }
 
     // STS.

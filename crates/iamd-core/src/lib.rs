@@ -12,6 +12,7 @@ pub mod authz;
 pub mod context;
 pub mod error;
 pub mod holder;
+pub mod instance_profile;
 pub mod pagination;
 pub mod policy;
 pub mod principal;

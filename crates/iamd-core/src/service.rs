@@ -167,6 +167,11 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }

@@ -7,7 +7,8 @@
 //! `Backend` is expected, use `service::store_failure`.
 
 use crate::error::{ErrorCode, IamError};
-use crate::model::{HolderKind, PolicyHolder, POLICY_VERSIONS_MAX};
+use crate::instance_profile::no_such_instance_profile;
+use crate::model::{HolderKind, PolicyHolder, POLICY_VERSIONS_MAX, ROLES_PER_INSTANCE_PROFILE};
 use crate::policy::{no_such_policy, not_attachable};
 use crate::role::no_such_role;
 use crate::service::key_quota_exceeded;
@@ -51,6 +52,11 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -77,6 +83,11 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -125,7 +136,13 @@ pub(crate) fn managed_policy_error(
         | StoreError::RoleHasInlinePolicies
         | StoreError::RoleHasAttachedPolicies
         | StoreError::PolicyNotAttached
-        | StoreError::PolicySizeExceeded => IamError::service_failure(&e),
+        | StoreError::PolicySizeExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+            => IamError::service_failure(&e),
     }
 }
 
@@ -136,6 +153,7 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         StoreError::AlreadyExists => {
             already_exists(format!("Role with name {role_name} already exists."))
         }
+        StoreError::RoleInInstanceProfile => delete_conflict(REMOVE_ROLES_FIRST),
         StoreError::RoleHasAttachedPolicies => {
             delete_conflict("Cannot delete entity, must detach all policies first.")
         }
@@ -150,6 +168,55 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::UserHasInlinePolicies
         | StoreError::UserHasAttachedPolicies
         | StoreError::NoSuchPolicy
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+/// AWS's DeleteConflict for a role in an instance profile, and for a profile with a role.
+const REMOVE_ROLES_FIRST: &str =
+    "Cannot delete entity, must remove roles from instance profile first.";
+
+/// Operations on an instance profile and its roles: `name` is the profile the call names,
+/// `role_name` the role it names (empty when it names none).
+pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str) -> IamError {
+    match e {
+        StoreError::NoSuchInstanceProfile => no_such_instance_profile(name),
+        StoreError::NoSuchRole => no_such_role(role_name),
+        StoreError::AlreadyExists if role_name.is_empty() => {
+            already_exists(format!("Instance Profile {name} already exists."))
+        }
+        StoreError::AlreadyExists => already_exists(format!(
+            "The role with name {role_name} is already associated with instance profile {name}."
+        )),
+        StoreError::InstanceProfileHasRoles => delete_conflict(REMOVE_ROLES_FIRST),
+        StoreError::InstanceProfileRolesExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_INSTANCE_PROFILE}"
+            ),
+        ),
+        StoreError::RoleNotInInstanceProfile => no_such_role(role_name),
+        StoreError::Backend(_)
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::RoleInInstanceProfile
         | StoreError::NoSuchPolicyVersion
         | StoreError::PolicyNotAttached
         | StoreError::PolicySizeExceeded
@@ -243,6 +310,11 @@ pub(crate) fn holder_error(
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -281,6 +353,27 @@ mod tests {
         );
         let role = |e| role_error(e, "ops").code;
         assert_eq!(role(StoreError::NoSuchRole), ErrorCode::NoSuchEntity);
+        assert_eq!(
+            role(StoreError::RoleInInstanceProfile),
+            ErrorCode::DeleteConflict
+        );
+        let profile = |e| instance_profile_error(e, "web", "ops").code;
+        assert_eq!(
+            profile(StoreError::NoSuchInstanceProfile),
+            ErrorCode::NoSuchEntity
+        );
+        assert_eq!(
+            profile(StoreError::InstanceProfileRolesExceeded),
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            profile(StoreError::InstanceProfileHasRoles),
+            ErrorCode::DeleteConflict
+        );
+        assert_eq!(
+            profile(StoreError::AlreadyExists),
+            ErrorCode::EntityAlreadyExists
+        );
         assert_eq!(
             role(StoreError::RoleHasInlinePolicies),
             ErrorCode::DeleteConflict

@@ -9,6 +9,7 @@
 
 mod holders;
 mod policies;
+mod profiles;
 mod queries;
 mod roles;
 mod secrets;
@@ -23,8 +24,8 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -64,6 +65,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0002_policies.sql"),
     ),
     ("0003_roles", include_str!("../migrations/0003_roles.sql")),
+    (
+        "0004_instance_profiles",
+        include_str!("../migrations/0004_instance_profiles.sql"),
+    ),
 ];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
@@ -332,6 +337,8 @@ macro_rules! read {
 
 /// Row locks do the work at PostgreSQL's default level.
 const WRITE: IsolationLevel = IsolationLevel::ReadCommitted;
+/// Reads of several statements that must see one snapshot.
+const SNAPSHOT: IsolationLevel = IsolationLevel::RepeatableRead;
 
 #[async_trait]
 impl Store for PgStore {
@@ -800,5 +807,82 @@ impl Store for PgStore {
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError> {
         read!(self, |c| holders::get_holder_policies(&c, kind, holder_id))
+    }
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| profiles::create_instance_profile(
+            &tx, profile
+        ))
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| profiles::get_instance_profile(
+            &tx, account_id, name
+        ))
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| profiles::list_instance_profiles(
+            &tx,
+            account_id,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| {
+            profiles::list_instance_profiles_for_role(&tx, account_id, role_name, after, limit)
+        })
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| profiles::delete_instance_profile(
+            &tx, account_id, name
+        ))
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| {
+            profiles::add_role_to_instance_profile(&tx, account_id, name, role_name, max_roles)
+        })
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| {
+            profiles::remove_role_from_instance_profile(&tx, account_id, name, role_name)
+        })
     }
 }

@@ -11,6 +11,7 @@ mod files;
 mod holders;
 mod policies;
 mod pool;
+mod profiles;
 mod queries;
 mod roles;
 mod secrets;
@@ -21,8 +22,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -775,6 +776,122 @@ impl Store for SqliteStore {
         let holder_id = holder_id.to_owned();
         self.pool
             .read(move |tx| holders::get_holder_policies(tx, kind, &holder_id))
+            .await
+    }
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        let profile = profile.clone();
+        self.pool
+            .write(move |tx| profiles::create_instance_profile(tx, &profile))
+            .await
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .read(move |tx| profiles::get_instance_profile(tx, &account_id, &name))
+            .await
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        let (account_id, path_prefix, after) = (
+            account_id.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                profiles::list_instance_profiles(
+                    tx,
+                    &account_id,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        let (account_id, role_name, after) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                profiles::list_instance_profiles_for_role(
+                    tx,
+                    &account_id,
+                    &role_name,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .write(move |tx| profiles::delete_instance_profile(tx, &account_id, &name))
+            .await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        let (account_id, name, role_name) =
+            (account_id.to_owned(), name.to_owned(), role_name.to_owned());
+        self.pool
+            .write(move |tx| {
+                profiles::add_role_to_instance_profile(
+                    tx,
+                    &account_id,
+                    &name,
+                    &role_name,
+                    max_roles,
+                )
+            })
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, name, role_name) =
+            (account_id.to_owned(), name.to_owned(), role_name.to_owned());
+        self.pool
+            .write(move |tx| {
+                profiles::remove_role_from_instance_profile(tx, &account_id, &name, &role_name)
+            })
             .await
     }
 }

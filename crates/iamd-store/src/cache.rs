@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -601,6 +601,75 @@ impl Store for CachingStore {
     ) -> Result<UserPolicies, StoreError> {
         self.inner.get_holder_policies(kind, holder_id).await
     }
+
+    // Instance profiles are not cached: every call goes to the store.
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        self.inner.create_instance_profile(profile).await
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        self.inner.get_instance_profile(account_id, name).await
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        self.inner
+            .list_instance_profiles(account_id, path_prefix, after, limit)
+            .await
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        self.inner
+            .list_instance_profiles_for_role(account_id, role_name, after, limit)
+            .await
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_instance_profile(account_id, name).await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .add_role_to_instance_profile(account_id, name, role_name, max_roles)
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .remove_role_from_instance_profile(account_id, name, role_name)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -899,6 +968,54 @@ mod tests {
             _: HolderKind,
             _: &str,
         ) -> Result<UserPolicies, StoreError> {
+            unimplemented!()
+        }
+        async fn create_instance_profile(&self, _: &InstanceProfile) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_instance_profiles(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_instance_profiles_for_role(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_instance_profile(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn add_role_to_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: u32,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn remove_role_from_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
             unimplemented!()
         }
     }

@@ -100,6 +100,10 @@ macro_rules! conformance_tests {
             delete_role_requires_no_policies,
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
+            instance_profiles_are_found_ignoring_case_with_tags_and_roles,
+            instance_profiles_hold_one_role_and_block_deletes,
+            list_instance_profiles_filters_orders_and_pages,
+            concurrent_role_additions_respect_the_quota,
             secrets_are_resealed_in_batches,
         );
         $crate::conformance_tests!(@holders $factory;
@@ -125,6 +129,7 @@ macro_rules! assert_err {
 mod access_keys;
 mod holders;
 mod policies;
+mod profiles;
 mod races;
 mod roles;
 mod secrets;
@@ -147,6 +152,12 @@ pub use policies::{
     list_policies_filters_orders_and_pages, managed_policies_are_named_ignoring_case,
     policy_changes_race_deletes_safely, policy_versions_are_numbered_limited_and_never_reused,
     renamed_users_keep_their_policies,
+};
+pub use profiles::{
+    concurrent_role_additions_respect_the_quota,
+    instance_profiles_are_found_ignoring_case_with_tags_and_roles,
+    instance_profiles_hold_one_role_and_block_deletes,
+    list_instance_profiles_filters_orders_and_pages,
 };
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,

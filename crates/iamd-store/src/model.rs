@@ -200,6 +200,33 @@ impl Role {
     }
 }
 
+/// At most this many roles per instance profile: AWS's `InstanceSessionsPerInstanceProfile`
+/// quota.
+pub const ROLES_PER_INSTANCE_PROFILE: u32 = 1;
+
+/// An instance profile: a container for (at most one) role that EC2 passes to an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfile {
+    pub account_id: AccountId,
+    /// `AIPA…`
+    pub instance_profile_id: String,
+    pub instance_profile_name: String,
+    pub path: String,
+    pub create_date: OffsetDateTime,
+    pub tags: Vec<Tag>,
+    /// The roles in it, in name order (their tags are not filled in).
+    pub roles: Vec<Role>,
+}
+
+impl InstanceProfile {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            self.account_id, self.path, self.instance_profile_name
+        )
+    }
+}
+
 /// Every policy document that applies to one holder (a user or a role), as authorization
 /// reads them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, HolderKind, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy,
-    NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -82,6 +82,16 @@ pub enum StoreError {
     PolicyHasVersions,
     #[error("the default version of a policy cannot be deleted")]
     DefaultPolicyVersion,
+    #[error("no such instance profile")]
+    NoSuchInstanceProfile,
+    #[error("the instance profile still has roles")]
+    InstanceProfileHasRoles,
+    #[error("the role is still in an instance profile")]
+    RoleInInstanceProfile,
+    #[error("the instance profile already has the maximum number of roles")]
+    InstanceProfileRolesExceeded,
+    #[error("the role is not in that instance profile")]
+    RoleNotInInstanceProfile,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -356,8 +366,9 @@ pub trait Store: Send + Sync + 'static {
         role_name: &str,
         document: &str,
     ) -> Result<(), StoreError>;
-    /// `NoSuchRole`; `RoleHasAttachedPolicies`, then `RoleHasInlinePolicies` (checked in that
-    /// order, in the same transaction). Its tags go with it.
+    /// `NoSuchRole`; `RoleInInstanceProfile`, `RoleHasAttachedPolicies`, then
+    /// `RoleHasInlinePolicies` (checked in that order, in the same transaction). Its tags go
+    /// with it.
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError>;
 
     // Inline policies and managed-policy attachments, of any holder (a user or a role: see
@@ -433,4 +444,56 @@ pub trait Store: Send + Sync + 'static {
         kind: HolderKind,
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError>;
+
+    // Instance profiles. Names are unique per account ignoring case, like roles'. A
+    // profile's roles are listed in lower-cased-name order, without their tags.
+
+    /// Stores the profile and its tags (its `roles` are ignored: a new profile has none).
+    /// `AlreadyExists` on a case-insensitive name clash.
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name, with its tags and roles, in one consistent read.
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError>;
+    /// Profiles whose path starts with `path_prefix`, in lower-cased-name order after `after`
+    /// (a lower-cased name), at most `limit`, each with its roles; tags are not filled in.
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError>;
+    /// The profiles the role (found ignoring case) is in, as `list_instance_profiles` lists
+    /// them. `NoSuchRole`.
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError>;
+    /// `NoSuchInstanceProfile`; `InstanceProfileHasRoles` while it has a role. Its tags go
+    /// with it.
+    async fn delete_instance_profile(&self, account_id: &str, name: &str)
+        -> Result<(), StoreError>;
+    /// Adds the role to the profile: `NoSuchInstanceProfile`, then `NoSuchRole`;
+    /// `AlreadyExists` when the role is in it already; `InstanceProfileRolesExceeded` when
+    /// it already holds `max_roles`.
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchInstanceProfile`, then `NoSuchRole`, then `RoleNotInInstanceProfile`.
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError>;
 }
