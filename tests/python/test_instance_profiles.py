@@ -76,3 +76,22 @@ def test_list_instance_profiles_pages(iam, unique_name):
     assert len(pages) == 3
     seen = [p["InstanceProfileName"] for page in pages for p in page["InstanceProfiles"]]
     assert seen == sorted(names, key=str.lower)
+
+
+def test_instance_profile_tags(iam, unique_name):
+    profile = unique_name()
+    iam.create_instance_profile(InstanceProfileName=profile, Tags=[{"Key": "a", "Value": "1"}])
+    iam.tag_instance_profile(InstanceProfileName=profile, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": ""}])
+    tags = iam.list_instance_profile_tags(InstanceProfileName=profile)
+    assert tags["Tags"] == [{"Key": "A", "Value": "2"}, {"Key": "b", "Value": ""}]
+    assert tags["IsTruncated"] is False
+    with pytest.raises(ClientError) as e:
+        iam.tag_instance_profile(
+            InstanceProfileName=profile, Tags=[{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}]
+        )
+    assert error_of(e) == (
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    iam.untag_instance_profile(InstanceProfileName=profile, TagKeys=["a", "B"])
+    assert iam.list_instance_profile_tags(InstanceProfileName=profile)["Tags"] == []

@@ -12,7 +12,7 @@ use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
 use crate::model::{
-    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role,
+    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role, TaggedKind,
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
@@ -58,16 +58,24 @@ fn tags(tags: Option<Vec<iam::Tag>>) -> Result<Vec<model::Tag>, IamError> {
         .collect())
 }
 
+fn wire_tags(tags: &[model::Tag]) -> Vec<iam::Tag> {
+    tags.iter()
+        .map(|t| iam::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
 /// Tags in an entity's own answer: omitted when there are none.
 fn tag_list(tags: &[model::Tag]) -> Option<Vec<iam::Tag>> {
-    (!tags.is_empty()).then(|| {
-        tags.iter()
-            .map(|t| iam::Tag {
-                key: t.key.clone(),
-                value: t.value.clone(),
-            })
-            .collect()
-    })
+    (!tags.is_empty()).then(|| wire_tags(tags))
+}
+
+/// A page of List*Tags.
+fn tag_page(page: Page<model::Tag>) -> (Option<Vec<iam::Tag>>, Option<bool>, Option<String>) {
+    let (is_truncated, marker) = page_end(&page.marker);
+    (Some(wire_tags(&page.items)), is_truncated, marker)
 }
 
 fn user(u: &model::User, with_tags: bool) -> iam::User {
@@ -505,12 +513,14 @@ impl Handler for Iam {
                 path: input.path,
                 document: input.policy_document,
                 description: input.description,
+                tags: tags(input.tags)?,
             },
         )
         .await?;
-        Ok(iam::CreatePolicyOutput {
-            policy: Some(policy(&created, true)),
-        })
+        // Tags as given (none: no element), as CreateUser and CreateRole answer.
+        let mut out = policy(&created, true);
+        out.tags = tag_list(&created.tags);
+        Ok(iam::CreatePolicyOutput { policy: Some(out) })
     }
 
     async fn get_policy(
@@ -519,9 +529,11 @@ impl Handler for Iam {
         input: iam::GetPolicyInput,
     ) -> Result<iam::GetPolicyOutput, IamError> {
         let found = Iam::get_policy(self, ctx, &input.policy_arn).await?;
-        Ok(iam::GetPolicyOutput {
-            policy: Some(policy(&found, true)),
-        })
+        // GetPolicy always lists the tags, as an empty `<Tags/>` when there are none (see
+        // ARCHITECTURE.md, "Choices where AWS's behaviour is not confirmed").
+        let mut out = policy(&found, true);
+        out.tags = Some(wire_tags(&found.tags));
+        Ok(iam::GetPolicyOutput { policy: Some(out) })
     }
 
     async fn list_policies(
@@ -1016,6 +1028,199 @@ impl Handler for Iam {
             &input.role_name,
         )
         .await
+    }
+
+    // Tags.
+
+    async fn tag_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagUserInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::User, &input.user_name, &tags).await
+    }
+
+    async fn untag_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagUserInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::User,
+            &input.user_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_user_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListUserTagsInput,
+    ) -> Result<iam::ListUserTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::User,
+            &input.user_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListUserTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagRoleInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::Role, &input.role_name, &tags).await
+    }
+
+    async fn untag_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagRoleInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::Role,
+            &input.role_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_role_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListRoleTagsInput,
+    ) -> Result<iam::ListRoleTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::Role,
+            &input.role_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListRoleTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagPolicyInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::Policy, &input.policy_arn, &tags).await
+    }
+
+    async fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::Policy,
+            &input.policy_arn,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListPolicyTagsInput,
+    ) -> Result<iam::ListPolicyTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::Policy,
+            &input.policy_arn,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListPolicyTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            &tags,
+        )
+        .await
+    }
+
+    async fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfileTagsInput,
+    ) -> Result<iam::ListInstanceProfileTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListInstanceProfileTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
     }
 
     // STS.

@@ -21,6 +21,7 @@ pub mod service;
 pub mod session;
 mod store_errors;
 pub mod sts;
+pub mod tag;
 pub mod usage;
 pub mod user;
 

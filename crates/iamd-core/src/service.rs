@@ -172,6 +172,7 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }

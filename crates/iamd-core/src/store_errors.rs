@@ -8,7 +8,10 @@
 
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::no_such_instance_profile;
-use crate::model::{HolderKind, PolicyHolder, POLICY_VERSIONS_MAX, ROLES_PER_INSTANCE_PROFILE};
+use crate::model::{
+    HolderKind, PolicyHolder, TaggedKind, POLICY_VERSIONS_MAX, ROLES_PER_INSTANCE_PROFILE,
+    TAGS_PER_ENTITY,
+};
 use crate::policy::{no_such_policy, not_attachable};
 use crate::role::no_such_role;
 use crate::service::key_quota_exceeded;
@@ -57,6 +60,7 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -88,6 +92,7 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -142,6 +147,7 @@ pub(crate) fn managed_policy_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
             => IamError::service_failure(&e),
     }
 }
@@ -178,6 +184,7 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::InstanceProfileHasRoles
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -207,6 +214,7 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         ),
         StoreError::RoleNotInInstanceProfile => no_such_role(role_name),
         StoreError::Backend(_)
+        | StoreError::TagQuotaExceeded
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -224,6 +232,50 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
+    }
+}
+
+/// Tag operations on an entity: `name` is the entity as the caller named it (a user, role or
+/// instance profile name, or a policy's ARN).
+pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError {
+    let missing = |e: StoreError| match (kind, &e) {
+        (TaggedKind::User, StoreError::NoSuchUser) => IamError::no_such_user(name),
+        (TaggedKind::Role, StoreError::NoSuchRole) => no_such_role(name),
+        (TaggedKind::Policy, StoreError::NoSuchPolicy) => no_such_policy(name),
+        (TaggedKind::InstanceProfile, StoreError::NoSuchInstanceProfile) => {
+            no_such_instance_profile(name)
+        }
+        _ => IamError::service_failure(&e),
+    };
+    match e {
+        StoreError::TagQuotaExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!("The number of tags has reached the maximum limit of {TAGS_PER_ENTITY}."),
+        ),
+        StoreError::NoSuchUser
+        | StoreError::NoSuchRole
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchInstanceProfile => missing(e),
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccessKey
+        | StoreError::AlreadyExists
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile => IamError::service_failure(&e),
     }
 }
 
@@ -315,6 +367,7 @@ pub(crate) fn holder_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded
         | StoreError::DefaultPolicyVersion => IamError::service_failure(&e),
     }
 }
@@ -357,6 +410,16 @@ mod tests {
             role(StoreError::RoleInInstanceProfile),
             ErrorCode::DeleteConflict
         );
+        for kind in TaggedKind::ALL {
+            assert_eq!(
+                tag_error(kind.missing(), kind, "x").code,
+                ErrorCode::NoSuchEntity
+            );
+            assert_eq!(
+                tag_error(StoreError::TagQuotaExceeded, kind, "x").code,
+                ErrorCode::LimitExceeded
+            );
+        }
         let profile = |e| instance_profile_error(e, "web", "ops").code;
         assert_eq!(
             profile(StoreError::NoSuchInstanceProfile),

@@ -1,7 +1,7 @@
 -- iamd's PostgreSQL schema, version 4: the SQLite schema's version 6 (instance profiles,
--- their tags and their roles). Times are unix seconds. Applied once, inside one
--- transaction, under an advisory lock, and recorded in `schema_migrations`; never edit a
--- released migration, add a new one.
+-- their tags and their roles, and the tags of customer managed policies). Times are unix
+-- seconds. Applied once, inside one transaction, under an advisory lock, and recorded in
+-- `schema_migrations`; never edit a released migration, add a new one.
 --
 -- Sorted text columns use the "C" collation: byte order, as SQLite and Rust sort.
 
@@ -37,3 +37,12 @@ CREATE TABLE instance_profile_roles (
 
 -- ListInstanceProfilesForRole, and the check when a role is deleted.
 CREATE INDEX instance_profile_roles_by_role ON instance_profile_roles (role_id);
+
+-- Customer managed policies' tags (TagPolicy, and Tags given to CreatePolicy).
+CREATE TABLE policy_tags (
+    policy_id TEXT    NOT NULL REFERENCES managed_policies (policy_id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    key       TEXT    NOT NULL,
+    value     TEXT    NOT NULL,
+    PRIMARY KEY (policy_id, position)
+);

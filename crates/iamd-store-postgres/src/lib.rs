@@ -13,6 +13,7 @@ mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod tags;
 #[doc(hidden)]
 pub mod testing;
 pub mod tls;
@@ -25,7 +26,8 @@ use deadpool_postgres::{
 };
 use iamd_store::model::{
     AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
+    UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -884,5 +886,38 @@ impl Store for PgStore {
         transaction!(self, WRITE, |tx| {
             profiles::remove_role_from_instance_profile(&tx, account_id, name, role_name)
         })
+    }
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| tags::tag_entity(
+            &tx, account_id, entity, tags, max_tags
+        ))
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| tags::untag_entity(
+            &tx, account_id, entity, keys
+        ))
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| tags::list_entity_tags(
+            &tx, account_id, entity
+        ))
     }
 }

@@ -15,6 +15,7 @@ mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod tags;
 mod writer;
 
 use std::path::Path;
@@ -23,7 +24,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
+    UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -892,6 +894,54 @@ impl Store for SqliteStore {
             .write(move |tx| {
                 profiles::remove_role_from_instance_profile(tx, &account_id, &name, &role_name)
             })
+            .await
+    }
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, tags) = (
+            account_id.to_owned(),
+            entity.kind,
+            entity.name.to_owned(),
+            tags.to_vec(),
+        );
+        self.pool
+            .write(move |tx| {
+                tags::tag_entity(tx, &account_id, Tagged::new(kind, &name), &tags, max_tags)
+            })
+            .await
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, keys) = (
+            account_id.to_owned(),
+            entity.kind,
+            entity.name.to_owned(),
+            keys.to_vec(),
+        );
+        self.pool
+            .write(move |tx| tags::untag_entity(tx, &account_id, Tagged::new(kind, &name), &keys))
+            .await
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        let (account_id, kind, name) = (account_id.to_owned(), entity.kind, entity.name.to_owned());
+        self.pool
+            .read(move |tx| tags::list_entity_tags(tx, &account_id, Tagged::new(kind, &name)))
             .await
     }
 }

@@ -3,12 +3,13 @@
 //! (`BEGIN IMMEDIATE`), so the one-role quota's count and the insert it guards cannot be
 //! interleaved with another write.
 
-use iamd_store::model::{InstanceProfile, Tag};
+use iamd_store::model::{InstanceProfile, TaggedKind};
 use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::queries::{limit_of, query_one, time_of, Result};
 use crate::roles::{role_from, role_id_of, role_of, ROLE_COLUMNS_OF_R};
+use crate::tags;
 
 const PROFILE_COLUMNS: &str = "instance_profile_id, account_id, instance_profile_name, path,
      create_date";
@@ -34,7 +35,7 @@ fn profile_from(tx: &Connection, row: ProfileRow, with_tags: bool) -> Result<Ins
         .map(role_from)
         .collect::<Result<Vec<_>>>()?;
     let tags = if with_tags {
-        profile_tags(tx, &instance_profile_id)?
+        tags::tags_of(tx, TaggedKind::InstanceProfile, &instance_profile_id)?
     } else {
         Vec::new()
     };
@@ -47,22 +48,6 @@ fn profile_from(tx: &Connection, row: ProfileRow, with_tags: bool) -> Result<Ins
         tags,
         roles,
     })
-}
-
-fn profile_tags(tx: &Connection, instance_profile_id: &str) -> Result<Vec<Tag>> {
-    let mut tags = tx.prepare_cached(
-        "SELECT key, value FROM instance_profile_tags WHERE instance_profile_id = ?1
-         ORDER BY position",
-    )?;
-    let tags = tags
-        .query_map([instance_profile_id], |r| {
-            Ok(Tag {
-                key: r.get(0)?,
-                value: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(tags)
 }
 
 /// The id of the profile named `name` (ignoring case) in the account; `NoSuchInstanceProfile`.
@@ -93,19 +78,12 @@ pub(crate) fn create_instance_profile(tx: &Connection, profile: &InstanceProfile
         profile.path,
         profile.create_date.unix_timestamp(),
     ])?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO instance_profile_tags (instance_profile_id, position, key, value)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (position, tag) in profile.tags.iter().enumerate() {
-        insert.execute(params![
-            profile.instance_profile_id,
-            position as i64,
-            tag.key,
-            tag.value
-        ])?;
-    }
-    Ok(())
+    tags::insert_tags(
+        tx,
+        TaggedKind::InstanceProfile,
+        &profile.instance_profile_id,
+        &profile.tags,
+    )
 }
 
 pub(crate) fn get_instance_profile(
@@ -194,8 +172,7 @@ pub(crate) fn delete_instance_profile(tx: &Connection, account_id: &str, name: &
     if has_roles {
         return Err(StoreError::InstanceProfileHasRoles.into());
     }
-    tx.prepare_cached("DELETE FROM instance_profile_tags WHERE instance_profile_id = ?1")?
-        .execute([&id])?;
+    tags::delete_tags(tx, TaggedKind::InstanceProfile, &id)?;
     tx.prepare_cached("DELETE FROM instance_profiles WHERE instance_profile_id = ?1")?
         .execute([&id])?;
     Ok(())

@@ -17,7 +17,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, TaggedKind, User,
+    UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -602,6 +603,47 @@ impl Store for CachingStore {
         self.inner.get_holder_policies(kind, holder_id).await
     }
 
+    // Tags. A user's are cached with the user (and with each credential of its keys), so a
+    // change to them forgets every entry, as UpdateUser does; other kinds are not cached.
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .tag_entity(account_id, entity, tags, max_tags)
+            .await;
+        if entity.kind == TaggedKind::User {
+            self.forget_all();
+        }
+        result
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        let result = self.inner.untag_entity(account_id, entity, keys).await;
+        if entity.kind == TaggedKind::User {
+            self.forget_all();
+        }
+        result
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        self.inner.list_entity_tags(account_id, entity).await
+    }
+
     // Instance profiles are not cached: every call goes to the store.
 
     async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
@@ -968,6 +1010,26 @@ mod tests {
             _: HolderKind,
             _: &str,
         ) -> Result<UserPolicies, StoreError> {
+            unimplemented!()
+        }
+        async fn tag_entity(
+            &self,
+            _: &str,
+            _: Tagged<'_>,
+            _: &[Tag],
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn untag_entity(
+            &self,
+            _: &str,
+            _: Tagged<'_>,
+            _: &[String],
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_entity_tags(&self, _: &str, _: Tagged<'_>) -> Result<Vec<Tag>, StoreError> {
             unimplemented!()
         }
         async fn create_instance_profile(&self, _: &InstanceProfile) -> Result<(), StoreError> {

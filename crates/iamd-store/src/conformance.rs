@@ -104,6 +104,10 @@ macro_rules! conformance_tests {
             instance_profiles_hold_one_role_and_block_deletes,
             list_instance_profiles_filters_orders_and_pages,
             concurrent_role_additions_respect_the_quota,
+            tags_are_merged_removed_and_listed_for_every_kind,
+            policies_keep_their_tags_from_creation,
+            user_tag_changes_are_seen_by_every_read,
+            concurrent_tagging_respects_the_quota,
             secrets_are_resealed_in_batches,
         );
         $crate::conformance_tests!(@holders $factory;
@@ -133,6 +137,7 @@ mod profiles;
 mod races;
 mod roles;
 mod secrets;
+mod tags;
 mod users;
 
 pub use access_keys::{
@@ -168,6 +173,10 @@ pub use roles::{
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;
+pub use tags::{
+    concurrent_tagging_respects_the_quota, policies_keep_their_tags_from_creation,
+    tags_are_merged_removed_and_listed_for_every_kind, user_tag_changes_are_seen_by_every_read,
+};
 pub use users::{
     delete_user_requires_no_keys, list_users_filters_by_plain_path_prefix,
     list_users_orders_by_lowercased_name, list_users_pages_survive_changes_between_pages,

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, Credential, HolderKind, InstanceProfile, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, TaggedKind, User,
+    UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -92,6 +93,8 @@ pub enum StoreError {
     InstanceProfileRolesExceeded,
     #[error("the role is not in that instance profile")]
     RoleNotInInstanceProfile,
+    #[error("the entity would have more tags than its quota")]
+    TagQuotaExceeded,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -103,6 +106,18 @@ impl HolderKind {
         match self {
             HolderKind::User => StoreError::NoSuchUser,
             HolderKind::Role => StoreError::NoSuchRole,
+        }
+    }
+}
+
+impl TaggedKind {
+    /// The error for an entity of this kind that does not exist.
+    pub fn missing(self) -> StoreError {
+        match self {
+            TaggedKind::User => StoreError::NoSuchUser,
+            TaggedKind::Role => StoreError::NoSuchRole,
+            TaggedKind::Policy => StoreError::NoSuchPolicy,
+            TaggedKind::InstanceProfile => StoreError::NoSuchInstanceProfile,
         }
     }
 }
@@ -270,10 +285,11 @@ pub trait Store: Send + Sync + 'static {
 
     // Managed policies, named by their (account-unique, case-insensitive) name.
 
-    /// Creates the policy with `document` as its default version `v1`. `AlreadyExists`.
+    /// Creates the policy (with its tags) with `document` as its default version `v1`.
+    /// `AlreadyExists`.
     async fn create_policy(&self, policy: &ManagedPolicy, document: &str)
         -> Result<(), StoreError>;
-    /// Case-insensitive lookup by name.
+    /// Case-insensitive lookup by name, with its tags.
     async fn get_policy(
         &self,
         account_id: &str,
@@ -496,4 +512,31 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         role_name: &str,
     ) -> Result<(), StoreError>;
+
+    // Tags of any taggable entity (see `TaggedKind`), found ignoring case; a missing one is
+    // `TaggedKind::missing`. Tags keep their order.
+
+    /// Adds `tags` as `model::merge_tags` does. `TagQuotaExceeded` (and nothing changes)
+    /// when the entity would then have more than `max_tags`.
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError>;
+    /// Removes the tags with these keys (ignoring case), as `model::remove_tags` does; keys
+    /// the entity does not have are ignored.
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError>;
+    /// The entity's tags, in order.
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError>;
 }
