@@ -10,7 +10,10 @@ use iamd_protocol::{iam, sts};
 
 use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
-use crate::model::{self, AccessKey, KeyStatus, ManagedPolicy, PolicyVersion, Role};
+use crate::instance_profile::CreateInstanceProfileInput;
+use crate::model::{
+    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role, TaggedKind,
+};
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
     ContextEntry, CreatePolicyInput, ListPoliciesInput, Page, PolicyScope, SimulateInput,
@@ -55,16 +58,24 @@ fn tags(tags: Option<Vec<iam::Tag>>) -> Result<Vec<model::Tag>, IamError> {
         .collect())
 }
 
+fn wire_tags(tags: &[model::Tag]) -> Vec<iam::Tag> {
+    tags.iter()
+        .map(|t| iam::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
 /// Tags in an entity's own answer: omitted when there are none.
 fn tag_list(tags: &[model::Tag]) -> Option<Vec<iam::Tag>> {
-    (!tags.is_empty()).then(|| {
-        tags.iter()
-            .map(|t| iam::Tag {
-                key: t.key.clone(),
-                value: t.value.clone(),
-            })
-            .collect()
-    })
+    (!tags.is_empty()).then(|| wire_tags(tags))
+}
+
+/// A page of List*Tags.
+fn tag_page(page: Page<model::Tag>) -> (Option<Vec<iam::Tag>>, Option<bool>, Option<String>) {
+    let (is_truncated, marker) = page_end(&page.marker);
+    (Some(wire_tags(&page.items)), is_truncated, marker)
 }
 
 fn user(u: &model::User, with_tags: bool) -> iam::User {
@@ -110,6 +121,20 @@ fn role(r: &Role, with_tags: bool) -> iam::Role {
         tags: if with_tags { tag_list(&r.tags) } else { None },
         role_last_used: None,
         ..Default::default()
+    }
+}
+
+/// An instance profile with its roles; `with_tags` for Create/GetInstanceProfile (listings
+/// leave them out, as for roles).
+fn instance_profile(p: &InstanceProfile, with_tags: bool) -> iam::InstanceProfile {
+    iam::InstanceProfile {
+        path: Some(p.path.clone()),
+        instance_profile_name: Some(p.instance_profile_name.clone()),
+        instance_profile_id: Some(p.instance_profile_id.clone()),
+        arn: Some(p.arn()),
+        create_date: Some(p.create_date),
+        roles: Some(p.roles.iter().map(|r| role(r, false)).collect()),
+        tags: if with_tags { tag_list(&p.tags) } else { None },
     }
 }
 
@@ -498,12 +523,14 @@ impl Handler for Iam {
                 path: input.path,
                 document: input.policy_document,
                 description: input.description,
+                tags: tags(input.tags)?,
             },
         )
         .await?;
-        Ok(iam::CreatePolicyOutput {
-            policy: Some(policy(&created, true)),
-        })
+        // Tags as given (none: no element), as CreateUser and CreateRole answer.
+        let mut out = policy(&created, true);
+        out.tags = tag_list(&created.tags);
+        Ok(iam::CreatePolicyOutput { policy: Some(out) })
     }
 
     async fn get_policy(
@@ -512,9 +539,11 @@ impl Handler for Iam {
         input: iam::GetPolicyInput,
     ) -> Result<iam::GetPolicyOutput, IamError> {
         let found = Iam::get_policy(self, ctx, &input.policy_arn).await?;
-        Ok(iam::GetPolicyOutput {
-            policy: Some(policy(&found, true)),
-        })
+        // GetPolicy always lists the tags, as an empty `<Tags/>` when there are none (see
+        // ARCHITECTURE.md, "Choices where AWS's behaviour is not confirmed").
+        let mut out = policy(&found, true);
+        out.tags = Some(wire_tags(&found.tags));
+        Ok(iam::GetPolicyOutput { policy: Some(out) })
     }
 
     async fn list_policies(
@@ -1103,6 +1132,315 @@ impl Handler for Iam {
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListAttachedGroupPoliciesOutput {
             attached_policies: Some(page.items.iter().map(attached).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    // Instance profiles.
+
+    async fn create_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateInstanceProfileInput,
+    ) -> Result<iam::CreateInstanceProfileOutput, IamError> {
+        let created = Iam::create_instance_profile(
+            self,
+            ctx,
+            CreateInstanceProfileInput {
+                instance_profile_name: input.instance_profile_name,
+                path: input.path,
+                tags: tags(input.tags)?,
+            },
+        )
+        .await?;
+        Ok(iam::CreateInstanceProfileOutput {
+            instance_profile: Some(instance_profile(&created, true)),
+        })
+    }
+
+    async fn get_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetInstanceProfileInput,
+    ) -> Result<iam::GetInstanceProfileOutput, IamError> {
+        let found = Iam::get_instance_profile(self, ctx, &input.instance_profile_name).await?;
+        Ok(iam::GetInstanceProfileOutput {
+            instance_profile: Some(instance_profile(&found, true)),
+        })
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfilesInput,
+    ) -> Result<iam::ListInstanceProfilesOutput, IamError> {
+        let page = Iam::list_instance_profiles(
+            self,
+            ctx,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListInstanceProfilesOutput {
+            instance_profiles: Some(
+                page.items
+                    .iter()
+                    .map(|p| instance_profile(p, false))
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfilesForRoleInput,
+    ) -> Result<iam::ListInstanceProfilesForRoleOutput, IamError> {
+        let page = Iam::list_instance_profiles_for_role(
+            self,
+            ctx,
+            &input.role_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListInstanceProfilesForRoleOutput {
+            instance_profiles: Some(
+                page.items
+                    .iter()
+                    .map(|p| instance_profile(p, false))
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_instance_profile(self, ctx, &input.instance_profile_name).await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::AddRoleToInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::add_role_to_instance_profile(self, ctx, &input.instance_profile_name, &input.role_name)
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::RemoveRoleFromInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::remove_role_from_instance_profile(
+            self,
+            ctx,
+            &input.instance_profile_name,
+            &input.role_name,
+        )
+        .await
+    }
+
+    // Tags.
+
+    async fn tag_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagUserInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::User, &input.user_name, &tags).await
+    }
+
+    async fn untag_user(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagUserInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::User,
+            &input.user_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_user_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListUserTagsInput,
+    ) -> Result<iam::ListUserTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::User,
+            &input.user_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListUserTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagRoleInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::Role, &input.role_name, &tags).await
+    }
+
+    async fn untag_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagRoleInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::Role,
+            &input.role_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_role_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListRoleTagsInput,
+    ) -> Result<iam::ListRoleTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::Role,
+            &input.role_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListRoleTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagPolicyInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(self, ctx, TaggedKind::Policy, &input.policy_arn, &tags).await
+    }
+
+    async fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagPolicyInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::Policy,
+            &input.policy_arn,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListPolicyTagsInput,
+    ) -> Result<iam::ListPolicyTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::Policy,
+            &input.policy_arn,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListPolicyTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            &tags,
+        )
+        .await
+    }
+
+    async fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagInstanceProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListInstanceProfileTagsInput,
+    ) -> Result<iam::ListInstanceProfileTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::InstanceProfile,
+            &input.instance_profile_name,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListInstanceProfileTagsOutput {
+            tags,
             is_truncated,
             marker,
         })

@@ -13,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod group;
 pub mod holder;
+pub mod instance_profile;
 pub mod pagination;
 pub mod policy;
 pub mod principal;
@@ -21,6 +22,7 @@ pub mod service;
 pub mod session;
 mod store_errors;
 pub mod sts;
+pub mod tag;
 pub mod usage;
 pub mod user;
 

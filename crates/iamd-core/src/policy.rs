@@ -10,7 +10,7 @@ use crate::authz::{self, Resource};
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
 use crate::model::{
-    HolderKind, ManagedPolicy, PolicyHolder, PolicyVersion, User, POLICY_VERSIONS_MAX,
+    HolderKind, ManagedPolicy, PolicyHolder, PolicyVersion, Tag, User, POLICY_VERSIONS_MAX,
 };
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
@@ -52,6 +52,7 @@ pub struct CreatePolicyInput {
     pub path: Option<String>,
     pub document: String,
     pub description: Option<String>,
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +130,7 @@ impl Iam {
     }
 
     /// Resolves a managed policy ARN of the caller's account, authorizing `action` on it.
-    async fn managed_policy(
+    pub(crate) async fn managed_policy(
         &self,
         ctx: &RequestContext,
         arn: &str,
@@ -214,6 +215,7 @@ impl Iam {
             attachment_count: 0,
             create_date: now,
             update_date: now,
+            tags: input.tags,
         };
         self.authorize(ctx, ctx.action(), &Resource::arn(policy.arn()))
             .await?;

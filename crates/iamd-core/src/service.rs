@@ -176,7 +176,13 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 

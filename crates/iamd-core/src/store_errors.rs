@@ -7,7 +7,11 @@
 //! `Backend` is expected, use `service::store_failure`.
 
 use crate::error::{ErrorCode, IamError};
-use crate::model::{HolderKind, PolicyHolder, POLICY_VERSIONS_MAX};
+use crate::instance_profile::no_such_instance_profile;
+use crate::model::{
+    HolderKind, PolicyHolder, TaggedKind, POLICY_VERSIONS_MAX, ROLES_PER_INSTANCE_PROFILE,
+    TAGS_PER_ENTITY,
+};
 use crate::policy::{no_such_policy, not_attachable};
 use crate::role::no_such_role;
 use crate::service::key_quota_exceeded;
@@ -62,7 +66,13 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -97,7 +107,13 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -154,7 +170,13 @@ pub(crate) fn managed_policy_error(
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -165,6 +187,7 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         StoreError::AlreadyExists => {
             already_exists(format!("Role with name {role_name} already exists."))
         }
+        StoreError::RoleInInstanceProfile => delete_conflict(REMOVE_ROLES_FIRST),
         StoreError::RoleHasAttachedPolicies => {
             delete_conflict("Cannot delete entity, must detach all policies first.")
         }
@@ -186,6 +209,119 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+    }
+}
+
+/// AWS's DeleteConflict for a role in an instance profile, and for a profile with a role.
+const REMOVE_ROLES_FIRST: &str =
+    "Cannot delete entity, must remove roles from instance profile first.";
+
+/// Operations on an instance profile and its roles: `name` is the profile the call names,
+/// `role_name` the role it names (empty when it names none).
+pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str) -> IamError {
+    match e {
+        StoreError::NoSuchInstanceProfile => no_such_instance_profile(name),
+        StoreError::NoSuchRole => no_such_role(role_name),
+        StoreError::AlreadyExists if role_name.is_empty() => {
+            already_exists(format!("Instance Profile {name} already exists."))
+        }
+        StoreError::AlreadyExists => already_exists(format!(
+            "The role with name {role_name} is already associated with instance profile {name}."
+        )),
+        StoreError::InstanceProfileHasRoles => delete_conflict(REMOVE_ROLES_FIRST),
+        StoreError::InstanceProfileRolesExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_INSTANCE_PROFILE}"
+            ),
+        ),
+        StoreError::RoleNotInInstanceProfile => no_such_role(role_name),
+        StoreError::Backend(_)
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::RoleInInstanceProfile
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+    }
+}
+
+/// Tag operations on an entity: `name` is the entity as the caller named it (a user, role or
+/// instance profile name, or a policy's ARN).
+pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError {
+    let missing = |e: StoreError| match (kind, &e) {
+        (TaggedKind::User, StoreError::NoSuchUser) => IamError::no_such_user(name),
+        (TaggedKind::Role, StoreError::NoSuchRole) => no_such_role(name),
+        (TaggedKind::Policy, StoreError::NoSuchPolicy) => no_such_policy(name),
+        (TaggedKind::InstanceProfile, StoreError::NoSuchInstanceProfile) => {
+            no_such_instance_profile(name)
+        }
+        _ => IamError::service_failure(&e),
+    };
+    match e {
+        StoreError::TagQuotaExceeded => IamError::new(
+            ErrorCode::LimitExceeded,
+            format!("The number of tags has reached the maximum limit of {TAGS_PER_ENTITY}."),
+        ),
+        StoreError::NoSuchUser
+        | StoreError::NoSuchRole
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchInstanceProfile => missing(e),
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccessKey
+        | StoreError::AlreadyExists
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
         | StoreError::NoSuchGroup
         | StoreError::GroupQuotaExceeded
         | StoreError::GroupsPerUserExceeded
@@ -301,7 +437,13 @@ pub(crate) fn holder_error(
         | StoreError::UserInGroups
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
-        | StoreError::GroupHasAttachedPolicies => IamError::service_failure(&e),
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -370,7 +512,13 @@ pub(crate) fn group_error(
         | StoreError::PolicyAttached
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 
@@ -428,6 +576,37 @@ mod tests {
         assert_eq!(user(StoreError::UserInGroups), ErrorCode::DeleteConflict);
         let role = |e| role_error(e, "ops").code;
         assert_eq!(role(StoreError::NoSuchRole), ErrorCode::NoSuchEntity);
+        assert_eq!(
+            role(StoreError::RoleInInstanceProfile),
+            ErrorCode::DeleteConflict
+        );
+        for kind in TaggedKind::ALL {
+            assert_eq!(
+                tag_error(kind.missing(), kind, "x").code,
+                ErrorCode::NoSuchEntity
+            );
+            assert_eq!(
+                tag_error(StoreError::TagQuotaExceeded, kind, "x").code,
+                ErrorCode::LimitExceeded
+            );
+        }
+        let profile = |e| instance_profile_error(e, "web", "ops").code;
+        assert_eq!(
+            profile(StoreError::NoSuchInstanceProfile),
+            ErrorCode::NoSuchEntity
+        );
+        assert_eq!(
+            profile(StoreError::InstanceProfileRolesExceeded),
+            ErrorCode::LimitExceeded
+        );
+        assert_eq!(
+            profile(StoreError::InstanceProfileHasRoles),
+            ErrorCode::DeleteConflict
+        );
+        assert_eq!(
+            profile(StoreError::AlreadyExists),
+            ErrorCode::EntityAlreadyExists
+        );
         assert_eq!(
             role(StoreError::RoleHasInlinePolicies),
             ErrorCode::DeleteConflict

@@ -10,9 +10,11 @@
 mod groups;
 mod holders;
 mod policies;
+mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod tags;
 #[doc(hidden)]
 pub mod testing;
 pub mod tls;
@@ -24,8 +26,9 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
+    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
+    UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -66,6 +69,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0003_roles", include_str!("../migrations/0003_roles.sql")),
     ("0004_groups", include_str!("../migrations/0004_groups.sql")),
+    (
+        "0005_instance_profiles",
+        include_str!("../migrations/0005_instance_profiles.sql"),
+    ),
 ];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
@@ -334,6 +341,8 @@ macro_rules! read {
 
 /// Row locks do the work at PostgreSQL's default level.
 const WRITE: IsolationLevel = IsolationLevel::ReadCommitted;
+/// Reads of several statements that must see one snapshot.
+const SNAPSHOT: IsolationLevel = IsolationLevel::RepeatableRead;
 
 #[async_trait]
 impl Store for PgStore {
@@ -909,6 +918,116 @@ impl Store for PgStore {
     ) -> Result<Vec<Group>, StoreError> {
         read!(self, |c| groups::list_groups_for_user(
             &c, account_id, user_name, after, limit
+        ))
+    }
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| profiles::create_instance_profile(
+            &tx, profile
+        ))
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| profiles::get_instance_profile(
+            &tx, account_id, name
+        ))
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| profiles::list_instance_profiles(
+            &tx,
+            account_id,
+            path_prefix,
+            after,
+            limit
+        ))
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| {
+            profiles::list_instance_profiles_for_role(&tx, account_id, role_name, after, limit)
+        })
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| profiles::delete_instance_profile(
+            &tx, account_id, name
+        ))
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| {
+            profiles::add_role_to_instance_profile(&tx, account_id, name, role_name, max_roles)
+        })
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| {
+            profiles::remove_role_from_instance_profile(&tx, account_id, name, role_name)
+        })
+    }
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| tags::tag_entity(
+            &tx, account_id, entity, tags, max_tags
+        ))
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| tags::untag_entity(
+            &tx, account_id, entity, keys
+        ))
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| tags::list_entity_tags(
+            &tx, account_id, entity
         ))
     }
 }

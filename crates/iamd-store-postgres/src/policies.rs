@@ -6,12 +6,13 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_store::model::{ManagedPolicy, PolicyVersion};
+use iamd_store::model::{ManagedPolicy, PolicyVersion, Tag, TaggedKind};
 use iamd_store::StoreError;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result};
+use crate::tags;
 
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
 pub(crate) const POLICY_COLUMNS: &str =
@@ -34,6 +35,7 @@ pub(crate) fn policy_from(row: &Row) -> Result<ManagedPolicy> {
         })?,
         create_date: time_of(row.try_get(7)?)?,
         update_date: time_of(row.try_get(8)?)?,
+        tags: Vec::new(),
     })
 }
 
@@ -121,6 +123,7 @@ pub(crate) async fn create_policy<C: GenericClient>(
         ],
     )
     .await?;
+    tags::insert_tags(tx, TaggedKind::Policy, &policy.policy_id, &policy.tags).await?;
     insert_version(
         tx,
         &policy.policy_id,
@@ -136,18 +139,33 @@ pub(crate) async fn get_policy<C: GenericClient>(
     account_id: &str,
     policy_name: &str,
 ) -> Result<Option<ManagedPolicy>> {
-    query_opt(
+    // The tags come in the same statement (one snapshot), as arrays in tag order.
+    let Some(row) = query_opt(
         c,
         &format!(
-            "SELECT {POLICY_COLUMNS} FROM managed_policies p
+            "SELECT {POLICY_COLUMNS},
+                    ARRAY(SELECT t.key FROM policy_tags t
+                          WHERE t.policy_id = p.policy_id ORDER BY t.position),
+                    ARRAY(SELECT t.value FROM policy_tags t
+                          WHERE t.policy_id = p.policy_id ORDER BY t.position)
+             FROM managed_policies p
              WHERE p.account_id = $1 AND p.policy_name_lower = $2"
         ),
         &[&account_id, &policy_name.to_lowercase()],
     )
     .await?
-    .as_ref()
-    .map(policy_from)
-    .transpose()
+    else {
+        return Ok(None);
+    };
+    let mut policy = policy_from(&row)?;
+    let keys: Vec<String> = row.try_get(9)?;
+    let values: Vec<String> = row.try_get(10)?;
+    policy.tags = keys
+        .into_iter()
+        .zip(values)
+        .map(|(key, value)| Tag { key, value })
+        .collect();
+    Ok(Some(policy))
 }
 
 pub(crate) async fn list_policies<C: GenericClient>(
@@ -208,6 +226,7 @@ pub(crate) async fn delete_policy<C: GenericClient>(
         &[&policy.policy_id],
     )
     .await?;
+    tags::delete_tags(tx, TaggedKind::Policy, &policy.policy_id).await?;
     execute(
         tx,
         "DELETE FROM managed_policies WHERE policy_id = $1",

@@ -14,10 +14,10 @@ use tokio_postgres::Row;
 use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result};
 
 /// A `roles` row as selected by `ROLE_COLUMNS` (`r` = roles).
-const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.role_name, r.path, r.description,
+pub(crate) const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.role_name, r.path, r.description,
      r.assume_role_policy_document, r.max_session_duration, r.create_date, r.session_secret";
 
-fn role_from(row: &Row) -> Result<Role> {
+pub(crate) fn role_from(row: &Row) -> Result<Role> {
     let max_session_duration: i64 = row.try_get(6)?;
     Ok(Role {
         role_id: row.try_get(0)?,
@@ -56,7 +56,7 @@ fn role_with_tags(rows: &[Row]) -> Result<Option<Role>> {
 
 /// Locks the role named `role_name` (ignoring case) in the account until the transaction
 /// ends, and returns its id: deleting a role and adding policies to it take turns.
-async fn locked_role<C: GenericClient>(
+pub(crate) async fn locked_role<C: GenericClient>(
     tx: &C,
     account_id: &str,
     role_name: &str,
@@ -214,24 +214,29 @@ pub(crate) async fn update_assume_role_policy<C: GenericClient>(
     Ok(())
 }
 
-/// Holds the role's row lock while it checks for policies, so that a policy being attached
-/// or put (which take the same lock) is either seen here or finds no role there.
+/// Holds the role's row lock while it checks for instance profiles and policies, so that a
+/// policy being attached or put, or the role being added to a profile (which take the same
+/// lock), is either seen here or finds no role there.
 pub(crate) async fn delete_role<C: GenericClient>(
     tx: &C,
     account_id: &str,
     role_name: &str,
 ) -> Result<()> {
     let role_id = locked_role(tx, account_id, role_name).await?;
-    let (has_attached, has_inline): (bool, bool) = query_opt(
+    let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_opt(
         tx,
-        "SELECT EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
+        "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = $1)",
         &[&role_id],
     )
     .await?
-    .map(|r| Ok::<_, Fail>((r.try_get(0)?, r.try_get(1)?)))
+    .map(|r| Ok::<_, Fail>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
     .transpose()?
-    .unwrap_or((false, false));
+    .unwrap_or((false, false, false));
+    if in_profile {
+        return Err(StoreError::RoleInInstanceProfile.into());
+    }
     if has_attached {
         return Err(StoreError::RoleHasAttachedPolicies.into());
     }

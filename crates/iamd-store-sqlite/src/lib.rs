@@ -12,9 +12,11 @@ mod groups;
 mod holders;
 mod policies;
 mod pool;
+mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod tags;
 mod writer;
 
 use std::path::Path;
@@ -22,8 +24,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
+    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
+    UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -935,6 +938,170 @@ impl Store for SqliteStore {
             .read(move |tx| {
                 groups::list_groups_for_user(tx, &account_id, &user_name, after.as_deref(), limit)
             })
+            .await
+    }
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        let profile = profile.clone();
+        self.pool
+            .write(move |tx| profiles::create_instance_profile(tx, &profile))
+            .await
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .read(move |tx| profiles::get_instance_profile(tx, &account_id, &name))
+            .await
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        let (account_id, path_prefix, after) = (
+            account_id.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                profiles::list_instance_profiles(
+                    tx,
+                    &account_id,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        let (account_id, role_name, after) = (
+            account_id.to_owned(),
+            role_name.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                profiles::list_instance_profiles_for_role(
+                    tx,
+                    &account_id,
+                    &role_name,
+                    after.as_deref(),
+                    limit,
+                )
+            })
+            .await
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .write(move |tx| profiles::delete_instance_profile(tx, &account_id, &name))
+            .await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        let (account_id, name, role_name) =
+            (account_id.to_owned(), name.to_owned(), role_name.to_owned());
+        self.pool
+            .write(move |tx| {
+                profiles::add_role_to_instance_profile(
+                    tx,
+                    &account_id,
+                    &name,
+                    &role_name,
+                    max_roles,
+                )
+            })
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, name, role_name) =
+            (account_id.to_owned(), name.to_owned(), role_name.to_owned());
+        self.pool
+            .write(move |tx| {
+                profiles::remove_role_from_instance_profile(tx, &account_id, &name, &role_name)
+            })
+            .await
+    }
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, tags) = (
+            account_id.to_owned(),
+            entity.kind,
+            entity.name.to_owned(),
+            tags.to_vec(),
+        );
+        self.pool
+            .write(move |tx| {
+                tags::tag_entity(tx, &account_id, Tagged::new(kind, &name), &tags, max_tags)
+            })
+            .await
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, keys) = (
+            account_id.to_owned(),
+            entity.kind,
+            entity.name.to_owned(),
+            keys.to_vec(),
+        );
+        self.pool
+            .write(move |tx| tags::untag_entity(tx, &account_id, Tagged::new(kind, &name), &keys))
+            .await
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        let (account_id, kind, name) = (account_id.to_owned(), entity.kind, entity.name.to_owned());
+        self.pool
+            .read(move |tx| tags::list_entity_tags(tx, &account_id, Tagged::new(kind, &name)))
             .await
     }
 }

@@ -3,12 +3,13 @@
 //! transaction it is given. Writes run on the single writer (`BEGIN IMMEDIATE`), so a check
 //! and the write it guards cannot be interleaved with another write.
 
-use iamd_store::model::{ManagedPolicy, PolicyVersion};
+use iamd_store::model::{ManagedPolicy, PolicyVersion, TaggedKind};
 use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::OffsetDateTime;
 
 use crate::queries::{limit_of, query_one, time_of, Fail, Result};
+use crate::tags;
 
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
 pub(crate) const POLICY_COLUMNS: &str =
@@ -68,6 +69,7 @@ pub(crate) fn policy_from(
         })?,
         create_date: time_of(created)?,
         update_date: time_of(updated)?,
+        tags: Vec::new(),
     })
 }
 
@@ -113,6 +115,7 @@ pub(crate) fn create_policy(tx: &Connection, policy: &ManagedPolicy, document: &
         policy.create_date.unix_timestamp(),
         policy.update_date.unix_timestamp(),
     ])?;
+    tags::insert_tags(tx, TaggedKind::Policy, &policy.policy_id, &policy.tags)?;
     insert_version(
         tx,
         &policy.policy_id,
@@ -158,7 +161,11 @@ pub(crate) fn get_policy(
         policy_of,
     )
     .optional()?
-    .map(policy_from)
+    .map(|row| {
+        let mut policy = policy_from(row)?;
+        policy.tags = tags::tags_of(tx, TaggedKind::Policy, &policy.policy_id)?;
+        Ok(policy)
+    })
     .transpose()
 }
 
@@ -216,6 +223,7 @@ pub(crate) fn delete_policy(tx: &Connection, account_id: &str, policy_name: &str
     }
     tx.prepare_cached("DELETE FROM policy_versions WHERE policy_id = ?1")?
         .execute([&policy_id])?;
+    tags::delete_tags(tx, TaggedKind::Policy, &policy_id)?;
     tx.prepare_cached("DELETE FROM managed_policies WHERE policy_id = ?1")?
         .execute([&policy_id])?;
     Ok(())

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_covering_indexes.sql"),
     include_str!("../migrations/0005_user_key_lists.sql"),
     include_str!("../migrations/0006_groups.sql"),
+    include_str!("../migrations/0007_instance_profiles.sql"),
 ];
 
 pub(crate) struct Pool {

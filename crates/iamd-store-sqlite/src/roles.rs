@@ -14,7 +14,12 @@ use crate::queries::{limit_of, query_one, time_of, Fail, Result};
 const ROLE_COLUMNS: &str = "role_id, account_id, role_name, path, description,
      assume_role_policy_document, max_session_duration, create_date, session_secret";
 
-type RoleRow = (
+/// `ROLE_COLUMNS` of `roles r`, for joins.
+pub(crate) const ROLE_COLUMNS_OF_R: &str = "r.role_id, r.account_id, r.role_name, r.path,
+     r.description, r.assume_role_policy_document, r.max_session_duration, r.create_date,
+     r.session_secret";
+
+pub(crate) type RoleRow = (
     String,
     String,
     String,
@@ -26,7 +31,7 @@ type RoleRow = (
     String,
 );
 
-fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
+pub(crate) fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -40,7 +45,7 @@ fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
     ))
 }
 
-fn role_from(
+pub(crate) fn role_from(
     (
         role_id,
         account_id,
@@ -72,7 +77,7 @@ fn role_from(
 }
 
 /// The id of the role named `role_name` (ignoring case) in the account; `NoSuchRole`.
-fn role_id_of(tx: &Connection, account_id: &str, role_name: &str) -> Result<String> {
+pub(crate) fn role_id_of(tx: &Connection, account_id: &str, role_name: &str) -> Result<String> {
     let id: Option<String> = query_one(
         tx,
         "SELECT role_id FROM roles WHERE account_id = ?1 AND role_name_lower = ?2",
@@ -223,13 +228,17 @@ pub(crate) fn update_assume_role_policy(
 
 pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) -> Result<()> {
     let role_id = role_id_of(tx, account_id, role_name)?;
-    let (has_attached, has_inline): (bool, bool) = query_one(
+    let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_one(
         tx,
-        "SELECT EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
+        "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = ?1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = ?1)",
         [&role_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    if in_profile {
+        return Err(StoreError::RoleInInstanceProfile.into());
+    }
     if has_attached {
         return Err(StoreError::RoleHasAttachedPolicies.into());
     }

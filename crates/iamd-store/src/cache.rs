@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
+    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -699,6 +700,116 @@ impl Store for CachingStore {
             .list_groups_for_user(account_id, user_name, after, limit)
             .await
     }
+
+    // Tags. A user's are cached with the user (and with each credential of its keys), so a
+    // change to them forgets every entry, as UpdateUser does; other kinds are not cached.
+
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .tag_entity(account_id, entity, tags, max_tags)
+            .await;
+        if entity.kind == TaggedKind::User {
+            self.forget_all();
+        }
+        result
+    }
+
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        let result = self.inner.untag_entity(account_id, entity, keys).await;
+        if entity.kind == TaggedKind::User {
+            self.forget_all();
+        }
+        result
+    }
+
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError> {
+        self.inner.list_entity_tags(account_id, entity).await
+    }
+
+    // Instance profiles are not cached: every call goes to the store.
+
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
+        self.inner.create_instance_profile(profile).await
+    }
+
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError> {
+        self.inner.get_instance_profile(account_id, name).await
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        self.inner
+            .list_instance_profiles(account_id, path_prefix, after, limit)
+            .await
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError> {
+        self.inner
+            .list_instance_profiles_for_role(account_id, role_name, after, limit)
+            .await
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_instance_profile(account_id, name).await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .add_role_to_instance_profile(account_id, name, role_name, max_roles)
+            .await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .remove_role_from_instance_profile(account_id, name, role_name)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -1066,6 +1177,74 @@ mod tests {
             _: Option<&str>,
             _: usize,
         ) -> Result<Vec<Group>, StoreError> {
+            unimplemented!()
+        }
+        async fn tag_entity(
+            &self,
+            _: &str,
+            _: Tagged<'_>,
+            _: &[Tag],
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn untag_entity(
+            &self,
+            _: &str,
+            _: Tagged<'_>,
+            _: &[String],
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_entity_tags(&self, _: &str, _: Tagged<'_>) -> Result<Vec<Tag>, StoreError> {
+            unimplemented!()
+        }
+        async fn create_instance_profile(&self, _: &InstanceProfile) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_instance_profiles(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_instance_profiles_for_role(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<InstanceProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_instance_profile(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn add_role_to_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: u32,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn remove_role_from_instance_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
             unimplemented!()
         }
     }

@@ -106,6 +106,14 @@ macro_rules! conformance_tests {
             delete_role_requires_no_policies,
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
+            instance_profiles_are_found_ignoring_case_with_tags_and_roles,
+            instance_profiles_hold_one_role_and_block_deletes,
+            list_instance_profiles_filters_orders_and_pages,
+            concurrent_role_additions_respect_the_quota,
+            tags_are_merged_removed_and_listed_for_every_kind,
+            policies_keep_their_tags_from_creation,
+            user_tag_changes_are_seen_by_every_read,
+            concurrent_tagging_respects_the_quota,
             secrets_are_resealed_in_batches,
             groups_are_found_ignoring_case_listed_and_paged,
             update_group_renames_and_moves_keeping_members_and_policies,
@@ -141,9 +149,11 @@ mod access_keys;
 mod groups;
 mod holders;
 mod policies;
+mod profiles;
 mod races;
 mod roles;
 mod secrets;
+mod tags;
 mod users;
 
 pub use access_keys::{
@@ -172,6 +182,12 @@ pub use policies::{
     policy_changes_race_deletes_safely, policy_versions_are_numbered_limited_and_never_reused,
     renamed_users_keep_their_policies,
 };
+pub use profiles::{
+    concurrent_role_additions_respect_the_quota,
+    instance_profiles_are_found_ignoring_case_with_tags_and_roles,
+    instance_profiles_hold_one_role_and_block_deletes,
+    list_instance_profiles_filters_orders_and_pages,
+};
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,
 };
@@ -181,6 +197,10 @@ pub use roles::{
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;
+pub use tags::{
+    concurrent_tagging_respects_the_quota, policies_keep_their_tags_from_creation,
+    tags_are_merged_removed_and_listed_for_every_kind, user_tag_changes_are_seen_by_every_read,
+};
 pub use users::{
     delete_user_requires_no_keys, list_users_filters_by_plain_path_prefix,
     list_users_orders_by_lowercased_name, list_users_pages_survive_changes_between_pages,

@@ -92,6 +92,11 @@ pub fn policy_id() -> String {
     format!("ANPA{}", random_base32(17))
 }
 
+/// An instance profile's unique id: `AIPA` + 17 base32 characters.
+pub fn instance_profile_id() -> String {
+    format!("AIPA{}", random_base32(17))
+}
+
 /// A 40-character secret access key from `[A-Za-z0-9+/]`.
 pub fn secret_access_key() -> SecretKey {
     let secret = random_bytes::<40>()

@@ -21,6 +21,64 @@ pub struct Tag {
     pub value: String,
 }
 
+/// At most this many tags per entity (AWS's quota, after any change).
+pub const TAGS_PER_ENTITY: usize = 50;
+
+/// `tags` with `new` added, as TagUser and its kin add them: a new tag whose key equals an
+/// existing key ignoring case replaces that tag (its key as now given, and its value) where
+/// it stands; the others are appended in order. Keys within `new` are distinct ignoring
+/// case (the domain refuses requests that repeat one).
+pub fn merge_tags(mut tags: Vec<Tag>, new: &[Tag]) -> Vec<Tag> {
+    for tag in new {
+        let key = tag.key.to_lowercase();
+        match tags.iter_mut().find(|t| t.key.to_lowercase() == key) {
+            Some(old) => *old = tag.clone(),
+            None => tags.push(tag.clone()),
+        }
+    }
+    tags
+}
+
+/// `tags` without those whose key equals one of `keys` ignoring case.
+pub fn remove_tags(mut tags: Vec<Tag>, keys: &[String]) -> Vec<Tag> {
+    let keys: Vec<String> = keys.iter().map(|k| k.to_lowercase()).collect();
+    tags.retain(|t| !keys.contains(&t.key.to_lowercase()));
+    tags
+}
+
+/// The kinds of entity that carry tags (Tag*/Untag*/List*Tags). Each backend keeps one tag
+/// table per kind and chooses it in one place; a new taggable kind is a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaggedKind {
+    User,
+    Role,
+    /// A customer managed policy, named by its name.
+    Policy,
+    InstanceProfile,
+}
+
+impl TaggedKind {
+    pub const ALL: [TaggedKind; 4] = [
+        TaggedKind::User,
+        TaggedKind::Role,
+        TaggedKind::Policy,
+        TaggedKind::InstanceProfile,
+    ];
+}
+
+/// One tagged entity, named as callers name it (found ignoring case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tagged<'a> {
+    pub kind: TaggedKind,
+    pub name: &'a str,
+}
+
+impl<'a> Tagged<'a> {
+    pub fn new(kind: TaggedKind, name: &'a str) -> Self {
+        Tagged { kind, name }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub account_id: AccountId,
@@ -148,6 +206,8 @@ pub struct ManagedPolicy {
     pub attachment_count: u32,
     pub create_date: OffsetDateTime,
     pub update_date: OffsetDateTime,
+    /// Filled in by `get_policy` (and stored by `create_policy`); listings leave it empty.
+    pub tags: Vec<Tag>,
 }
 
 impl ManagedPolicy {
@@ -226,6 +286,33 @@ pub const GROUPS_PER_ACCOUNT: usize = 300;
 pub const GROUPS_PER_USER: usize = 10;
 /// At most this many managed policies attached to one group: AWS's `PoliciesPerGroup`.
 pub const POLICIES_PER_GROUP: usize = 10;
+
+/// At most this many roles per instance profile: AWS's `InstanceSessionsPerInstanceProfile`
+/// quota.
+pub const ROLES_PER_INSTANCE_PROFILE: u32 = 1;
+
+/// An instance profile: a container for (at most one) role that EC2 passes to an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfile {
+    pub account_id: AccountId,
+    /// `AIPA…`
+    pub instance_profile_id: String,
+    pub instance_profile_name: String,
+    pub path: String,
+    pub create_date: OffsetDateTime,
+    pub tags: Vec<Tag>,
+    /// The roles in it, in name order (their tags are not filled in).
+    pub roles: Vec<Role>,
+}
+
+impl InstanceProfile {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            self.account_id, self.path, self.instance_profile_name
+        )
+    }
+}
 
 /// Every policy document that applies to one holder (a user or a role), as authorization
 /// reads them.

@@ -5,8 +5,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, KeyOwner, KeyStatus, KeyUsage,
-    ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, User, UserPolicies,
+    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
+    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -100,6 +101,18 @@ pub enum StoreError {
     PolicyHasVersions,
     #[error("the default version of a policy cannot be deleted")]
     DefaultPolicyVersion,
+    #[error("no such instance profile")]
+    NoSuchInstanceProfile,
+    #[error("the instance profile still has roles")]
+    InstanceProfileHasRoles,
+    #[error("the role is still in an instance profile")]
+    RoleInInstanceProfile,
+    #[error("the instance profile already has the maximum number of roles")]
+    InstanceProfileRolesExceeded,
+    #[error("the role is not in that instance profile")]
+    RoleNotInInstanceProfile,
+    #[error("the entity would have more tags than its quota")]
+    TagQuotaExceeded,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -112,6 +125,18 @@ impl HolderKind {
             HolderKind::User => StoreError::NoSuchUser,
             HolderKind::Role => StoreError::NoSuchRole,
             HolderKind::Group => StoreError::NoSuchGroup,
+        }
+    }
+}
+
+impl TaggedKind {
+    /// The error for an entity of this kind that does not exist.
+    pub fn missing(self) -> StoreError {
+        match self {
+            TaggedKind::User => StoreError::NoSuchUser,
+            TaggedKind::Role => StoreError::NoSuchRole,
+            TaggedKind::Policy => StoreError::NoSuchPolicy,
+            TaggedKind::InstanceProfile => StoreError::NoSuchInstanceProfile,
         }
     }
 }
@@ -279,10 +304,11 @@ pub trait Store: Send + Sync + 'static {
 
     // Managed policies, named by their (account-unique, case-insensitive) name.
 
-    /// Creates the policy with `document` as its default version `v1`. `AlreadyExists`.
+    /// Creates the policy (with its tags) with `document` as its default version `v1`.
+    /// `AlreadyExists`.
     async fn create_policy(&self, policy: &ManagedPolicy, document: &str)
         -> Result<(), StoreError>;
-    /// Case-insensitive lookup by name.
+    /// Case-insensitive lookup by name, with its tags.
     async fn get_policy(
         &self,
         account_id: &str,
@@ -375,8 +401,9 @@ pub trait Store: Send + Sync + 'static {
         role_name: &str,
         document: &str,
     ) -> Result<(), StoreError>;
-    /// `NoSuchRole`; `RoleHasAttachedPolicies`, then `RoleHasInlinePolicies` (checked in that
-    /// order, in the same transaction). Its tags go with it.
+    /// `NoSuchRole`; `RoleInInstanceProfile`, `RoleHasAttachedPolicies`, then
+    /// `RoleHasInlinePolicies` (checked in that order, in the same transaction). Its tags go
+    /// with it.
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError>;
 
     // Inline policies and managed-policy attachments, of any holder (a user or a role: see
@@ -531,4 +558,83 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Group>, StoreError>;
+
+    // Instance profiles. Names are unique per account ignoring case, like roles'. A
+    // profile's roles are listed in lower-cased-name order, without their tags.
+
+    /// Stores the profile and its tags (its `roles` are ignored: a new profile has none).
+    /// `AlreadyExists` on a case-insensitive name clash.
+    async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name, with its tags and roles, in one consistent read.
+    async fn get_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<InstanceProfile>, StoreError>;
+    /// Profiles whose path starts with `path_prefix`, in lower-cased-name order after `after`
+    /// (a lower-cased name), at most `limit`, each with its roles; tags are not filled in.
+    async fn list_instance_profiles(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError>;
+    /// The profiles the role (found ignoring case) is in, as `list_instance_profiles` lists
+    /// them. `NoSuchRole`.
+    async fn list_instance_profiles_for_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InstanceProfile>, StoreError>;
+    /// `NoSuchInstanceProfile`; `InstanceProfileHasRoles` while it has a role. Its tags go
+    /// with it.
+    async fn delete_instance_profile(&self, account_id: &str, name: &str)
+        -> Result<(), StoreError>;
+    /// Adds the role to the profile: `NoSuchInstanceProfile`, then `NoSuchRole`;
+    /// `AlreadyExists` when the role is in it already; `InstanceProfileRolesExceeded` when
+    /// it already holds `max_roles`.
+    async fn add_role_to_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+        max_roles: u32,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchInstanceProfile`, then `NoSuchRole`, then `RoleNotInInstanceProfile`.
+    async fn remove_role_from_instance_profile(
+        &self,
+        account_id: &str,
+        name: &str,
+        role_name: &str,
+    ) -> Result<(), StoreError>;
+
+    // Tags of any taggable entity (see `TaggedKind`), found ignoring case; a missing one is
+    // `TaggedKind::missing`. Tags keep their order.
+
+    /// Adds `tags` as `model::merge_tags` does. `TagQuotaExceeded` (and nothing changes)
+    /// when the entity would then have more than `max_tags`.
+    async fn tag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        tags: &[Tag],
+        max_tags: usize,
+    ) -> Result<(), StoreError>;
+    /// Removes the tags with these keys (ignoring case), as `model::remove_tags` does; keys
+    /// the entity does not have are ignored.
+    async fn untag_entity(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError>;
+    /// The entity's tags, in order.
+    async fn list_entity_tags(
+        &self,
+        account_id: &str,
+        entity: Tagged<'_>,
+    ) -> Result<Vec<Tag>, StoreError>;
 }

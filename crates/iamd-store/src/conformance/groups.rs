@@ -50,6 +50,7 @@ async fn create_policy(store: &Arc<dyn Store>, account_id: &str, name: &str) -> 
         attachment_count: 0,
         create_date: at(0),
         update_date: at(0),
+        tags: Vec::new(),
     };
     store
         .create_policy(&policy, &doc(&format!("iam:{name}")))

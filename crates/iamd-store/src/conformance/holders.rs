@@ -82,6 +82,7 @@ async fn create_policy(
         attachment_count: 0,
         create_date: at(0),
         update_date: at(0),
+        tags: Vec::new(),
     };
     store
         .create_policy(&policy, &doc(&format!("iam:{name}")))

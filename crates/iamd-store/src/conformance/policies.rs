@@ -14,13 +14,13 @@ use crate::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies, POLICY
 use crate::store::{Store, StoreError};
 
 /// A distinct, valid policy document.
-fn doc(action: &str) -> String {
+pub(super) fn doc(action: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
     )
 }
 
-fn new_policy(account_id: &str, name: &str, path: &str, created: i64) -> ManagedPolicy {
+pub(super) fn new_policy(account_id: &str, name: &str, path: &str, created: i64) -> ManagedPolicy {
     ManagedPolicy {
         account_id: account_id.to_owned(),
         policy_id: ids::policy_id(),
@@ -31,6 +31,7 @@ fn new_policy(account_id: &str, name: &str, path: &str, created: i64) -> Managed
         attachment_count: 0,
         create_date: at(created),
         update_date: at(created),
+        tags: Vec::new(),
     }
 }
 

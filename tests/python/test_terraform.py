@@ -1,0 +1,182 @@
+"""Terraform's AWS provider against iamd: a real stack applies, re-plans with no changes,
+and is destroyed.
+
+Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
+the machine: the registry is not reachable here, so the provider must come from a
+filesystem mirror (`IAMD_TF_PLUGIN_DIR`, default `/opt/tf-plugins`).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import REGION, ROOT_KEY_ID, ROOT_SECRET
+
+PLUGIN_DIR = Path(os.environ.get("IAMD_TF_PLUGIN_DIR", "/opt/tf-plugins"))
+TERRAFORM = shutil.which("terraform")
+
+
+def _provider_available():
+    return any(PLUGIN_DIR.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
+
+
+pytestmark = pytest.mark.skipif(
+    TERRAFORM is None or not _provider_available(),
+    reason=f"SKIPPED: terraform ({TERRAFORM or 'not on PATH'}) or its AWS provider under {PLUGIN_DIR} is missing",
+)
+
+STACK = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+provider "aws" {
+  region                      = "%(region)s"
+  access_key                  = "%(key)s"
+  secret_key                  = "%(secret)s"
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  endpoints {
+    iam = "%(endpoint)s"
+    sts = "%(endpoint)s"
+  }
+}
+
+resource "aws_iam_user" "app" {
+  name = "tf-app"
+  path = "/apps/"
+  tags = { team = "payments" }
+}
+
+resource "aws_iam_access_key" "app" {
+  user = aws_iam_user.app.name
+}
+
+resource "aws_iam_user_policy" "app" {
+  name = "read-own-keys"
+  user = aws_iam_user.app.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:ListAccessKeys", Resource = aws_iam_user.app.arn }]
+  })
+}
+
+resource "aws_iam_policy" "readers" {
+  name        = "tf-readers"
+  description = "Read users"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["iam:GetUser", "iam:ListUsers"], Resource = "*" }]
+  })
+}
+
+resource "aws_iam_user_policy_attachment" "app" {
+  user       = aws_iam_user.app.name
+  policy_arn = aws_iam_policy.readers.arn
+}
+
+resource "aws_iam_role" "worker" {
+  name = "tf-worker"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = aws_iam_user.app.arn } }]
+  })
+  max_session_duration = 7200
+}
+
+resource "aws_iam_role_policy" "worker" {
+  name = "inline"
+  role = aws_iam_role.worker.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:ListRoles", Resource = "*" }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "worker" {
+  role       = aws_iam_role.worker.name
+  policy_arn = aws_iam_policy.readers.arn
+}
+
+output "key_id" {
+  value = aws_iam_access_key.app.id
+}
+"""
+
+
+def run(workdir, *args, env):
+    proc = subprocess.run(
+        [TERRAFORM, *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return proc
+
+
+def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
+    (tmp_path / "main.tf").write_text(
+        STACK % {"region": REGION, "key": ROOT_KEY_ID, "secret": ROOT_SECRET, "endpoint": endpoint}
+    )
+    cli_config = tmp_path / "terraformrc"
+    cli_config.write_text(
+        textwrap.dedent(
+            f"""
+            provider_installation {{
+              filesystem_mirror {{
+                path    = "{PLUGIN_DIR}"
+                include = ["registry.terraform.io/hashicorp/aws"]
+              }}
+              direct {{
+                exclude = ["registry.terraform.io/hashicorp/aws"]
+              }}
+            }}
+            """
+        )
+    )
+    env = dict(os.environ)
+    env.update(
+        {
+            "TF_CLI_CONFIG_FILE": str(cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+            "TF_DATA_DIR": str(tmp_path / ".terraform"),
+        }
+    )
+    for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(var, None)
+
+    init = run(tmp_path, "init", "-input=false", "-no-color", env=env)
+    assert init.returncode == 0, init.stdout + init.stderr
+
+    apply = run(tmp_path, "apply", "-auto-approve", "-input=false", "-no-color", env=env)
+    assert apply.returncode == 0, apply.stdout + apply.stderr
+
+    # What Terraform made is what iamd serves.
+    user = iam.get_user(UserName="tf-app")["User"]
+    assert user["Path"] == "/apps/"
+    keys = iam.list_access_keys(UserName="tf-app")["AccessKeyMetadata"]
+    out = run(tmp_path, "output", "-json", env=env)
+    assert [k["AccessKeyId"] for k in keys] == [json.loads(out.stdout)["key_id"]["value"]]
+    role = iam.get_role(RoleName="tf-worker")["Role"]
+    assert role["MaxSessionDuration"] == 7200
+    attached = iam.list_attached_role_policies(RoleName="tf-worker")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["tf-readers"]
+
+    # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
+    plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+
+    destroy = run(tmp_path, "destroy", "-auto-approve", "-input=false", "-no-color", env=env)
+    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+    assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "tf-worker"]
