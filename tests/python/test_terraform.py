@@ -1,5 +1,6 @@
-"""Terraform's AWS provider against iamd: a real stack applies, re-plans with no changes,
-and is destroyed.
+"""Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
+customer managed policies, roles with tags, groups with members and policies, instance
+profiles) applies, re-plans with no changes, and is destroyed.
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
 the machine: the registry is not reachable here, so the provider must come from a
@@ -89,6 +90,7 @@ resource "aws_iam_role" "worker" {
     Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = aws_iam_user.app.arn } }]
   })
   max_session_duration = 7200
+  tags                 = { tier = "batch" }
 }
 
 resource "aws_iam_role_policy" "worker" {
@@ -103,6 +105,36 @@ resource "aws_iam_role_policy" "worker" {
 resource "aws_iam_role_policy_attachment" "worker" {
   role       = aws_iam_role.worker.name
   policy_arn = aws_iam_policy.readers.arn
+}
+
+resource "aws_iam_group" "devs" {
+  name = "tf-devs"
+  path = "/teams/"
+}
+
+resource "aws_iam_user_group_membership" "app" {
+  user   = aws_iam_user.app.name
+  groups = [aws_iam_group.devs.name]
+}
+
+resource "aws_iam_group_policy" "devs" {
+  name  = "list-roles"
+  group = aws_iam_group.devs.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:ListRoles", Resource = "*" }]
+  })
+}
+
+resource "aws_iam_group_policy_attachment" "devs" {
+  group      = aws_iam_group.devs.name
+  policy_arn = aws_iam_policy.readers.arn
+}
+
+resource "aws_iam_instance_profile" "worker" {
+  name = "tf-worker-profile"
+  role = aws_iam_role.worker.name
+  tags = { purpose = "ec2" }
 }
 
 output "key_id" {
@@ -171,6 +203,12 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert role["MaxSessionDuration"] == 7200
     attached = iam.list_attached_role_policies(RoleName="tf-worker")["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["tf-readers"]
+    assert role["Tags"] == [{"Key": "tier", "Value": "batch"}]
+    groups = iam.list_groups_for_user(UserName="tf-app")["Groups"]
+    assert [(g["GroupName"], g["Path"]) for g in groups] == [("tf-devs", "/teams/")]
+    assert iam.get_group_policy(GroupName="tf-devs", PolicyName="list-roles")["PolicyName"] == "list-roles"
+    profiles = iam.list_instance_profiles_for_role(RoleName="tf-worker")["InstanceProfiles"]
+    assert [p["InstanceProfileName"] for p in profiles] == ["tf-worker-profile"]
 
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
@@ -180,3 +218,5 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
     assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "tf-worker"]
+    assert not iam.list_groups()["Groups"]
+    assert not iam.list_instance_profiles()["InstanceProfiles"]
