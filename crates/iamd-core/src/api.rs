@@ -1461,6 +1461,81 @@ impl Handler for Iam {
         })
     }
 
+    async fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<iam::GetAccountSummaryOutput, IamError> {
+        use iam::SummaryKeyType as K;
+        self.authorize(ctx, ctx.action(), &crate::Resource::any())
+            .await?;
+        let n = self
+            .store()
+            .count_account(ctx.principal.account_id())
+            .await
+            .map_err(|e| IamError::service_failure(&e))?;
+        let count = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
+        let quota = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+        // What iamd counts, and the quotas it enforces; quotas it does not enforce (users,
+        // roles, policies, instance profiles per account, attachments per user or role) are
+        // left out rather than reported as limits that do not hold. Kinds of entity iamd
+        // cannot hold yet (MFA devices, server and signing certificates, identity
+        // providers, a root password) are 0.
+        let map = vec![
+            (K::Users, count(n.users)),
+            (K::Groups, count(n.groups)),
+            (K::GroupsQuota, quota(crate::model::GROUPS_PER_ACCOUNT)),
+            (K::ServerCertificates, 0),
+            (
+                K::UserPolicySizeQuota,
+                quota(iamd_policy::USER_INLINE_AGGREGATE_MAX),
+            ),
+            (
+                K::GroupPolicySizeQuota,
+                quota(iamd_policy::GROUP_INLINE_AGGREGATE_MAX),
+            ),
+            (K::GroupsPerUserQuota, quota(crate::model::GROUPS_PER_USER)),
+            (
+                K::AccessKeysPerUserQuota,
+                quota(crate::model::ACCESS_KEYS_PER_USER as usize),
+            ),
+            (K::MFADevices, 0),
+            (K::MFADevicesInUse, 0),
+            (K::AccountMFAEnabled, 0),
+            (
+                K::AccountAccessKeysPresent,
+                i32::from(n.root_access_keys > 0),
+            ),
+            (K::AccountPasswordPresent, 0),
+            (K::AccountSigningCertificatesPresent, 0),
+            (
+                K::AttachedPoliciesPerGroupQuota,
+                quota(crate::model::POLICIES_PER_GROUP),
+            ),
+            (K::Policies, count(n.policies)),
+            (K::PolicySizeQuota, quota(iamd_policy::MANAGED_POLICY_MAX)),
+            (K::PolicyVersionsInUse, count(n.policy_versions_in_use)),
+            (
+                K::VersionsPerPolicyQuota,
+                quota(crate::model::POLICY_VERSIONS_MAX as usize),
+            ),
+            (K::GlobalEndpointTokenVersion, 1),
+            (
+                K::AssumeRolePolicySizeQuota,
+                quota(iamd_policy::ROLE_TRUST_POLICY_MAX),
+            ),
+            (K::InstanceProfiles, count(n.instance_profiles)),
+            (K::Providers, 0),
+            (
+                K::RolePolicySizeQuota,
+                quota(iamd_policy::ROLE_INLINE_AGGREGATE_MAX),
+            ),
+            (K::Roles, count(n.roles)),
+        ];
+        Ok(iam::GetAccountSummaryOutput {
+            summary_map: Some(map),
+        })
+    }
+
     async fn get_access_key_info(
         &self,
         ctx: &RequestContext,

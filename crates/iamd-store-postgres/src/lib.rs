@@ -26,9 +26,9 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
-    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
-    UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
+    Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -358,6 +358,10 @@ impl Store for PgStore {
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
         read!(self, |c| queries::get_account(&c, account_id))
+    }
+
+    async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
+        read!(self, |c| queries::count_account(&c, account_id))
     }
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {

@@ -8,7 +8,8 @@
 
 use deadpool_postgres::GenericClient;
 use iamd_store::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, Tag, User,
+    AccessKey, Account, AccountCounts, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey,
+    Tag, User,
 };
 use iamd_store::secret::SealedSecret;
 use iamd_store::{After, StoreError};
@@ -189,6 +190,37 @@ pub(crate) async fn bootstrap_account<C: GenericClient>(
     .await?;
     insert_key(tx, account_id, None, root).await?;
     Ok((account_id.to_owned(), true))
+}
+
+/// `Store::count_account`: one statement, so one snapshot.
+pub(crate) async fn count_account<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+) -> Result<AccountCounts> {
+    let row = c
+        .query_one(
+            "SELECT
+                 (SELECT count(*) FROM users WHERE account_id = $1),
+                 (SELECT count(*) FROM groups WHERE account_id = $1),
+                 (SELECT count(*) FROM roles WHERE account_id = $1),
+                 (SELECT count(*) FROM managed_policies WHERE account_id = $1),
+                 (SELECT count(*) FROM instance_profiles WHERE account_id = $1),
+                 (SELECT count(*) FROM access_keys WHERE account_id = $1 AND user_id IS NULL),
+                 (SELECT count(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id
+                   WHERE p.account_id = $1 AND p.attachment_count > 0)",
+            &[&account_id],
+        )
+        .await?;
+    let n = |i: usize| -> Result<u64> { Ok(row.try_get::<_, i64>(i)? as u64) };
+    Ok(AccountCounts {
+        users: n(0)?,
+        groups: n(1)?,
+        roles: n(2)?,
+        policies: n(3)?,
+        instance_profiles: n(4)?,
+        root_access_keys: n(5)?,
+        policy_versions_in_use: n(6)?,
+    })
 }
 
 pub(crate) async fn get_account<C: GenericClient>(

@@ -24,9 +24,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
-    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged, User,
-    UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
+    Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -103,6 +103,13 @@ impl Store for SqliteStore {
         let account_id = account_id.to_owned();
         self.pool
             .read(move |tx| queries::get_account(tx, &account_id))
+            .await
+    }
+
+    async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .read(move |tx| queries::count_account(tx, &account_id))
             .await
     }
 

@@ -1,7 +1,8 @@
 //! The `Store` operations as SQL, each run inside the one transaction it is given.
 
 use iamd_store::model::{
-    AccessKey, Account, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey, Tag, User,
+    AccessKey, Account, AccountCounts, Credential, KeyOwner, KeyStatus, KeyUsage, NewAccessKey,
+    Tag, User,
 };
 use iamd_store::secret::SealedSecret;
 use iamd_store::{After, StoreError};
@@ -115,6 +116,34 @@ pub(crate) fn bootstrap_account(
     )?;
     insert_key(tx, account_id, None, root)?;
     Ok((account_id.to_owned(), true))
+}
+
+/// `Store::count_account`, in the caller's read transaction.
+pub(crate) fn count_account(tx: &Connection, account_id: &str) -> Result<AccountCounts> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT
+             (SELECT count(*) FROM users WHERE account_id = ?1),
+             (SELECT count(*) FROM groups WHERE account_id = ?1),
+             (SELECT count(*) FROM roles WHERE account_id = ?1),
+             (SELECT count(*) FROM managed_policies WHERE account_id = ?1),
+             (SELECT count(*) FROM instance_profiles WHERE account_id = ?1),
+             (SELECT count(*) FROM access_keys WHERE account_id = ?1 AND user_id IS NULL),
+             (SELECT count(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id
+               WHERE p.account_id = ?1 AND p.attachment_count > 0)",
+    )?;
+    let n =
+        |r: &rusqlite::Row, i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+    Ok(stmt.query_row([account_id], |r| {
+        Ok(AccountCounts {
+            users: n(r, 0)?,
+            groups: n(r, 1)?,
+            roles: n(r, 2)?,
+            policies: n(r, 3)?,
+            instance_profiles: n(r, 4)?,
+            root_access_keys: n(r, 5)?,
+            policy_versions_in_use: n(r, 6)?,
+        })
+    })?)
 }
 
 pub(crate) fn get_account(tx: &Connection, account_id: &str) -> Result<Option<Account>> {

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
-    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged,
-    TaggedKind, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
+    Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -144,6 +144,10 @@ impl Store for CachingStore {
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
         self.inner.get_account(account_id).await
+    }
+
+    async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
+        self.inner.count_account(account_id).await
     }
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
@@ -850,6 +854,9 @@ mod tests {
             unimplemented!()
         }
         async fn get_account(&self, _: &str) -> Result<Option<Account>, StoreError> {
+            unimplemented!()
+        }
+        async fn count_account(&self, _: &str) -> Result<AccountCounts, StoreError> {
             unimplemented!()
         }
         async fn create_user(&self, _: &User) -> Result<(), StoreError> {

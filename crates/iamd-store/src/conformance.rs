@@ -78,6 +78,7 @@ macro_rules! conformance_tests {
     ($factory:expr) => {
         $crate::conformance_tests!(@each $factory;
             bootstrap_creates_the_account_once,
+            account_counts_cover_every_kind,
             users_are_found_ignoring_case,
             list_users_filters_by_plain_path_prefix,
             list_users_orders_by_lowercased_name,
@@ -146,6 +147,7 @@ macro_rules! assert_err {
 }
 
 mod access_keys;
+mod account;
 mod groups;
 mod holders;
 mod policies;
@@ -162,6 +164,7 @@ pub use access_keys::{
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
 };
+pub use account::account_counts_cover_every_kind;
 pub use groups::{
     concurrent_memberships_respect_the_quota_and_deletes,
     delete_group_requires_no_members_or_policies, delete_user_requires_no_groups,

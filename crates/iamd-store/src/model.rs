@@ -15,6 +15,21 @@ pub struct Account {
 /// At most this many access keys per user (and for root): AWS's `AccessKeysPerUser` quota.
 pub const ACCESS_KEYS_PER_USER: u32 = 2;
 
+/// How many of each kind of entity an account holds (GetAccountSummary).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountCounts {
+    pub users: u64,
+    pub groups: u64,
+    pub roles: u64,
+    /// Customer managed policies.
+    pub policies: u64,
+    pub instance_profiles: u64,
+    /// The root's own access keys.
+    pub root_access_keys: u64,
+    /// Versions of customer managed policies that are attached to at least one entity.
+    pub policy_versions_in_use: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub key: String,

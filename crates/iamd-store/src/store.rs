@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, Credential, Group, HolderKind, InstanceProfile, KeyOwner, KeyStatus,
-    KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag, Tagged,
-    TaggedKind, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
+    Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -201,6 +201,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(String, bool), StoreError>;
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
+    /// The account's entities, counted in one snapshot.
+    async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError>;
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
     /// Case-insensitive lookup; the stored casing is returned.

@@ -1,0 +1,128 @@
+//! `Store::count_account`: every kind of entity GetAccountSummary reports, counted for
+//! the account asked about.
+
+use std::sync::Arc;
+
+use super::groups::new_group;
+use super::profiles::new_profile;
+use super::roles::new_role;
+use super::{account, at, create, new_key};
+use crate::ids;
+use crate::model::{
+    AccountCounts, KeyOwner, ManagedPolicy, PolicyHolder, ACCESS_KEYS_PER_USER, GROUPS_PER_ACCOUNT,
+    POLICY_VERSIONS_MAX,
+};
+use crate::store::Store;
+
+fn policy(account_id: &str, name: &str) -> ManagedPolicy {
+    ManagedPolicy {
+        account_id: account_id.to_owned(),
+        policy_id: ids::policy_id(),
+        policy_name: name.to_owned(),
+        path: "/".to_owned(),
+        description: None,
+        default_version_id: "v1".into(),
+        attachment_count: 0,
+        create_date: at(0),
+        update_date: at(0),
+        tags: Vec::new(),
+    }
+}
+
+const DOC: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+
+pub async fn account_counts_cover_every_kind(store: Arc<dyn Store>) {
+    let (account_id, _) = account(&store).await;
+    // The bootstrap's root key is the account's one entity at first.
+    assert_eq!(
+        store.count_account(&account_id).await.expect("count"),
+        AccountCounts {
+            root_access_keys: 1,
+            ..AccountCounts::default()
+        }
+    );
+    let alice = create(&store, &account_id, "alice", "/").await;
+    create(&store, &account_id, "bob", "/").await;
+    store
+        .create_access_key(
+            &new_key(
+                &account_id,
+                &KeyOwner::User {
+                    user_id: alice.user_id.clone(),
+                },
+                at(1),
+            ),
+            ACCESS_KEYS_PER_USER,
+        )
+        .await
+        .expect("a user's key is not the root's");
+    store
+        .create_access_key(
+            &new_key(&account_id, &KeyOwner::Root, at(2)),
+            ACCESS_KEYS_PER_USER,
+        )
+        .await
+        .expect("a second root key");
+    store
+        .create_group(&new_group(&account_id, "devs", "/"), GROUPS_PER_ACCOUNT)
+        .await
+        .expect("create_group");
+    store
+        .create_role(&new_role(&account_id, "worker", "/"))
+        .await
+        .expect("create_role");
+    store
+        .create_instance_profile(&new_profile(&account_id, "web", "/"))
+        .await
+        .expect("create_instance_profile");
+    for name in ["attached", "loose"] {
+        store
+            .create_policy(&policy(&account_id, name), DOC)
+            .await
+            .expect("create_policy");
+    }
+    store
+        .create_policy_version(
+            &account_id,
+            "attached",
+            DOC,
+            false,
+            POLICY_VERSIONS_MAX,
+            at(3),
+        )
+        .await
+        .expect("a second version");
+    store
+        .create_policy_version(&account_id, "loose", DOC, false, POLICY_VERSIONS_MAX, at(3))
+        .await
+        .expect("a second version of an unattached policy");
+    store
+        .attach_policy(
+            &account_id,
+            PolicyHolder::user("alice"),
+            "attached",
+            usize::MAX,
+        )
+        .await
+        .expect("attach");
+
+    assert_eq!(
+        store.count_account(&account_id).await.expect("count"),
+        AccountCounts {
+            users: 2,
+            groups: 1,
+            roles: 1,
+            policies: 2,
+            instance_profiles: 1,
+            root_access_keys: 2,
+            // Both versions of the attached policy; none of the loose one.
+            policy_versions_in_use: 2,
+        }
+    );
+    // Another account id counts nothing (a store holds one account; the ids scope it).
+    assert_eq!(
+        store.count_account("000000000000").await.expect("count"),
+        AccountCounts::default()
+    );
+}
