@@ -1461,6 +1461,61 @@ impl Handler for Iam {
         })
     }
 
+    async fn list_entities_for_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListEntitiesForPolicyInput,
+    ) -> Result<iam::ListEntitiesForPolicyOutput, IamError> {
+        use crate::model::HolderKind;
+        let kinds: &[HolderKind] = match (input.policy_usage_filter, input.entity_filter) {
+            // No user or role has a permissions boundary yet.
+            (Some(iam::PolicyUsageType::PermissionsBoundary), _) => &[],
+            (_, None) => &crate::policy_entities::KINDS,
+            (_, Some(iam::EntityType::User)) => &[HolderKind::User],
+            (_, Some(iam::EntityType::Role)) => &[HolderKind::Role],
+            (_, Some(iam::EntityType::Group)) => &[HolderKind::Group],
+            // Policies are not entities a policy is attached to.
+            (_, Some(iam::EntityType::LocalManagedPolicy | iam::EntityType::AWSManagedPolicy)) => {
+                &[]
+            }
+        };
+        let page = Iam::list_entities_for_policy(
+            self,
+            ctx,
+            &input.policy_arn,
+            kinds,
+            input.path_prefix.as_deref().unwrap_or("/"),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (mut groups, mut users, mut roles) = (Vec::new(), Vec::new(), Vec::new());
+        for e in page.entities {
+            match e.kind {
+                HolderKind::Group => groups.push(iam::PolicyGroup {
+                    group_name: Some(e.name),
+                    group_id: Some(e.id),
+                }),
+                HolderKind::User => users.push(iam::PolicyUser {
+                    user_name: Some(e.name),
+                    user_id: Some(e.id),
+                }),
+                HolderKind::Role => roles.push(iam::PolicyRole {
+                    role_name: Some(e.name),
+                    role_id: Some(e.id),
+                }),
+            }
+        }
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListEntitiesForPolicyOutput {
+            policy_groups: Some(groups),
+            policy_users: Some(users),
+            policy_roles: Some(roles),
+            is_truncated,
+            marker,
+        })
+    }
+
     async fn get_account_summary(
         &self,
         ctx: &RequestContext,

@@ -16,6 +16,7 @@ pub mod holder;
 pub mod instance_profile;
 pub mod pagination;
 pub mod policy;
+pub mod policy_entities;
 pub mod principal;
 pub mod role;
 pub mod service;

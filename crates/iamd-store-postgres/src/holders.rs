@@ -15,7 +15,7 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_store::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
+use iamd_store::model::{HolderKind, ManagedPolicy, PolicyEntity, PolicyHolder, UserPolicies};
 use iamd_store::StoreError;
 
 use crate::policies::{lock_policy, policy_from, POLICY_COLUMNS};
@@ -380,6 +380,61 @@ pub(crate) async fn list_attached_policies<C: GenericClient>(
     }
     policies.truncate(limit);
     Ok(policies)
+}
+
+/// One statement: the policy (a row even when it is attached to nothing, so that a missing
+/// policy is told apart) and the holders of `kind` it is attached to.
+pub(crate) async fn list_policy_entities<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    policy_name: &str,
+    kind: HolderKind,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<PolicyEntity>> {
+    let t = tables(kind);
+    let rows = query(
+        c,
+        &format!(
+            "SELECT h.{name}, h.{id} FROM managed_policies p
+             LEFT JOIN ({attachments} a
+                 JOIN {holders} h ON h.{id} = a.{id}
+                     AND substr(h.path, 1, length($3::text)) = $3::text
+                     AND h.{name_lower} > $4)
+             ON a.policy_id = p.policy_id
+         WHERE p.account_id = $1 AND p.policy_name_lower = $2
+         ORDER BY h.{name_lower} LIMIT $5",
+            name = t.name_lower.trim_end_matches("_lower"),
+            id = t.id,
+            attachments = t.attachments,
+            holders = t.holders,
+            name_lower = t.name_lower,
+        ),
+        &[
+            &account_id,
+            &policy_name.to_lowercase(),
+            &path_prefix,
+            &after.unwrap_or(""),
+            // One row more, for the policy's own when it has no attachment.
+            &limit_at_least_one(limit.saturating_add(1)),
+        ],
+    )
+    .await?;
+    if rows.is_empty() {
+        return Err(StoreError::NoSuchPolicy.into());
+    }
+    let mut entities = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let (Some(name), Some(id)) = (
+            row.try_get::<_, Option<String>>(0)?,
+            row.try_get::<_, Option<String>>(1)?,
+        ) {
+            entities.push(PolicyEntity { kind, name, id });
+        }
+    }
+    entities.truncate(limit);
+    Ok(entities)
 }
 
 /// One statement, so one snapshot: the inline documents (kind 0, in name order) and the

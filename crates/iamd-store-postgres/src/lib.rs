@@ -27,8 +27,8 @@ use deadpool_postgres::{
 };
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
-    Tagged, User, UserPolicies,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
+    Role, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -358,6 +358,26 @@ impl Store for PgStore {
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
         read!(self, |c| queries::get_account(&c, account_id))
+    }
+
+    async fn list_policy_entities(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        kind: HolderKind,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        read!(self, |c| holders::list_policy_entities(
+            &c,
+            account_id,
+            policy_name,
+            kind,
+            path_prefix,
+            after,
+            limit
+        ))
     }
 
     async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {

@@ -3,7 +3,8 @@
 //! tables (with real foreign keys to its holders); `tables` chooses them, in one place: a
 //! new kind of holder is a migration creating its two tables and one arm there.
 
-use iamd_store::model::{HolderKind, ManagedPolicy, PolicyHolder, UserPolicies};
+use iamd_store::model::{HolderKind, ManagedPolicy, PolicyEntity, PolicyHolder, UserPolicies};
+use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::policies::{policy_by_name, policy_from, policy_of, POLICY_COLUMNS};
@@ -275,6 +276,68 @@ pub(crate) fn list_attached_policies(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(policy_from).collect()
+}
+
+/// One statement: the policy (a row even when it is attached to nothing, so that a missing
+/// policy is told apart) and the holders of `kind` it is attached to.
+pub(crate) fn list_policy_entities(
+    tx: &Connection,
+    account_id: &str,
+    policy_name: &str,
+    kind: HolderKind,
+    path_prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<PolicyEntity>> {
+    let t = tables(kind);
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT h.{name}, h.{id} FROM managed_policies p
+             LEFT JOIN ({attachments} a
+                 JOIN {holders} h ON h.{id} = a.{id}
+                     AND substr(h.path, 1, length(?3)) = ?3
+                     AND h.{name_lower} > ?4)
+             ON a.policy_id = p.policy_id
+         WHERE p.account_id = ?1 AND p.policy_name_lower = ?2
+         ORDER BY h.{name_lower} LIMIT ?5",
+        name = t.name_lower.trim_end_matches("_lower"),
+        id = t.id,
+        attachments = t.attachments,
+        holders = t.holders,
+        name_lower = t.name_lower,
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                account_id,
+                policy_name.to_lowercase(),
+                path_prefix,
+                after.unwrap_or(""),
+                // One row more, for the policy's own when it has no attachment.
+                limit_of(limit.saturating_add(1))
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if rows.is_empty() {
+        return Err(StoreError::NoSuchPolicy.into());
+    }
+    let mut entities: Vec<PolicyEntity> = rows
+        .into_iter()
+        .filter_map(|(name, id)| {
+            Some(PolicyEntity {
+                kind,
+                name: name?,
+                id: id?,
+            })
+        })
+        .collect();
+    entities.truncate(limit);
+    Ok(entities)
 }
 
 /// Runs in one read transaction, so both statements see the same snapshot.

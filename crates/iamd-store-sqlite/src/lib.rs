@@ -25,8 +25,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
-    Tagged, User, UserPolicies,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
+    Role, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -103,6 +103,36 @@ impl Store for SqliteStore {
         let account_id = account_id.to_owned();
         self.pool
             .read(move |tx| queries::get_account(tx, &account_id))
+            .await
+    }
+
+    async fn list_policy_entities(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        kind: HolderKind,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        let (account_id, policy_name, path_prefix, after) = (
+            account_id.to_owned(),
+            policy_name.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                holders::list_policy_entities(
+                    tx,
+                    &account_id,
+                    &policy_name,
+                    kind,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
             .await
     }
 

@@ -17,8 +17,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
-    Tagged, TaggedKind, User, UserPolicies,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
+    Role, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -148,6 +148,20 @@ impl Store for CachingStore {
 
     async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
         self.inner.count_account(account_id).await
+    }
+
+    async fn list_policy_entities(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        kind: HolderKind,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        self.inner
+            .list_policy_entities(account_id, policy_name, kind, path_prefix, after, limit)
+            .await
     }
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
@@ -857,6 +871,17 @@ mod tests {
             unimplemented!()
         }
         async fn count_account(&self, _: &str) -> Result<AccountCounts, StoreError> {
+            unimplemented!()
+        }
+        async fn list_policy_entities(
+            &self,
+            _: &str,
+            _: &str,
+            _: HolderKind,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<PolicyEntity>, StoreError> {
             unimplemented!()
         }
         async fn create_user(&self, _: &User) -> Result<(), StoreError> {

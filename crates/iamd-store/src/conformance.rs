@@ -132,6 +132,7 @@ macro_rules! conformance_tests {
             attachments_are_idempotent_and_counted,
             concurrent_attachments_keep_the_count_exact,
             holder_policies_gather_inline_and_default_versions,
+            policy_entities_are_listed_by_kind,
         );
     };
 }
@@ -177,7 +178,7 @@ pub use holders::{
     attachments_are_idempotent_and_counted, concurrent_attachments_keep_the_count_exact,
     holder_policies_gather_inline_and_default_versions,
     inline_policies_are_put_replaced_listed_and_deleted,
-    inline_policies_respect_the_aggregate_size,
+    inline_policies_respect_the_aggregate_size, policy_entities_are_listed_by_kind,
 };
 pub use policies::{
     delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,

@@ -15,6 +15,14 @@ pub struct Account {
 /// At most this many access keys per user (and for root): AWS's `AccessKeysPerUser` quota.
 pub const ACCESS_KEYS_PER_USER: u32 = 2;
 
+/// A user, role or group a managed policy is attached to (ListEntitiesForPolicy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyEntity {
+    pub kind: HolderKind,
+    pub name: String,
+    pub id: String,
+}
+
 /// How many of each kind of entity an account holds (GetAccountSummary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccountCounts {

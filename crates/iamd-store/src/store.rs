@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyHolder, PolicyVersion, Role, Tag,
-    Tagged, TaggedKind, User, UserPolicies,
+    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
+    Role, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -459,6 +459,19 @@ pub trait Store: Send + Sync + 'static {
         max_attached: usize,
     ) -> Result<(), StoreError>;
     /// Missing holder, then `NoSuchPolicy`, `PolicyNotAttached`.
+    /// The holders of one kind a customer managed policy is attached to, whose path starts
+    /// with `path_prefix`, in lower-cased-name order after `after` (a lower-cased name),
+    /// at most `limit`. `NoSuchPolicy` if the policy does not exist.
+    async fn list_policy_entities(
+        &self,
+        account_id: &str,
+        policy_name: &str,
+        kind: HolderKind,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError>;
+
     async fn detach_policy(
         &self,
         account_id: &str,

@@ -1021,3 +1021,82 @@ pub async fn concurrent_attachments_keep_the_count_exact(store: Arc<dyn Store>, 
         ["Shared"]
     );
 }
+
+/// `list_policy_entities`: the holders of one kind a policy is attached to, by path
+/// prefix, in lower-cased-name order, paged; another kind's attachments are not listed;
+/// an unknown policy is `NoSuchPolicy`.
+pub async fn policy_entities_are_listed_by_kind(store: Arc<dyn Store>, kind: HolderKind) {
+    let (account_id, _) = account(&store).await;
+    create_policy(&store, &account_id, "Shared", "/").await;
+    create_policy(&store, &account_id, "unused", "/").await;
+    let mut ids = Vec::new();
+    for name in ["carol", "Alice", "bob", "dave"] {
+        ids.push((name, create_holder(&store, &account_id, kind, name).await));
+    }
+    create_holder(&store, &account_id, other(kind), "alice").await;
+    for name in ["carol", "Alice", "bob"] {
+        store
+            .attach_policy(
+                &account_id,
+                PolicyHolder::new(kind, name),
+                "shared",
+                usize::MAX,
+            )
+            .await
+            .expect("attach");
+    }
+    store
+        .attach_policy(
+            &account_id,
+            PolicyHolder::new(other(kind), "alice"),
+            "Shared",
+            usize::MAX,
+        )
+        .await
+        .expect("attach to the other kind");
+    let list = |after: Option<&'static str>, limit: usize| {
+        let store = Arc::clone(&store);
+        let account_id = account_id.clone();
+        async move {
+            store
+                .list_policy_entities(&account_id, "SHARED", kind, "/", after, limit)
+                .await
+                .expect("list_policy_entities")
+                .into_iter()
+                .map(|e| (e.kind, e.name, e.id))
+                .collect::<Vec<_>>()
+        }
+    };
+    let id_of = |name: &str| ids.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    assert_eq!(
+        list(None, 10).await,
+        vec![
+            (kind, "Alice".to_owned(), id_of("Alice")),
+            (kind, "bob".to_owned(), id_of("bob")),
+            (kind, "carol".to_owned(), id_of("carol")),
+        ]
+    );
+    let page: Vec<String> = list(Some("alice"), 1)
+        .await
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(page, ["bob"]);
+    assert!(list(Some("carol"), 10).await.is_empty());
+    assert!(store
+        .list_policy_entities(&account_id, "unused", kind, "/", None, 10)
+        .await
+        .expect("a policy attached to nothing")
+        .is_empty());
+    assert!(store
+        .list_policy_entities(&account_id, "Shared", kind, "/elsewhere/", None, 10)
+        .await
+        .expect("no holder under that path")
+        .is_empty());
+    assert!(matches!(
+        store
+            .list_policy_entities(&account_id, "nope", kind, "/", None, 10)
+            .await,
+        Err(StoreError::NoSuchPolicy)
+    ));
+}
