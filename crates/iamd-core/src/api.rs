@@ -1516,6 +1516,138 @@ impl Handler for Iam {
         })
     }
 
+    async fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetAccountAuthorizationDetailsInput,
+    ) -> Result<iam::GetAccountAuthorizationDetailsOutput, IamError> {
+        use crate::authorization_details::{DetailKind, DETAIL_KINDS};
+        let kinds: Vec<DetailKind> = match &input.filter {
+            None => DETAIL_KINDS.to_vec(),
+            Some(filter) if filter.is_empty() => DETAIL_KINDS.to_vec(),
+            Some(filter) => filter
+                .iter()
+                .filter_map(|f| match f {
+                    iam::EntityType::User => Some(DetailKind::User),
+                    iam::EntityType::Group => Some(DetailKind::Group),
+                    iam::EntityType::Role => Some(DetailKind::Role),
+                    iam::EntityType::LocalManagedPolicy => Some(DetailKind::Policy),
+                    // No AWS managed policies exist in iamd yet.
+                    iam::EntityType::AWSManagedPolicy => None,
+                })
+                .collect(),
+        };
+        let d = Iam::get_account_authorization_details(
+            self,
+            ctx,
+            &kinds,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let inline = |p: &model::UserPolicies| {
+            p.inline
+                .iter()
+                .map(|(name, doc)| iam::PolicyDetail {
+                    policy_name: Some(name.clone()),
+                    policy_document: Some(encode_document(doc)),
+                })
+                .collect::<Vec<_>>()
+        };
+        let attached_list = |p: &model::UserPolicies| {
+            p.managed
+                .iter()
+                .map(|(arn, _, _)| iam::AttachedPolicy {
+                    policy_name: arn.rsplit('/').next().map(str::to_owned),
+                    policy_arn: Some(arn.clone()),
+                })
+                .collect::<Vec<_>>()
+        };
+        let (is_truncated, marker) = page_end(&d.marker);
+        Ok(iam::GetAccountAuthorizationDetailsOutput {
+            user_detail_list: Some(
+                d.users
+                    .iter()
+                    .map(|(u, p, groups)| iam::UserDetail {
+                        path: Some(u.path.clone()),
+                        user_name: Some(u.user_name.clone()),
+                        user_id: Some(u.user_id.clone()),
+                        arn: Some(u.arn()),
+                        create_date: Some(u.create_date),
+                        user_policy_list: Some(inline(p)),
+                        group_list: Some(groups.clone()),
+                        attached_managed_policies: Some(attached_list(p)),
+                        permissions_boundary: None,
+                        tags: Some(wire_tags(&u.tags)),
+                    })
+                    .collect(),
+            ),
+            group_detail_list: Some(
+                d.groups
+                    .iter()
+                    .map(|(g, p)| iam::GroupDetail {
+                        path: Some(g.path.clone()),
+                        group_name: Some(g.group_name.clone()),
+                        group_id: Some(g.group_id.clone()),
+                        arn: Some(g.arn()),
+                        create_date: Some(g.create_date),
+                        group_policy_list: Some(inline(p)),
+                        attached_managed_policies: Some(attached_list(p)),
+                    })
+                    .collect(),
+            ),
+            role_detail_list: Some(
+                d.roles
+                    .iter()
+                    .map(|(r, p, profiles)| iam::RoleDetail {
+                        path: Some(r.path.clone()),
+                        role_name: Some(r.role_name.clone()),
+                        role_id: Some(r.role_id.clone()),
+                        arn: Some(r.arn()),
+                        create_date: Some(r.create_date),
+                        assume_role_policy_document: Some(encode_document(
+                            &r.assume_role_policy_document,
+                        )),
+                        instance_profile_list: Some(
+                            profiles
+                                .iter()
+                                .map(|ip| instance_profile(ip, false))
+                                .collect(),
+                        ),
+                        role_policy_list: Some(inline(p)),
+                        attached_managed_policies: Some(attached_list(p)),
+                        permissions_boundary: None,
+                        tags: Some(wire_tags(&r.tags)),
+                        role_last_used: None,
+                    })
+                    .collect(),
+            ),
+            policies: Some(
+                d.policies
+                    .iter()
+                    .map(|(pol, versions)| iam::ManagedPolicyDetail {
+                        policy_name: Some(pol.policy_name.clone()),
+                        policy_id: Some(pol.policy_id.clone()),
+                        arn: Some(pol.arn()),
+                        path: Some(pol.path.clone()),
+                        default_version_id: Some(pol.default_version_id.clone()),
+                        attachment_count: Some(pol.attachment_count as i32),
+                        permissions_boundary_usage_count: Some(0),
+                        is_attachable: Some(true),
+                        description: pol.description.clone(),
+                        create_date: Some(pol.create_date),
+                        update_date: Some(pol.update_date),
+                        policy_version_list: Some(
+                            versions.iter().map(|v| version(v, true)).collect(),
+                        ),
+                    })
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
     async fn get_account_summary(
         &self,
         ctx: &RequestContext,

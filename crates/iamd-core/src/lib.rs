@@ -8,6 +8,7 @@ pub mod access_key;
 pub mod api;
 pub mod arn;
 pub mod authn;
+pub mod authorization_details;
 pub mod authz;
 pub mod context;
 pub mod error;
