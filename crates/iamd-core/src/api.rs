@@ -1648,6 +1648,69 @@ impl Handler for Iam {
         })
     }
 
+    async fn list_policies_granting_service_access(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListPoliciesGrantingServiceAccessInput,
+    ) -> Result<iam::ListPoliciesGrantingServiceAccessOutput, IamError> {
+        use crate::model::HolderKind;
+        use crate::service_access::GrantingPolicy;
+        let entries = Iam::list_policies_granting_service_access(
+            self,
+            ctx,
+            &input.arn,
+            &input.service_namespaces,
+        )
+        .await?;
+        let entity = |k: HolderKind| match k {
+            HolderKind::User => iam::PolicyOwnerEntityType::User,
+            HolderKind::Role => iam::PolicyOwnerEntityType::Role,
+            HolderKind::Group => iam::PolicyOwnerEntityType::Group,
+        };
+        Ok(iam::ListPoliciesGrantingServiceAccessOutput {
+            policies_granting_service_access: Some(
+                entries
+                    .into_iter()
+                    .map(
+                        |(ns, policies)| iam::ListPoliciesGrantingServiceAccessEntry {
+                            service_namespace: Some(ns),
+                            policies: Some(
+                                policies
+                                    .into_iter()
+                                    .map(|p| match p {
+                                        GrantingPolicy::Inline {
+                                            policy_name,
+                                            entity: kind,
+                                            entity_name,
+                                        } => iam::PolicyGrantingServiceAccess {
+                                            policy_name: Some(policy_name),
+                                            policy_type: Some(iam::PolicyType::Inline),
+                                            policy_arn: None,
+                                            entity_type: Some(entity(kind)),
+                                            entity_name: Some(entity_name),
+                                        },
+                                        GrantingPolicy::Managed { policy_name, arn } => {
+                                            iam::PolicyGrantingServiceAccess {
+                                                policy_name: Some(policy_name),
+                                                policy_type: Some(iam::PolicyType::Managed),
+                                                policy_arn: Some(arn),
+                                                entity_type: None,
+                                                entity_name: None,
+                                            }
+                                        }
+                                    })
+                                    .collect(),
+                            ),
+                        },
+                    )
+                    .collect(),
+            ),
+            // Every namespace's policies fit in one answer.
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
     async fn get_account_summary(
         &self,
         ctx: &RequestContext,

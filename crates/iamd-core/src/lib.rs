@@ -21,6 +21,7 @@ pub mod policy_entities;
 pub mod principal;
 pub mod role;
 pub mod service;
+pub mod service_access;
 pub mod session;
 mod store_errors;
 pub mod sts;

@@ -243,3 +243,135 @@ async fn authorization_details_cover_every_kind_and_page_across_them() {
         assert_eq!(seen, ["ann", "devs", "web", "readers"], "pages of {size}");
     }
 }
+
+/// ListPoliciesGrantingServiceAccess: a user's own inline and attached policies and its
+/// groups', per namespace, in the order asked.
+#[tokio::test]
+async fn policies_granting_service_access() {
+    use aws_sdk_iam::types::{PolicyOwnerEntityType, PolicyType};
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let doc = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    };
+    root.create_user().user_name("gus").send().await.unwrap();
+    root.put_user_policy()
+        .user_name("gus")
+        .policy_name("s3-read")
+        .policy_document(doc("s3:Get*"))
+        .send()
+        .await
+        .unwrap();
+    let arn = root
+        .create_policy()
+        .policy_name("iam-read")
+        .policy_document(doc("iam:List*"))
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    root.attach_user_policy()
+        .user_name("gus")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    root.create_group().group_name("ops").send().await.unwrap();
+    root.add_user_to_group()
+        .group_name("ops")
+        .user_name("gus")
+        .send()
+        .await
+        .unwrap();
+    root.put_group_policy()
+        .group_name("ops")
+        .policy_name("everything")
+        .policy_document(doc("*"))
+        .send()
+        .await
+        .unwrap();
+
+    let out = root
+        .list_policies_granting_service_access()
+        .arn("arn:aws:iam::123456789012:user/gus")
+        .service_namespaces("s3")
+        .service_namespaces("iam")
+        .service_namespaces("ec2")
+        .send()
+        .await
+        .unwrap();
+    let per_ns: Vec<(
+        String,
+        Vec<(String, PolicyType, Option<PolicyOwnerEntityType>)>,
+    )> = out
+        .policies_granting_service_access()
+        .iter()
+        .map(|e| {
+            (
+                e.service_namespace().unwrap_or_default().to_owned(),
+                e.policies()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.policy_name().to_owned(),
+                            p.policy_type().clone(),
+                            p.entity_type().cloned(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per_ns,
+        vec![
+            (
+                "s3".to_owned(),
+                vec![
+                    (
+                        "s3-read".to_owned(),
+                        PolicyType::Inline,
+                        Some(PolicyOwnerEntityType::User)
+                    ),
+                    (
+                        "everything".to_owned(),
+                        PolicyType::Inline,
+                        Some(PolicyOwnerEntityType::Group)
+                    ),
+                ]
+            ),
+            (
+                "iam".to_owned(),
+                vec![
+                    ("iam-read".to_owned(), PolicyType::Managed, None),
+                    (
+                        "everything".to_owned(),
+                        PolicyType::Inline,
+                        Some(PolicyOwnerEntityType::Group)
+                    ),
+                ]
+            ),
+            (
+                "ec2".to_owned(),
+                vec![(
+                    "everything".to_owned(),
+                    PolicyType::Inline,
+                    Some(PolicyOwnerEntityType::Group)
+                )]
+            ),
+        ]
+    );
+    let e = root
+        .list_policies_granting_service_access()
+        .arn("arn:aws:iam::123456789012:user/nobody")
+        .service_namespaces("s3")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err_of(e).0, "NoSuchEntity");
+}
