@@ -173,7 +173,9 @@ mod tests {
         assert!(grants(&allow(r#""s3:GetObject""#), "s3"));
         assert!(grants(&allow(r#""S3:*""#), "s3"));
         assert!(grants(&allow(r#""*""#), "iam"));
-        assert!(grants(&allow(r#"["ec2:*","s*:List*"]"#), "sqs"));
+        assert!(grants(&allow(r#"["ec2:*","sqs:List*"]"#), "sqs"));
+        // A wildcard service part does not validate, so it grants nothing.
+        assert!(!grants(&allow(r#""s*:List*""#), "sqs"));
         assert!(!grants(&allow(r#""s3:GetObject""#), "iam"));
         let deny = doc(r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#);
         assert!(!grants(&deny, "s3"));

@@ -305,10 +305,8 @@ async fn policies_granting_service_access() {
         .send()
         .await
         .unwrap();
-    let per_ns: Vec<(
-        String,
-        Vec<(String, PolicyType, Option<PolicyOwnerEntityType>)>,
-    )> = out
+    type Granting = (String, PolicyType, Option<PolicyOwnerEntityType>);
+    let per_ns: Vec<(String, Vec<Granting>)> = out
         .policies_granting_service_access()
         .iter()
         .map(|e| {
