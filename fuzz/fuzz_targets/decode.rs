@@ -28,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
     let future = dispatch(&ServesNothing, &(), op, &params, "rid");
     let mut future = std::pin::pin!(future);
     // Nothing here waits: the defaults answer at once.
-    let Poll::Ready(result) = future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    let Poll::Ready(result) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
     else {
         panic!("dispatch to a handler that serves nothing did not finish at once");
     };
