@@ -12,7 +12,8 @@ use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
 use crate::model::{
-    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role, TaggedKind,
+    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder, PolicyVersion, Role,
+    TaggedKind,
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
@@ -91,6 +92,14 @@ fn user(u: &model::User, with_tags: bool) -> iam::User {
     }
 }
 
+/// A user's or role's permissions boundary as GetUser and GetRole show it.
+fn boundary(arn: Option<String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some(iam::PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy),
+        permissions_boundary_arn: Some(arn),
+    })
+}
+
 fn key_status(s: KeyStatus) -> iam::StatusType {
     match s {
         KeyStatus::Active => iam::StatusType::Active,
@@ -147,7 +156,7 @@ fn policy(p: &ManagedPolicy, with_description: bool) -> iam::Policy {
         path: Some(p.path.clone()),
         default_version_id: Some(p.default_version_id.clone()),
         attachment_count: Some(p.attachment_count as i32),
-        permissions_boundary_usage_count: Some(0),
+        permissions_boundary_usage_count: Some(p.permissions_boundary_usage_count as i32),
         is_attachable: Some(true),
         description: if with_description {
             p.description.clone()
@@ -221,7 +230,11 @@ fn simulation(page: Page<crate::policy::SimulationResult>) -> iam::SimulatePolic
                     ),
                     missing_context_values: Some(Vec::new()),
                     organizations_decision_detail: None,
-                    permissions_boundary_decision_detail: None,
+                    permissions_boundary_decision_detail: r.boundary_allowed.map(|allowed| {
+                        iam::PermissionsBoundaryDecisionDetail {
+                            allowed_by_permissions_boundary: Some(allowed),
+                        }
+                    }),
                     eval_decision_details: None,
                     resource_specific_results: None,
                 })
@@ -267,6 +280,7 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::CreateUserInput,
     ) -> Result<iam::CreateUserOutput, IamError> {
+        let bound = input.permissions_boundary.clone();
         let input = CreateUserInput {
             user_name: input.user_name,
             path: input.path,
@@ -274,8 +288,10 @@ impl Handler for Iam {
             tags: tags(input.tags)?,
         };
         let created = Iam::create_user(self, ctx, input).await?;
+        let mut created = user(&created, true);
+        created.permissions_boundary = boundary(bound);
         Ok(iam::CreateUserOutput {
-            user: Some(user(&created, true)),
+            user: Some(created),
         })
     }
 
@@ -285,7 +301,15 @@ impl Handler for Iam {
         input: iam::GetUserInput,
     ) -> Result<iam::GetUserOutput, IamError> {
         let user = match Iam::get_user(self, ctx, input.user_name.as_deref()).await? {
-            GetUserOutput::User(u) => user(&u, true),
+            GetUserOutput::User(u) => {
+                let arn = self
+                    .permissions_boundary(&u.account_id, PolicyHolder::user(&u.user_name))
+                    .await?;
+                iam::User {
+                    permissions_boundary: boundary(arn),
+                    ..user(&u, true)
+                }
+            }
             GetUserOutput::Root {
                 account_id,
                 arn,
@@ -644,6 +668,44 @@ impl Handler for Iam {
         Iam::delete_policy_version(self, ctx, &input.policy_arn, &input.version_id).await
     }
 
+    async fn put_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutUserPermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        let holder = PolicyHolder::user(&input.user_name);
+        self.put_permissions_boundary(ctx, holder, &input.permissions_boundary)
+            .await
+    }
+
+    async fn delete_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteUserPermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        self.delete_permissions_boundary(ctx, PolicyHolder::user(&input.user_name))
+            .await
+    }
+
+    async fn put_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutRolePermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        let holder = PolicyHolder::role(&input.role_name);
+        self.put_permissions_boundary(ctx, holder, &input.permissions_boundary)
+            .await
+    }
+
+    async fn delete_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteRolePermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        self.delete_permissions_boundary(ctx, PolicyHolder::role(&input.role_name))
+            .await
+    }
+
     async fn attach_user_policy(
         &self,
         ctx: &RequestContext,
@@ -742,12 +804,16 @@ impl Handler for Iam {
                 assume_role_policy_document: input.assume_role_policy_document,
                 description: input.description,
                 max_session_duration: input.max_session_duration.map(|n| n as u32),
+                permissions_boundary: input.permissions_boundary.clone(),
                 tags: tags(input.tags)?,
             },
         )
         .await?;
         Ok(iam::CreateRoleOutput {
-            role: Some(role(&created, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(input.permissions_boundary),
+                ..role(&created, true)
+            }),
         })
     }
 
@@ -757,8 +823,14 @@ impl Handler for Iam {
         input: iam::GetRoleInput,
     ) -> Result<iam::GetRoleOutput, IamError> {
         let found = Iam::get_role(self, ctx, &input.role_name).await?;
+        let arn = self
+            .permissions_boundary(&found.account_id, PolicyHolder::role(&found.role_name))
+            .await?;
         Ok(iam::GetRoleOutput {
-            role: Some(role(&found, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(arn),
+                ..role(&found, true)
+            }),
         })
     }
 
@@ -807,8 +879,14 @@ impl Handler for Iam {
     ) -> Result<iam::UpdateRoleDescriptionOutput, IamError> {
         Iam::update_role(self, ctx, &input.role_name, Some(&input.description), None).await?;
         let updated = Iam::get_role(self, ctx, &input.role_name).await?;
+        let arn = self
+            .permissions_boundary(&updated.account_id, PolicyHolder::role(&updated.role_name))
+            .await?;
         Ok(iam::UpdateRoleDescriptionOutput {
-            role: Some(role(&updated, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(arn),
+                ..role(&updated, true)
+            }),
         })
     }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod arn;
 pub mod authn;
 pub mod authz;
+pub mod boundary;
 pub mod context;
 pub mod error;
 pub mod group;

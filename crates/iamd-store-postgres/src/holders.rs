@@ -64,7 +64,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
 
 /// Locks the holder's row (found ignoring case) until the transaction ends and returns its
 /// id; `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
-async fn locked_holder<C: GenericClient>(
+pub(crate) async fn locked_holder<C: GenericClient>(
     tx: &C,
     account_id: &str,
     holder: PolicyHolder<'_>,
@@ -404,10 +404,12 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
                  JOIN policy_versions v
                      ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
              WHERE a.{id} = $1
+             {boundary}
              ORDER BY 1, 2",
             inline = t.inline,
             attachments = t.attachments,
-            id = t.id
+            id = t.id,
+            boundary = crate::boundaries::document_branch(kind),
         ),
         &[&holder_id],
     )
@@ -419,6 +421,15 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
         let document: String = row.try_get(3)?;
         if kind == 0 {
             out.inline.push((name, document));
+        } else if kind == 2 {
+            let account_id: String = row.try_get(4)?;
+            let path: String = row.try_get(5)?;
+            let version_id: String = row.try_get(6)?;
+            out.boundary = Some((
+                format!("arn:aws:iam::{account_id}:policy{path}{name}"),
+                version_id,
+                document,
+            ));
         } else {
             let account_id: String = row.try_get(4)?;
             let path: String = row.try_get(5)?;

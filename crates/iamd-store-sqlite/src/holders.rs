@@ -56,7 +56,7 @@ pub(crate) fn limit_of_count(max: usize) -> i64 {
 }
 
 /// The id of the holder (found ignoring case); `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
-fn holder_id(tx: &Connection, account_id: &str, holder: PolicyHolder<'_>) -> Result<String> {
+pub(crate) fn holder_id(tx: &Connection, account_id: &str, holder: PolicyHolder<'_>) -> Result<String> {
     let t = tables(holder.kind);
     let id: Option<String> = query_one(
         tx,
@@ -314,5 +314,10 @@ pub(crate) fn get_holder_policies(
             ))
         })?
         .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
-    Ok(UserPolicies { inline, managed })
+    let boundary = crate::boundaries::boundary_document(tx, kind, holder_id)?;
+    Ok(UserPolicies {
+        inline,
+        managed,
+        boundary,
+    })
 }

@@ -560,6 +560,53 @@ impl Store for CachingStore {
             .await
     }
 
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_user_with_boundary(user, boundary).await
+    }
+
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_role_with_boundary(role, boundary).await
+    }
+
+    // Boundaries are not among what this cache keeps (users' rows here carry none), so
+    // their changes pass through.
+    async fn put_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put_permissions_boundary(account_id, holder, policy_name)
+            .await
+    }
+
+    async fn delete_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_permissions_boundary(account_id, holder)
+            .await
+    }
+
+    async fn get_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner.get_permissions_boundary(account_id, holder).await
+    }
+
     async fn attach_policy(
         &self,
         account_id: &str,
@@ -1075,6 +1122,34 @@ mod tests {
             _: PolicyHolder<'_>,
             _: &str,
         ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_user_with_boundary(&self, _: &User, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_role_with_boundary(&self, _: &Role, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn put_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+        ) -> Result<Option<String>, StoreError> {
             unimplemented!()
         }
         async fn attach_policy(

@@ -124,6 +124,10 @@ macro_rules! conformance_tests {
             group_policies_apply_to_their_members,
             group_attachments_respect_the_quota,
             concurrent_memberships_respect_the_quota_and_deletes,
+            boundaries_are_set_read_replaced_and_removed,
+            users_and_roles_are_created_with_a_boundary,
+            delete_policy_refuses_a_boundary_in_use,
+            boundary_writes_race_policy_deletes_safely,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -146,6 +150,7 @@ macro_rules! assert_err {
 }
 
 mod access_keys;
+mod boundaries;
 mod groups;
 mod holders;
 mod policies;
@@ -161,6 +166,10 @@ pub use access_keys::{
     access_key_quota_is_per_owner, access_keys_belong_to_their_owner,
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
+};
+pub use boundaries::{
+    boundaries_are_set_read_replaced_and_removed, boundary_writes_race_policy_deletes_safely,
+    delete_policy_refuses_a_boundary_in_use, users_and_roles_are_created_with_a_boundary,
 };
 pub use groups::{
     concurrent_memberships_respect_the_quota_and_deletes,

@@ -80,6 +80,7 @@ async fn create_policy(
         description: None,
         default_version_id: "v1".into(),
         attachment_count: 0,
+        permissions_boundary_usage_count: 0,
         create_date: at(0),
         update_date: at(0),
         tags: Vec::new(),
@@ -864,6 +865,7 @@ pub async fn holder_policies_gather_inline_and_default_versions(
         UserPolicies {
             inline: vec![("mine".to_owned(), doc("user:*"))],
             managed: vec![(user_only.arn(), "v1".to_owned(), doc("iam:UserOnly"))],
+            boundary: None,
         },
         "this holder's policies do not apply to the other"
     );
