@@ -95,7 +95,9 @@ fn user(u: &model::User, with_tags: bool) -> iam::User {
 /// A user's or role's permissions boundary as GetUser and GetRole show it.
 fn boundary(arn: Option<String>) -> Option<iam::AttachedPermissionsBoundary> {
     arn.map(|arn| iam::AttachedPermissionsBoundary {
-        permissions_boundary_type: Some(iam::PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy),
+        permissions_boundary_type: Some(
+            iam::PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy,
+        ),
         permissions_boundary_arn: Some(arn),
     })
 }

@@ -316,7 +316,9 @@ impl PolicyAuthorizer {
     /// The stored documents compiled, each compiled once while it stays in `documents`.
     fn compile_shared(&self, stored: &UserPolicies) -> Vec<(String, Arc<CompiledPolicy>)> {
         documents(stored)
-            .filter_map(|(id, doc, kind)| Some((id.to_owned(), self.compile_cached(id, doc, kind)?)))
+            .filter_map(|(id, doc, kind)| {
+                Some((id.to_owned(), self.compile_cached(id, doc, kind)?))
+            })
             .collect()
     }
 

@@ -5,9 +5,9 @@ use crate::error::IamError;
 use crate::ids;
 use crate::model::{Tag, User};
 use crate::pagination::{self, Listing, SortKey};
+use crate::policy::not_attachable;
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::policy::not_attachable;
 use crate::store::{After, StoreError};
 use crate::store_errors::user_error;
 

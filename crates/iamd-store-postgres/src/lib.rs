@@ -709,7 +709,9 @@ impl Store for PgStore {
         user: &User,
         boundary: &str,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| boundaries::create_user(&tx, user, boundary))
+        transaction!(self, WRITE, |tx| boundaries::create_user(
+            &tx, user, boundary
+        ))
     }
 
     async fn create_role_with_boundary(
@@ -717,7 +719,9 @@ impl Store for PgStore {
         role: &Role,
         boundary: &str,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| boundaries::create_role(&tx, role, boundary))
+        transaction!(self, WRITE, |tx| boundaries::create_role(
+            &tx, role, boundary
+        ))
     }
 
     async fn put_permissions_boundary(
@@ -739,7 +743,9 @@ impl Store for PgStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<(), StoreError> {
-        transaction!(self, WRITE, |tx| boundaries::delete(&tx, account_id, holder))
+        transaction!(self, WRITE, |tx| boundaries::delete(
+            &tx, account_id, holder
+        ))
     }
 
     async fn get_permissions_boundary(

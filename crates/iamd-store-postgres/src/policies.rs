@@ -37,7 +37,9 @@ pub(crate) fn policy_from(row: &Row) -> Result<ManagedPolicy> {
             ))
         })?,
         permissions_boundary_usage_count: u32::try_from(boundary_uses).map_err(|_| {
-            Fail::Data(format!("boundary usage count {boundary_uses} is out of range"))
+            Fail::Data(format!(
+                "boundary usage count {boundary_uses} is out of range"
+            ))
         })?,
         create_date: time_of(row.try_get(7)?)?,
         update_date: time_of(row.try_get(8)?)?,

@@ -115,8 +115,7 @@ pub(crate) fn boundary_document(
         ),
         [holder_id],
         |r| {
-            let (account, path, name): (String, String, String) =
-                (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (account, path, name): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
             Ok((
                 format!("arn:aws:iam::{account}:policy{path}{name}"),
                 r.get(3)?,

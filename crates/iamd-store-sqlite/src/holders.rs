@@ -56,7 +56,11 @@ pub(crate) fn limit_of_count(max: usize) -> i64 {
 }
 
 /// The id of the holder (found ignoring case); `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
-pub(crate) fn holder_id(tx: &Connection, account_id: &str, holder: PolicyHolder<'_>) -> Result<String> {
+pub(crate) fn holder_id(
+    tx: &Connection,
+    account_id: &str,
+    holder: PolicyHolder<'_>,
+) -> Result<String> {
     let t = tables(holder.kind);
     let id: Option<String> = query_one(
         tx,

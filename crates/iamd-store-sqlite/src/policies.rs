@@ -73,7 +73,9 @@ pub(crate) fn policy_from(
             ))
         })?,
         permissions_boundary_usage_count: u32::try_from(boundary_uses).map_err(|_| {
-            Fail::Data(format!("boundary usage count {boundary_uses} is out of range"))
+            Fail::Data(format!(
+                "boundary usage count {boundary_uses} is out of range"
+            ))
         })?,
         create_date: time_of(created)?,
         update_date: time_of(updated)?,

@@ -604,7 +604,9 @@ impl Store for CachingStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<Option<String>, StoreError> {
-        self.inner.get_permissions_boundary(account_id, holder).await
+        self.inner
+            .get_permissions_boundary(account_id, holder)
+            .await
     }
 
     async fn attach_policy(

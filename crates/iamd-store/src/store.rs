@@ -502,12 +502,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates the user with the policy `boundary` as its permissions boundary, in one
     /// transaction: `AlreadyExists`, `NoSuchPolicy` (and no user is created).
-    async fn create_user_with_boundary(&self, user: &User, boundary: &str)
-        -> Result<(), StoreError>;
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError>;
     /// Creates the role with the policy `boundary` as its permissions boundary, in one
     /// transaction: `AlreadyExists`, `NoSuchPolicy` (and no role is created).
-    async fn create_role_with_boundary(&self, role: &Role, boundary: &str)
-        -> Result<(), StoreError>;
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError>;
     /// Sets or replaces the holder's boundary. Missing holder, then `NoSuchPolicy`.
     async fn put_permissions_boundary(
         &self,

@@ -317,7 +317,11 @@ async fn a_policy_in_use_as_a_boundary_is_counted_and_not_deleted() {
     // Deleting the user takes its boundary with it.
     root.delete_user().user_name("dave").send().await.unwrap();
     assert_eq!(usage(&srv, &fence).await, 0);
-    root.delete_policy().policy_arn(&fence).send().await.unwrap();
+    root.delete_policy()
+        .policy_arn(&fence)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

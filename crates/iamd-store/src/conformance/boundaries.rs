@@ -205,7 +205,10 @@ pub async fn users_and_roles_are_created_with_a_boundary(store: Arc<dyn Store>) 
         StoreError::NoSuchPolicy
     );
     assert_eq!(
-        store.get_role(&account_id, "Worker").await.expect("get_role"),
+        store
+            .get_role(&account_id, "Worker")
+            .await
+            .expect("get_role"),
         None
     );
     store
@@ -313,7 +316,9 @@ pub async fn boundary_writes_race_policy_deletes_safely(store: Arc<dyn Store>) {
             }
             (Err(StoreError::NoSuchPolicy), Ok(())) => {
                 assert!(
-                    boundary.as_deref().is_none_or(|arn| !arn.ends_with(&format!("/{name}"))),
+                    boundary
+                        .as_deref()
+                        .is_none_or(|arn| !arn.ends_with(&format!("/{name}"))),
                     "no boundary on a deleted policy"
                 );
             }
