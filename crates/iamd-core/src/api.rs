@@ -12,7 +12,8 @@ use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
 use crate::model::{
-    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyVersion, Role, TaggedKind,
+    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder, PolicyVersion, Role,
+    TaggedKind,
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
@@ -91,6 +92,16 @@ fn user(u: &model::User, with_tags: bool) -> iam::User {
     }
 }
 
+/// A user's or role's permissions boundary as GetUser and GetRole show it.
+fn boundary(arn: Option<String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some(
+            iam::PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy,
+        ),
+        permissions_boundary_arn: Some(arn),
+    })
+}
+
 fn key_status(s: KeyStatus) -> iam::StatusType {
     match s {
         KeyStatus::Active => iam::StatusType::Active,
@@ -147,7 +158,7 @@ fn policy(p: &ManagedPolicy, with_description: bool) -> iam::Policy {
         path: Some(p.path.clone()),
         default_version_id: Some(p.default_version_id.clone()),
         attachment_count: Some(p.attachment_count as i32),
-        permissions_boundary_usage_count: Some(0),
+        permissions_boundary_usage_count: Some(p.permissions_boundary_usage_count as i32),
         is_attachable: Some(true),
         description: if with_description {
             p.description.clone()
@@ -221,7 +232,11 @@ fn simulation(page: Page<crate::policy::SimulationResult>) -> iam::SimulatePolic
                     ),
                     missing_context_values: Some(Vec::new()),
                     organizations_decision_detail: None,
-                    permissions_boundary_decision_detail: None,
+                    permissions_boundary_decision_detail: r.boundary_allowed.map(|allowed| {
+                        iam::PermissionsBoundaryDecisionDetail {
+                            allowed_by_permissions_boundary: Some(allowed),
+                        }
+                    }),
                     eval_decision_details: None,
                     resource_specific_results: None,
                 })
@@ -267,6 +282,7 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::CreateUserInput,
     ) -> Result<iam::CreateUserOutput, IamError> {
+        let bound = input.permissions_boundary.clone();
         let input = CreateUserInput {
             user_name: input.user_name,
             path: input.path,
@@ -274,8 +290,10 @@ impl Handler for Iam {
             tags: tags(input.tags)?,
         };
         let created = Iam::create_user(self, ctx, input).await?;
+        let mut created = user(&created, true);
+        created.permissions_boundary = boundary(bound);
         Ok(iam::CreateUserOutput {
-            user: Some(user(&created, true)),
+            user: Some(created),
         })
     }
 
@@ -285,7 +303,15 @@ impl Handler for Iam {
         input: iam::GetUserInput,
     ) -> Result<iam::GetUserOutput, IamError> {
         let user = match Iam::get_user(self, ctx, input.user_name.as_deref()).await? {
-            GetUserOutput::User(u) => user(&u, true),
+            GetUserOutput::User(u) => {
+                let arn = self
+                    .permissions_boundary(&u.account_id, PolicyHolder::user(&u.user_name))
+                    .await?;
+                iam::User {
+                    permissions_boundary: boundary(arn),
+                    ..user(&u, true)
+                }
+            }
             GetUserOutput::Root {
                 account_id,
                 arn,
@@ -644,6 +670,44 @@ impl Handler for Iam {
         Iam::delete_policy_version(self, ctx, &input.policy_arn, &input.version_id).await
     }
 
+    async fn put_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutUserPermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        let holder = PolicyHolder::user(&input.user_name);
+        self.put_permissions_boundary(ctx, holder, &input.permissions_boundary)
+            .await
+    }
+
+    async fn delete_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteUserPermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        self.delete_permissions_boundary(ctx, PolicyHolder::user(&input.user_name))
+            .await
+    }
+
+    async fn put_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::PutRolePermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        let holder = PolicyHolder::role(&input.role_name);
+        self.put_permissions_boundary(ctx, holder, &input.permissions_boundary)
+            .await
+    }
+
+    async fn delete_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteRolePermissionsBoundaryInput,
+    ) -> Result<(), IamError> {
+        self.delete_permissions_boundary(ctx, PolicyHolder::role(&input.role_name))
+            .await
+    }
+
     async fn attach_user_policy(
         &self,
         ctx: &RequestContext,
@@ -742,12 +806,16 @@ impl Handler for Iam {
                 assume_role_policy_document: input.assume_role_policy_document,
                 description: input.description,
                 max_session_duration: input.max_session_duration.map(|n| n as u32),
+                permissions_boundary: input.permissions_boundary.clone(),
                 tags: tags(input.tags)?,
             },
         )
         .await?;
         Ok(iam::CreateRoleOutput {
-            role: Some(role(&created, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(input.permissions_boundary),
+                ..role(&created, true)
+            }),
         })
     }
 
@@ -757,8 +825,14 @@ impl Handler for Iam {
         input: iam::GetRoleInput,
     ) -> Result<iam::GetRoleOutput, IamError> {
         let found = Iam::get_role(self, ctx, &input.role_name).await?;
+        let arn = self
+            .permissions_boundary(&found.account_id, PolicyHolder::role(&found.role_name))
+            .await?;
         Ok(iam::GetRoleOutput {
-            role: Some(role(&found, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(arn),
+                ..role(&found, true)
+            }),
         })
     }
 
@@ -807,8 +881,14 @@ impl Handler for Iam {
     ) -> Result<iam::UpdateRoleDescriptionOutput, IamError> {
         Iam::update_role(self, ctx, &input.role_name, Some(&input.description), None).await?;
         let updated = Iam::get_role(self, ctx, &input.role_name).await?;
+        let arn = self
+            .permissions_boundary(&updated.account_id, PolicyHolder::role(&updated.role_name))
+            .await?;
         Ok(iam::UpdateRoleDescriptionOutput {
-            role: Some(role(&updated, true)),
+            role: Some(iam::Role {
+                permissions_boundary: boundary(arn),
+                ..role(&updated, true)
+            }),
         })
     }
 
@@ -1467,23 +1547,22 @@ impl Handler for Iam {
         input: iam::ListEntitiesForPolicyInput,
     ) -> Result<iam::ListEntitiesForPolicyOutput, IamError> {
         use crate::model::HolderKind;
-        let kinds: &[HolderKind] = match (input.policy_usage_filter, input.entity_filter) {
-            // No user or role has a permissions boundary yet.
-            (Some(iam::PolicyUsageType::PermissionsBoundary), _) => &[],
-            (_, None) => &crate::policy_entities::KINDS,
-            (_, Some(iam::EntityType::User)) => &[HolderKind::User],
-            (_, Some(iam::EntityType::Role)) => &[HolderKind::Role],
-            (_, Some(iam::EntityType::Group)) => &[HolderKind::Group],
+        let kinds: &[HolderKind] = match input.entity_filter {
+            None => &crate::policy_entities::KINDS,
+            Some(iam::EntityType::User) => &[HolderKind::User],
+            Some(iam::EntityType::Role) => &[HolderKind::Role],
+            Some(iam::EntityType::Group) => &[HolderKind::Group],
             // Policies are not entities a policy is attached to.
-            (_, Some(iam::EntityType::LocalManagedPolicy | iam::EntityType::AWSManagedPolicy)) => {
-                &[]
-            }
+            Some(iam::EntityType::LocalManagedPolicy | iam::EntityType::AWSManagedPolicy) => &[],
         };
+        let as_boundary =
+            input.policy_usage_filter == Some(iam::PolicyUsageType::PermissionsBoundary);
         let page = Iam::list_entities_for_policy(
             self,
             ctx,
             &input.policy_arn,
             kinds,
+            as_boundary,
             input.path_prefix.as_deref().unwrap_or("/"),
             input.marker.as_deref(),
             max_items(input.max_items),
@@ -1577,7 +1656,7 @@ impl Handler for Iam {
                         user_policy_list: Some(inline(p)),
                         group_list: Some(groups.clone()),
                         attached_managed_policies: Some(attached_list(p)),
-                        permissions_boundary: None,
+                        permissions_boundary: boundary(p.boundary.as_ref().map(|b| b.0.clone())),
                         tags: Some(wire_tags(&u.tags)),
                     })
                     .collect(),
@@ -1616,7 +1695,7 @@ impl Handler for Iam {
                         ),
                         role_policy_list: Some(inline(p)),
                         attached_managed_policies: Some(attached_list(p)),
-                        permissions_boundary: None,
+                        permissions_boundary: boundary(p.boundary.as_ref().map(|b| b.0.clone())),
                         tags: Some(wire_tags(&r.tags)),
                         role_last_used: None,
                     })
@@ -1632,7 +1711,9 @@ impl Handler for Iam {
                         path: Some(pol.path.clone()),
                         default_version_id: Some(pol.default_version_id.clone()),
                         attachment_count: Some(pol.attachment_count as i32),
-                        permissions_boundary_usage_count: Some(0),
+                        permissions_boundary_usage_count: Some(
+                            pol.permissions_boundary_usage_count as i32,
+                        ),
                         is_attachable: Some(true),
                         description: pol.description.clone(),
                         create_date: Some(pol.create_date),

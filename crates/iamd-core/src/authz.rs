@@ -1,7 +1,8 @@
 //! Authorization: the step between authentication and the operation. `PolicyAuthorizer`
 //! enforces identity policies as AWS does (the account root is always allowed; a user is
-//! allowed only what its inline and attached policies and those of its groups allow, and
-//! an explicit deny wins);
+//! allowed only what its inline and attached policies and those of its groups allow, a
+//! role session what its role's policies and its session policies allow, each within the
+//! user's or role's permissions boundary when it has one, and an explicit deny wins);
 //! `AllowAll` serves local setups that expect an emulator without enforcement.
 //!
 //! Compiled policies are cached per user. Policy and membership writes on this node clear
@@ -14,9 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use iamd_policy::{
-    access_denied_message, evaluate, CompiledPolicy, Context, Decision, Policy, PolicyKind, Request,
-};
+use iamd_policy::{evaluate, CompiledPolicy, Context, Decision, Policy, PolicyKind, Request};
 
 use crate::context::RequestContext;
 use crate::error::{ErrorCode, IamError};
@@ -102,6 +101,9 @@ impl Authorizer for AllowAll {
 /// for a user, the part of the request context that is the same on every request.
 pub struct Compiled {
     pub policies: Vec<(String, Arc<CompiledPolicy>)>,
+    /// The permissions boundary (its ARN, and its default version compiled: `None` if
+    /// that does not parse, which allows nothing), when the user or role has one.
+    pub boundary: Option<(String, Option<Arc<CompiledPolicy>>)>,
     pub tags: Vec<Tag>,
     pub user_context: Option<Arc<Context>>,
 }
@@ -232,6 +234,57 @@ fn eval<P: std::borrow::Borrow<CompiledPolicy>>(
     .decision
 }
 
+/// What the principal's permissions boundary decides, if it has one.
+fn boundary_decision(
+    compiled: &Compiled,
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> Option<Decision> {
+    let (arn, policy) = compiled.boundary.as_ref()?;
+    Some(match policy {
+        Some(policy) => eval(&[(arn.clone(), policy.clone())], action, resource, context),
+        None => Decision::ImplicitDeny,
+    })
+}
+
+/// AWS's answer from each kind of policy's decision: allowed only when the identity
+/// policies allow and the boundary and the session policies (each when present) allow too;
+/// an explicit deny in any of them wins, and the message names the first kind that denies
+/// (explicit denies first, then identity, boundary, session), in AWS's words.
+pub fn verdict(
+    ctx: &RequestContext,
+    action: &str,
+    resource: &Resource,
+    identity: Decision,
+    boundary: Option<Decision>,
+    session: Option<Decision>,
+) -> Result<(), IamError> {
+    let explicit = |d: Option<Decision>| d == Some(Decision::ExplicitDeny);
+    let implicit = |d: Option<Decision>| d == Some(Decision::ImplicitDeny);
+    let identity = Some(identity);
+    let reason = if explicit(identity) {
+        "with an explicit deny in an identity-based policy".to_owned()
+    } else if explicit(boundary) {
+        "with an explicit deny in a permissions boundary".to_owned()
+    } else if explicit(session) {
+        "with an explicit deny in a session policy".to_owned()
+    } else if implicit(identity) {
+        format!("because no identity-based policy allows the {action} action")
+    } else if implicit(boundary) {
+        format!("because no permissions boundary allows the {action} action")
+    } else if implicit(session) {
+        format!("because no session policy allows the {action} action")
+    } else {
+        return Ok(());
+    };
+    Err(deny(format!(
+        "User: {} is not authorized to perform: {action} on resource: {} {reason}",
+        ctx.principal.arn(),
+        resource.describe
+    )))
+}
+
 /// Principals whose compiled policies are kept. A principal's entry holds its own context
 /// (a few kilobytes with the documents' compiled forms shared): many more would cost tens
 /// of megabytes when a million users sign in turn, for entries each used once.
@@ -264,29 +317,30 @@ impl PolicyAuthorizer {
     fn compile_shared(&self, stored: &UserPolicies) -> Vec<(String, Arc<CompiledPolicy>)> {
         documents(stored)
             .filter_map(|(id, doc, kind)| {
-                let key = (kind, doc.to_owned());
-                let known = self
-                    .documents
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&key)
-                    .cloned();
-                let compiled = match known {
-                    Some(compiled) => compiled,
-                    None => {
-                        let compiled = Arc::new(compile_one(id, doc, kind)?);
-                        let mut documents =
-                            self.documents.write().unwrap_or_else(|e| e.into_inner());
-                        if documents.len() >= DOCUMENTS_MAX {
-                            documents.clear();
-                        }
-                        documents.insert(key, Arc::clone(&compiled));
-                        compiled
-                    }
-                };
-                Some((id.to_owned(), compiled))
+                Some((id.to_owned(), self.compile_cached(id, doc, kind)?))
             })
             .collect()
+    }
+
+    /// One stored document compiled, once while it stays in `documents`.
+    fn compile_cached(&self, id: &str, doc: &str, kind: PolicyKind) -> Option<Arc<CompiledPolicy>> {
+        let key = (kind, doc.to_owned());
+        let known = self
+            .documents
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(compiled) = known {
+            return Some(compiled);
+        }
+        let compiled = Arc::new(compile_one(id, doc, kind)?);
+        let mut documents = self.documents.write().unwrap_or_else(|e| e.into_inner());
+        if documents.len() >= DOCUMENTS_MAX {
+            documents.clear();
+        }
+        documents.insert(key, Arc::clone(&compiled));
+        Some(compiled)
     }
 
     async fn compiled(&self, entity: Entity<'_>) -> Result<Arc<Compiled>, IamError> {
@@ -339,8 +393,14 @@ impl PolicyAuthorizer {
             Entity::User(user) => Some(Arc::new(user_keys(user, &tags))),
             Entity::Role(_) => None,
         };
+        // A boundary that no longer parses (it was validated on write) allows nothing.
+        let boundary = stored.boundary.as_ref().map(|(arn, _, doc)| {
+            let compiled = self.compile_cached(arn, doc, PolicyKind::Managed);
+            (arn.clone(), compiled)
+        });
         let compiled = Arc::new(Compiled {
             policies: self.compile_shared(&stored),
+            boundary,
             tags,
             user_context,
         });
@@ -410,25 +470,17 @@ impl Authorizer for PolicyAuthorizer {
                     Some(base) => request_keys(ctx, Context::on_top_of(base.clone())),
                     None => user_context(ctx, user, &compiled.tags),
                 };
-                let decision = eval(&compiled.policies, action, &resource.arn, &context);
-                if decision == Decision::Allowed {
-                    return Ok(());
-                }
-                match access_denied_message(
-                    &ctx.principal.arn(),
-                    action,
-                    &resource.describe,
-                    decision,
-                ) {
-                    None => Ok(()),
-                    Some(message) => Err(deny(message)),
-                }
+                let identity = eval(&compiled.policies, action, &resource.arn, &context);
+                let boundary = boundary_decision(&compiled, action, &resource.arn, &context);
+                verdict(ctx, action, resource, identity, boundary, None)
             }
             Principal::RoleSession(session) => {
-                // The role's policies, intersected with the session policies if any were given.
+                // The role's policies, intersected with its boundary and with the session
+                // policies, if any.
                 let compiled = self.compiled(Entity::Role(&session.role)).await?;
                 let context = role_session_context(ctx, session);
                 let identity = eval(&compiled.policies, action, &resource.arn, &context);
+                let boundary = boundary_decision(&compiled, action, &resource.arn, &context);
                 let has_session_policies =
                     session.policy.is_some() || !session.policy_arns.is_empty();
                 let session_decision = if has_session_policies {
@@ -437,26 +489,7 @@ impl Authorizer for PolicyAuthorizer {
                 } else {
                     None
                 };
-                let caller = ctx.principal.arn();
-                let head = format!(
-                    "User: {caller} is not authorized to perform: {action} on resource: {}",
-                    resource.describe
-                );
-                match (identity, session_decision) {
-                    (Decision::ExplicitDeny, _) => Err(deny(format!(
-                        "{head} with an explicit deny in an identity-based policy"
-                    ))),
-                    (_, Some(Decision::ExplicitDeny)) => Err(deny(format!(
-                        "{head} with an explicit deny in a session policy"
-                    ))),
-                    (Decision::ImplicitDeny, _) => Err(deny(format!(
-                        "{head} because no identity-based policy allows the {action} action"
-                    ))),
-                    (Decision::Allowed, Some(Decision::ImplicitDeny)) => Err(deny(format!(
-                        "{head} because no session policy allows the {action} action"
-                    ))),
-                    (Decision::Allowed, Some(Decision::Allowed) | None) => Ok(()),
-                }
+                verdict(ctx, action, resource, identity, boundary, session_decision)
             }
         }
     }

@@ -46,13 +46,18 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    fn holder(&self) -> PolicyHolder<'_> {
+    pub(crate) fn holder(&self) -> PolicyHolder<'_> {
         PolicyHolder::new(self.kind, &self.name)
     }
 
     /// What a store error of an operation on this holder (named `holder` by the caller)
     /// and `policy` means.
-    fn error(&self, e: StoreError, holder: PolicyHolder<'_>, policy: HolderPolicy<'_>) -> IamError {
+    pub(crate) fn error(
+        &self,
+        e: StoreError,
+        holder: PolicyHolder<'_>,
+        policy: HolderPolicy<'_>,
+    ) -> IamError {
         holder_error(e, holder, &self.name, inline_max(self.kind), policy)
     }
 }

@@ -10,6 +10,7 @@ pub mod arn;
 pub mod authn;
 pub mod authorization_details;
 pub mod authz;
+pub mod boundary;
 pub mod context;
 pub mod error;
 pub mod group;

@@ -85,6 +85,9 @@ pub struct SimulationResult {
     pub decision: Decision,
     /// (source policy id, source policy type)
     pub matched: Vec<(String, &'static str)>,
+    /// Whether the simulated user's permissions boundary allows the action (`None`: it
+    /// has none).
+    pub boundary_allowed: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -213,6 +216,7 @@ impl Iam {
             description: input.description,
             default_version_id: "v1".to_owned(),
             attachment_count: 0,
+            permissions_boundary_usage_count: 0,
             create_date: now,
             update_date: now,
             tags: input.tags,
@@ -519,6 +523,7 @@ impl Iam {
         let end = total.min(start.saturating_add(input.max_items));
         let mut policies: Vec<(String, &'static str, CompiledPolicy)> = Vec::new();
         let mut context = Context::new();
+        let mut boundary: Option<(String, Option<CompiledPolicy>)> = None;
         match &input.policy_source_arn {
             Some(arn) => {
                 let name = arn
@@ -535,6 +540,12 @@ impl Iam {
                     .get_holder_policies(HolderKind::User, &user.user_id)
                     .await
                     .map_err(store_failure)?;
+                boundary = stored.boundary.as_ref().map(|(arn, _, doc)| {
+                    let compiled = Policy::parse_as(doc, PolicyKind::Managed)
+                        .ok()
+                        .map(|p| p.compile());
+                    (arn.clone(), compiled)
+                });
                 let managed: std::collections::HashSet<String> = stored
                     .managed
                     .iter()
@@ -615,6 +626,29 @@ impl Iam {
                     context: &context,
                 },
             );
+            // A boundary only ever takes away: the decision is the identity policies' within
+            // it (an explicit deny in either wins); one that does not parse allows nothing.
+            let boundary_decision = boundary.as_ref().map(|(arn, policy)| match policy {
+                Some(policy) => {
+                    evaluate(
+                        &[(arn.as_str(), policy)],
+                        &Request {
+                            action,
+                            resource,
+                            context: &context,
+                        },
+                    )
+                    .decision
+                }
+                None => Decision::ImplicitDeny,
+            });
+            let decision = match (eval.decision, boundary_decision) {
+                (Decision::ExplicitDeny, _) | (_, Some(Decision::ExplicitDeny)) => {
+                    Decision::ExplicitDeny
+                }
+                (Decision::Allowed, None | Some(Decision::Allowed)) => Decision::Allowed,
+                (Decision::Allowed | Decision::ImplicitDeny, _) => Decision::ImplicitDeny,
+            };
             let matched = eval
                 .matched
                 .iter()
@@ -631,8 +665,9 @@ impl Iam {
             results.push(SimulationResult {
                 action: action.clone(),
                 resource: resource.clone(),
-                decision: eval.decision,
+                decision,
                 matched,
+                boundary_allowed: boundary_decision.map(|d| d == Decision::Allowed),
             });
         }
         let marker = (end < total).then(|| pagination::encode_offset(&listing, end));

@@ -20,12 +20,16 @@ pub struct PolicyEntitiesPage {
 }
 
 impl Iam {
-    /// `kinds` is the `EntityFilter` (a subset of `KINDS`, in their order).
+    /// `kinds` is the `EntityFilter` (a subset of `KINDS`, in their order); with
+    /// `as_boundary` (`PolicyUsageFilter=PermissionsBoundary`) the holders the policy is
+    /// the permissions boundary of, rather than those it is attached to.
+    #[allow(clippy::too_many_arguments)]
     pub async fn list_entities_for_policy(
         &self,
         ctx: &RequestContext,
         arn: &str,
         kinds: &[HolderKind],
+        as_boundary: bool,
         path_prefix: &str,
         marker: Option<&str>,
         max_items: usize,
@@ -68,6 +72,7 @@ impl Iam {
                     &policy.account_id,
                     &policy.policy_name,
                     *kind,
+                    as_boundary,
                     path_prefix,
                     after,
                     want,

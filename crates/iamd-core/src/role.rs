@@ -22,6 +22,8 @@ pub struct CreateRoleInput {
     pub assume_role_policy_document: String,
     pub description: Option<String>,
     pub max_session_duration: Option<u32>,
+    /// The ARN of the permissions boundary to set, if any.
+    pub permissions_boundary: Option<String>,
     pub tags: Vec<Tag>,
 }
 
@@ -86,9 +88,25 @@ impl Iam {
         self.authorize(ctx, ctx.action(), &Resource::arn(role.arn()))
             .await?;
         validate_trust_policy(&role.assume_role_policy_document)?;
-        match self.store.create_role(&role).await {
-            Ok(()) => Ok(role),
-            Err(e) => Err(role_error(e, &role.role_name)),
+        let boundary = match &input.permissions_boundary {
+            Some(arn) => Some(self.boundary_policy(ctx, arn).await?),
+            None => None,
+        };
+        let created = match &boundary {
+            Some(policy) => {
+                self.store
+                    .create_role_with_boundary(&role, &policy.policy_name)
+                    .await
+            }
+            None => self.store.create_role(&role).await,
+        };
+        match (created, input.permissions_boundary) {
+            (Ok(()), _) => Ok(role),
+            // The policy was deleted since it was found.
+            (Err(crate::store::StoreError::NoSuchPolicy), Some(arn)) => {
+                Err(crate::policy::not_attachable(&arn))
+            }
+            (Err(e), _) => Err(role_error(e, &role.role_name)),
         }
     }
 

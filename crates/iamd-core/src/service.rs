@@ -166,6 +166,7 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::NoSuchGroup

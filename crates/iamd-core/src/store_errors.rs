@@ -57,6 +57,7 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::NoSuchGroup
@@ -97,6 +98,7 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::NoSuchGroup
@@ -141,7 +143,8 @@ pub(crate) fn managed_policy_error(
                 "A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."
             ),
         ),
-        StoreError::PolicyAttached => {
+        // AWS answers a policy in use as a boundary as it does an attached one.
+        StoreError::PolicyAttached | StoreError::PolicyInUseAsBoundary => {
             delete_conflict("Cannot delete a policy attached to entities.")
         }
         StoreError::PolicyHasVersions => delete_conflict(
@@ -207,6 +210,7 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::NoSuchGroup
@@ -267,6 +271,7 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::NoSuchGroup
@@ -316,6 +321,7 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::InstanceProfileHasRoles
@@ -429,6 +435,7 @@ pub(crate) fn holder_error(
         | StoreError::NoSuchPolicyVersion
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::GroupQuotaExceeded
@@ -510,6 +517,7 @@ pub(crate) fn group_error(
         | StoreError::PolicySizeExceeded
         | StoreError::PolicyVersionsExceeded
         | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
         | StoreError::PolicyHasVersions
         | StoreError::DefaultPolicyVersion
         | StoreError::AttachmentQuotaExceeded

@@ -1,13 +1,14 @@
 //! User operations: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser.
 
 use crate::authz::Resource;
-use crate::error::{ErrorCode, IamError};
+use crate::error::IamError;
 use crate::ids;
 use crate::model::{Tag, User};
 use crate::pagination::{self, Listing, SortKey};
+use crate::policy::not_attachable;
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
-use crate::store::After;
+use crate::store::{After, StoreError};
 use crate::store_errors::user_error;
 
 #[derive(Debug, Clone, Default)]
@@ -62,13 +63,10 @@ impl Iam {
             &Self::user_resource(ctx, &path, &input.user_name),
         )
         .await?;
-        if let Some(boundary) = &input.permissions_boundary {
-            // No managed policies exist yet, so no boundary can be attached.
-            return Err(IamError::new(
-                ErrorCode::NoSuchEntity,
-                format!("Policy {boundary} does not exist or is not attachable."),
-            ));
-        }
+        let boundary = match &input.permissions_boundary {
+            Some(arn) => Some(self.boundary_policy(ctx, arn).await?),
+            None => None,
+        };
         let user = User {
             account_id: ctx.principal.account_id().to_owned(),
             user_id: ids::user_id(),
@@ -77,9 +75,19 @@ impl Iam {
             create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
             tags: input.tags,
         };
-        match self.store.create_user(&user).await {
-            Ok(()) => Ok(user),
-            Err(e) => Err(user_error(e, &user.user_name, &user.user_name)),
+        let created = match &boundary {
+            Some(policy) => {
+                self.store
+                    .create_user_with_boundary(&user, &policy.policy_name)
+                    .await
+            }
+            None => self.store.create_user(&user).await,
+        };
+        match (created, input.permissions_boundary) {
+            (Ok(()), _) => Ok(user),
+            // The policy was deleted since it was found.
+            (Err(StoreError::NoSuchPolicy), Some(arn)) => Err(not_attachable(&arn)),
+            (Err(e), _) => Err(user_error(e, &user.user_name, &user.user_name)),
         }
     }
 

@@ -64,7 +64,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
 
 /// Locks the holder's row (found ignoring case) until the transaction ends and returns its
 /// id; `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
-async fn locked_holder<C: GenericClient>(
+pub(crate) async fn locked_holder<C: GenericClient>(
     tx: &C,
     account_id: &str,
     holder: PolicyHolder<'_>,
@@ -384,31 +384,49 @@ pub(crate) async fn list_attached_policies<C: GenericClient>(
 
 /// One statement: the policy (a row even when it is attached to nothing, so that a missing
 /// policy is told apart) and the holders of `kind` it is attached to.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn list_policy_entities<C: GenericClient>(
     c: &C,
     account_id: &str,
     policy_name: &str,
     kind: HolderKind,
+    as_boundary: bool,
     path_prefix: &str,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<PolicyEntity>> {
     let t = tables(kind);
+    // Groups have no permissions boundary.
+    if as_boundary && kind == HolderKind::Group {
+        return Ok(Vec::new());
+    }
+    let filter = format!(
+        "substr(h.path, 1, length($3::text)) = $3::text AND h.{name_lower} > $4",
+        name_lower = t.name_lower
+    );
+    // Attachments, or the holders whose permissions boundary the policy is.
+    let join = if as_boundary {
+        format!(
+            "{holders} h ON h.permissions_boundary = p.policy_id AND {filter}",
+            holders = t.holders
+        )
+    } else {
+        format!(
+            "({attachments} a JOIN {holders} h ON h.{id} = a.{id} AND {filter})
+                 ON a.policy_id = p.policy_id",
+            attachments = t.attachments,
+            holders = t.holders,
+            id = t.id
+        )
+    };
     let rows = query(
         c,
         &format!(
-            "SELECT h.{name}, h.{id} FROM managed_policies p
-             LEFT JOIN ({attachments} a
-                 JOIN {holders} h ON h.{id} = a.{id}
-                     AND substr(h.path, 1, length($3::text)) = $3::text
-                     AND h.{name_lower} > $4)
-             ON a.policy_id = p.policy_id
+            "SELECT h.{name}, h.{id} FROM managed_policies p LEFT JOIN {join}
          WHERE p.account_id = $1 AND p.policy_name_lower = $2
          ORDER BY h.{name_lower} LIMIT $5",
             name = t.name_lower.trim_end_matches("_lower"),
             id = t.id,
-            attachments = t.attachments,
-            holders = t.holders,
             name_lower = t.name_lower,
         ),
         &[
@@ -459,10 +477,12 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
                  JOIN policy_versions v
                      ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
              WHERE a.{id} = $1
+             {boundary}
              ORDER BY 1, 2",
             inline = t.inline,
             attachments = t.attachments,
-            id = t.id
+            id = t.id,
+            boundary = crate::boundaries::document_branch(kind),
         ),
         &[&holder_id],
     )
@@ -474,6 +494,15 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
         let document: String = row.try_get(3)?;
         if kind == 0 {
             out.inline.push((name, document));
+        } else if kind == 2 {
+            let account_id: String = row.try_get(4)?;
+            let path: String = row.try_get(5)?;
+            let version_id: String = row.try_get(6)?;
+            out.boundary = Some((
+                format!("arn:aws:iam::{account_id}:policy{path}{name}"),
+                version_id,
+                document,
+            ));
         } else {
             let account_id: String = row.try_get(4)?;
             let path: String = row.try_get(5)?;

@@ -7,6 +7,7 @@
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod boundaries;
 mod groups;
 mod holders;
 mod policies;
@@ -72,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_instance_profiles",
         include_str!("../migrations/0005_instance_profiles.sql"),
+    ),
+    (
+        "0006_permissions_boundaries",
+        include_str!("../migrations/0006_permissions_boundaries.sql"),
     ),
 ];
 
@@ -365,6 +370,7 @@ impl Store for PgStore {
         account_id: &str,
         policy_name: &str,
         kind: HolderKind,
+        as_boundary: bool,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
@@ -374,6 +380,7 @@ impl Store for PgStore {
             account_id,
             policy_name,
             kind,
+            as_boundary,
             path_prefix,
             after,
             limit
@@ -721,6 +728,58 @@ impl Store for PgStore {
         transaction!(self, WRITE, |tx| roles::delete_role(
             &tx, account_id, role_name
         ))
+    }
+
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| boundaries::create_user(
+            &tx, user, boundary
+        ))
+    }
+
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| boundaries::create_role(
+            &tx, role, boundary
+        ))
+    }
+
+    async fn put_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| boundaries::put(
+            &tx,
+            account_id,
+            holder,
+            policy_name
+        ))
+    }
+
+    async fn delete_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| boundaries::delete(
+            &tx, account_id, holder
+        ))
+    }
+
+    async fn get_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, StoreError> {
+        read!(self, |c| boundaries::get(&c, account_id, holder))
     }
 
     async fn put_inline_policy(

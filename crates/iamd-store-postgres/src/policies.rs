@@ -17,10 +17,13 @@ use crate::tags;
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
 pub(crate) const POLICY_COLUMNS: &str =
     "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
-     p.default_version_id, p.attachment_count, p.create_date, p.update_date";
+     p.default_version_id, p.attachment_count, p.create_date, p.update_date,
+     (SELECT count(*) FROM users bu WHERE bu.permissions_boundary = p.policy_id)
+       + (SELECT count(*) FROM roles br WHERE br.permissions_boundary = p.policy_id)";
 
 pub(crate) fn policy_from(row: &Row) -> Result<ManagedPolicy> {
     let attachment_count: i64 = row.try_get(6)?;
+    let boundary_uses: i64 = row.try_get(9)?;
     Ok(ManagedPolicy {
         policy_id: row.try_get(0)?,
         account_id: row.try_get(1)?,
@@ -31,6 +34,11 @@ pub(crate) fn policy_from(row: &Row) -> Result<ManagedPolicy> {
         attachment_count: u32::try_from(attachment_count).map_err(|_| {
             Fail::Data(format!(
                 "stored attachment count {attachment_count} is out of range"
+            ))
+        })?,
+        permissions_boundary_usage_count: u32::try_from(boundary_uses).map_err(|_| {
+            Fail::Data(format!(
+                "boundary usage count {boundary_uses} is out of range"
             ))
         })?,
         create_date: time_of(row.try_get(7)?)?,
@@ -158,8 +166,8 @@ pub(crate) async fn get_policy<C: GenericClient>(
         return Ok(None);
     };
     let mut policy = policy_from(&row)?;
-    let keys: Vec<String> = row.try_get(9)?;
-    let values: Vec<String> = row.try_get(10)?;
+    let keys: Vec<String> = row.try_get(10)?;
+    let values: Vec<String> = row.try_get(11)?;
     policy.tags = keys
         .into_iter()
         .zip(values)
@@ -207,6 +215,10 @@ pub(crate) async fn delete_policy<C: GenericClient>(
     let policy = lock_policy(tx, account_id, policy_name).await?;
     if policy.attachment_count > 0 {
         return Err(StoreError::PolicyAttached.into());
+    }
+    // Setting a boundary locks the policy's row too, so this sees every one committed.
+    if crate::boundaries::in_use(tx, &policy.policy_id).await? {
+        return Err(StoreError::PolicyInUseAsBoundary.into());
     }
     let others: bool = query_opt(
         tx,

@@ -57,7 +57,11 @@ pub(crate) fn limit_of_count(max: usize) -> i64 {
 }
 
 /// The id of the holder (found ignoring case); `NoSuchUser` / `NoSuchRole` / `NoSuchGroup`.
-fn holder_id(tx: &Connection, account_id: &str, holder: PolicyHolder<'_>) -> Result<String> {
+pub(crate) fn holder_id(
+    tx: &Connection,
+    account_id: &str,
+    holder: PolicyHolder<'_>,
+) -> Result<String> {
     let t = tables(holder.kind);
     let id: Option<String> = query_one(
         tx,
@@ -280,29 +284,47 @@ pub(crate) fn list_attached_policies(
 
 /// One statement: the policy (a row even when it is attached to nothing, so that a missing
 /// policy is told apart) and the holders of `kind` it is attached to.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn list_policy_entities(
     tx: &Connection,
     account_id: &str,
     policy_name: &str,
     kind: HolderKind,
+    as_boundary: bool,
     path_prefix: &str,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<PolicyEntity>> {
     let t = tables(kind);
+    // Groups have no permissions boundary.
+    if as_boundary && kind == HolderKind::Group {
+        return Ok(Vec::new());
+    }
+    let filter = format!(
+        "substr(h.path, 1, length(?3)) = ?3 AND h.{name_lower} > ?4",
+        name_lower = t.name_lower
+    );
+    // Attachments, or the holders whose permissions boundary the policy is.
+    let join = if as_boundary {
+        format!(
+            "{holders} h ON h.permissions_boundary = p.policy_id AND {filter}",
+            holders = t.holders
+        )
+    } else {
+        format!(
+            "({attachments} a JOIN {holders} h ON h.{id} = a.{id} AND {filter})
+                 ON a.policy_id = p.policy_id",
+            attachments = t.attachments,
+            holders = t.holders,
+            id = t.id
+        )
+    };
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT h.{name}, h.{id} FROM managed_policies p
-             LEFT JOIN ({attachments} a
-                 JOIN {holders} h ON h.{id} = a.{id}
-                     AND substr(h.path, 1, length(?3)) = ?3
-                     AND h.{name_lower} > ?4)
-             ON a.policy_id = p.policy_id
+        "SELECT h.{name}, h.{id} FROM managed_policies p LEFT JOIN {join}
          WHERE p.account_id = ?1 AND p.policy_name_lower = ?2
          ORDER BY h.{name_lower} LIMIT ?5",
         name = t.name_lower.trim_end_matches("_lower"),
         id = t.id,
-        attachments = t.attachments,
-        holders = t.holders,
         name_lower = t.name_lower,
     ))?;
     let rows = stmt
@@ -377,5 +399,10 @@ pub(crate) fn get_holder_policies(
             ))
         })?
         .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
-    Ok(UserPolicies { inline, managed })
+    let boundary = crate::boundaries::boundary_document(tx, kind, holder_id)?;
+    Ok(UserPolicies {
+        inline,
+        managed,
+        boundary,
+    })
 }

@@ -6,6 +6,7 @@
 //! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
+mod boundaries;
 mod directory;
 mod files;
 mod groups;
@@ -111,6 +112,7 @@ impl Store for SqliteStore {
         account_id: &str,
         policy_name: &str,
         kind: HolderKind,
+        as_boundary: bool,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
@@ -128,6 +130,7 @@ impl Store for SqliteStore {
                     &account_id,
                     &policy_name,
                     kind,
+                    as_boundary,
                     &path_prefix,
                     after.as_deref(),
                     limit,
@@ -623,6 +626,74 @@ impl Store for SqliteStore {
         let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
         self.pool
             .write(move |tx| roles::delete_role(tx, &account_id, &role_name))
+            .await
+    }
+
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        let (user, boundary) = (user.clone(), boundary.to_owned());
+        self.pool
+            .write(move |tx| boundaries::create_user(tx, &user, &boundary))
+            .await
+    }
+
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        let (role, boundary) = (role.clone(), boundary.to_owned());
+        self.pool
+            .write(move |tx| boundaries::create_role(tx, &role, &boundary))
+            .await
+    }
+
+    async fn put_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, policy_name) = (
+            account_id.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            policy_name.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                boundaries::put(
+                    tx,
+                    &account_id,
+                    PolicyHolder::new(kind, &name),
+                    &policy_name,
+                )
+            })
+            .await
+    }
+
+    async fn delete_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name) = (account_id.to_owned(), holder.kind, holder.name.to_owned());
+        self.pool
+            .write(move |tx| boundaries::delete(tx, &account_id, PolicyHolder::new(kind, &name)))
+            .await
+    }
+
+    async fn get_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, StoreError> {
+        let (account_id, kind, name) = (account_id.to_owned(), holder.kind, holder.name.to_owned());
+        self.pool
+            .read(move |tx| boundaries::get(tx, &account_id, PolicyHolder::new(kind, &name)))
             .await
     }
 

@@ -14,7 +14,9 @@ use crate::tags;
 /// A `managed_policies` row as selected by `POLICY_COLUMNS` (`p` = managed_policies).
 pub(crate) const POLICY_COLUMNS: &str =
     "p.policy_id, p.account_id, p.policy_name, p.path, p.description,
-     p.default_version_id, p.attachment_count, p.create_date, p.update_date";
+     p.default_version_id, p.attachment_count, p.create_date, p.update_date,
+     (SELECT count(*) FROM users bu WHERE bu.permissions_boundary = p.policy_id)
+       + (SELECT count(*) FROM roles br WHERE br.permissions_boundary = p.policy_id)";
 
 type PolicyRow = (
     String,
@@ -23,6 +25,7 @@ type PolicyRow = (
     String,
     Option<String>,
     String,
+    i64,
     i64,
     i64,
     i64,
@@ -39,6 +42,7 @@ pub(crate) fn policy_of(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
@@ -53,6 +57,7 @@ pub(crate) fn policy_from(
         attachment_count,
         created,
         updated,
+        boundary_uses,
     ): PolicyRow,
 ) -> Result<ManagedPolicy> {
     Ok(ManagedPolicy {
@@ -65,6 +70,11 @@ pub(crate) fn policy_from(
         attachment_count: u32::try_from(attachment_count).map_err(|_| {
             Fail::Data(format!(
                 "stored attachment count {attachment_count} is out of range"
+            ))
+        })?,
+        permissions_boundary_usage_count: u32::try_from(boundary_uses).map_err(|_| {
+            Fail::Data(format!(
+                "boundary usage count {boundary_uses} is out of range"
             ))
         })?,
         create_date: time_of(created)?,
@@ -211,6 +221,9 @@ pub(crate) fn delete_policy(tx: &Connection, account_id: &str, policy_name: &str
     let (policy_id, default_version, attachments) = row.ok_or(StoreError::NoSuchPolicy)?;
     if attachments > 0 {
         return Err(StoreError::PolicyAttached.into());
+    }
+    if crate::boundaries::in_use(tx, &policy_id)? {
+        return Err(StoreError::PolicyInUseAsBoundary.into());
     }
     let others: bool = query_one(
         tx,

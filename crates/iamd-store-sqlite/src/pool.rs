@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_user_key_lists.sql"),
     include_str!("../migrations/0006_groups.sql"),
     include_str!("../migrations/0007_instance_profiles.sql"),
+    include_str!("../migrations/0008_permissions_boundaries.sql"),
 ];
 
 pub(crate) struct Pool {

@@ -155,12 +155,21 @@ impl Store for CachingStore {
         account_id: &str,
         policy_name: &str,
         kind: HolderKind,
+        as_boundary: bool,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PolicyEntity>, StoreError> {
         self.inner
-            .list_policy_entities(account_id, policy_name, kind, path_prefix, after, limit)
+            .list_policy_entities(
+                account_id,
+                policy_name,
+                kind,
+                as_boundary,
+                path_prefix,
+                after,
+                limit,
+            )
             .await
     }
 
@@ -578,6 +587,55 @@ impl Store for CachingStore {
             .await
     }
 
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_user_with_boundary(user, boundary).await
+    }
+
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_role_with_boundary(role, boundary).await
+    }
+
+    // Boundaries are not among what this cache keeps (users' rows here carry none), so
+    // their changes pass through.
+    async fn put_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put_permissions_boundary(account_id, holder, policy_name)
+            .await
+    }
+
+    async fn delete_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_permissions_boundary(account_id, holder)
+            .await
+    }
+
+    async fn get_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner
+            .get_permissions_boundary(account_id, holder)
+            .await
+    }
+
     async fn attach_policy(
         &self,
         account_id: &str,
@@ -878,6 +936,7 @@ mod tests {
             _: &str,
             _: &str,
             _: HolderKind,
+            _: bool,
             _: &str,
             _: Option<&str>,
             _: usize,
@@ -1107,6 +1166,34 @@ mod tests {
             _: PolicyHolder<'_>,
             _: &str,
         ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_user_with_boundary(&self, _: &User, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_role_with_boundary(&self, _: &Role, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn put_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+        ) -> Result<Option<String>, StoreError> {
             unimplemented!()
         }
         async fn attach_policy(

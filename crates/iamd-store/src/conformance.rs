@@ -125,6 +125,10 @@ macro_rules! conformance_tests {
             group_policies_apply_to_their_members,
             group_attachments_respect_the_quota,
             concurrent_memberships_respect_the_quota_and_deletes,
+            boundaries_are_set_read_replaced_and_removed,
+            users_and_roles_are_created_with_a_boundary,
+            delete_policy_refuses_a_boundary_in_use,
+            boundary_writes_race_policy_deletes_safely,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -149,6 +153,7 @@ macro_rules! assert_err {
 
 mod access_keys;
 mod account;
+mod boundaries;
 mod groups;
 mod holders;
 mod policies;
@@ -166,6 +171,10 @@ pub use access_keys::{
     key_usage_keeps_the_newest,
 };
 pub use account::account_counts_cover_every_kind;
+pub use boundaries::{
+    boundaries_are_set_read_replaced_and_removed, boundary_writes_race_policy_deletes_safely,
+    delete_policy_refuses_a_boundary_in_use, users_and_roles_are_created_with_a_boundary,
+};
 pub use groups::{
     concurrent_memberships_respect_the_quota_and_deletes,
     delete_group_requires_no_members_or_policies, delete_user_requires_no_groups,

@@ -227,6 +227,9 @@ pub struct ManagedPolicy {
     pub default_version_id: String,
     /// How many users (later: groups, roles) it is attached to. Kept exact by the store.
     pub attachment_count: u32,
+    /// How many users and roles have it as their permissions boundary (counted by the
+    /// store when it reads the policy; ignored by `create_policy`).
+    pub permissions_boundary_usage_count: u32,
     pub create_date: OffsetDateTime,
     pub update_date: OffsetDateTime,
     /// Filled in by `get_policy` (and stored by `create_policy`); listings leave it empty.
@@ -345,6 +348,9 @@ pub struct UserPolicies {
     pub inline: Vec<(String, String)>,
     /// (policy ARN, default version id, document)
     pub managed: Vec<(String, String, String)>,
+    /// The holder's permissions boundary (a user's or a role's; groups have none): (policy
+    /// ARN, default version id, document). Read in the same consistent read as the rest.
+    pub boundary: Option<(String, String, String)>,
 }
 
 /// The kinds of identity that hold inline policies and managed-policy attachments. Every

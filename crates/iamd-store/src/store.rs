@@ -97,6 +97,8 @@ pub enum StoreError {
     PolicyVersionsExceeded,
     #[error("the policy is still attached")]
     PolicyAttached,
+    #[error("the policy is some user's or role's permissions boundary")]
+    PolicyInUseAsBoundary,
     #[error("the policy still has non-default versions")]
     PolicyHasVersions,
     #[error("the default version of a policy cannot be deleted")]
@@ -326,8 +328,9 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError>;
-    /// `NoSuchPolicy`; `PolicyAttached` while attached; `PolicyHasVersions` while it has
-    /// versions besides the default one.
+    /// `NoSuchPolicy`; `PolicyAttached` while attached; `PolicyInUseAsBoundary` while it is
+    /// a user's or role's permissions boundary; `PolicyHasVersions` while it has versions
+    /// besides the default one.
     async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError>;
     /// Adds version `v{n+1}` (n = the highest version id the policy ever had), making it the
     /// default when asked (and updating the policy's update date to `now`).
@@ -459,14 +462,17 @@ pub trait Store: Send + Sync + 'static {
         max_attached: usize,
     ) -> Result<(), StoreError>;
     /// Missing holder, then `NoSuchPolicy`, `PolicyNotAttached`.
-    /// The holders of one kind a customer managed policy is attached to, whose path starts
-    /// with `path_prefix`, in lower-cased-name order after `after` (a lower-cased name),
-    /// at most `limit`. `NoSuchPolicy` if the policy does not exist.
+    /// The holders of one kind a customer managed policy is attached to (with
+    /// `as_boundary`: that have it as their permissions boundary), whose path starts with
+    /// `path_prefix`, in lower-cased-name order after `after` (a lower-cased name), at most
+    /// `limit`. `NoSuchPolicy` if the policy does not exist.
+    #[allow(clippy::too_many_arguments)]
     async fn list_policy_entities(
         &self,
         account_id: &str,
         policy_name: &str,
         kind: HolderKind,
+        as_boundary: bool,
         path_prefix: &str,
         after: Option<&str>,
         limit: usize,
@@ -504,6 +510,47 @@ pub trait Store: Send + Sync + 'static {
         &self,
         user_id: &str,
     ) -> Result<Vec<(String, UserPolicies)>, StoreError>;
+
+    // Permissions boundaries of users and roles (`PolicyHolder`s of kind `User` or `Role`;
+    // a group has none, and naming one is `NoSuchGroup`). A boundary is a managed policy of
+    // the holder's account, named by its name (found ignoring case); the policy exists when
+    // the write commits, and `delete_policy` refuses it while it is anyone's boundary
+    // (`PolicyInUseAsBoundary`). `ManagedPolicy::permissions_boundary_usage_count` counts
+    // its users and roles, and `get_holder_policies` returns its default version.
+
+    /// Creates the user with the policy `boundary` as its permissions boundary, in one
+    /// transaction: `AlreadyExists`, `NoSuchPolicy` (and no user is created).
+    async fn create_user_with_boundary(
+        &self,
+        user: &User,
+        boundary: &str,
+    ) -> Result<(), StoreError>;
+    /// Creates the role with the policy `boundary` as its permissions boundary, in one
+    /// transaction: `AlreadyExists`, `NoSuchPolicy` (and no role is created).
+    async fn create_role_with_boundary(
+        &self,
+        role: &Role,
+        boundary: &str,
+    ) -> Result<(), StoreError>;
+    /// Sets or replaces the holder's boundary. Missing holder, then `NoSuchPolicy`.
+    async fn put_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+    /// Removes the holder's boundary; a holder without one is left as it is. Missing holder.
+    async fn delete_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<(), StoreError>;
+    /// The ARN of the holder's boundary, if it has one. Missing holder.
+    async fn get_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, StoreError>;
 
     // Groups. Names are unique per account ignoring case, like users'; memberships and
     // group policies reference the group's id, so a rename keeps them.

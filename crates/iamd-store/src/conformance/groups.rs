@@ -48,6 +48,7 @@ async fn create_policy(store: &Arc<dyn Store>, account_id: &str, name: &str) -> 
         description: None,
         default_version_id: "v1".into(),
         attachment_count: 0,
+        permissions_boundary_usage_count: 0,
         create_date: at(0),
         update_date: at(0),
         tags: Vec::new(),
@@ -622,6 +623,7 @@ pub async fn group_policies_apply_to_their_members(store: Arc<dyn Store>) {
                 UserPolicies {
                     inline: vec![("all".to_owned(), doc("*"))],
                     managed: vec![],
+                    boundary: None,
                 }
             ),
             (
@@ -629,6 +631,7 @@ pub async fn group_policies_apply_to_their_members(store: Arc<dyn Store>) {
                 UserPolicies {
                     inline: vec![("a".to_owned(), doc("a:*")), ("b".to_owned(), doc("b:*"))],
                     managed: vec![(pol.arn(), "v2".to_owned(), doc("iam:v2"))],
+                    boundary: None,
                 }
             ),
         ],

@@ -80,6 +80,7 @@ async fn create_policy(
         description: None,
         default_version_id: "v1".into(),
         attachment_count: 0,
+        permissions_boundary_usage_count: 0,
         create_date: at(0),
         update_date: at(0),
         tags: Vec::new(),
@@ -864,6 +865,7 @@ pub async fn holder_policies_gather_inline_and_default_versions(
         UserPolicies {
             inline: vec![("mine".to_owned(), doc("user:*"))],
             managed: vec![(user_only.arn(), "v1".to_owned(), doc("iam:UserOnly"))],
+            boundary: None,
         },
         "this holder's policies do not apply to the other"
     );
@@ -1059,7 +1061,7 @@ pub async fn policy_entities_are_listed_by_kind(store: Arc<dyn Store>, kind: Hol
         let account_id = account_id.clone();
         async move {
             store
-                .list_policy_entities(&account_id, "SHARED", kind, "/", after, limit)
+                .list_policy_entities(&account_id, "SHARED", kind, false, "/", after, limit)
                 .await
                 .expect("list_policy_entities")
                 .into_iter()
@@ -1084,19 +1086,44 @@ pub async fn policy_entities_are_listed_by_kind(store: Arc<dyn Store>, kind: Hol
     assert_eq!(page, ["bob"]);
     assert!(list(Some("carol"), 10).await.is_empty());
     assert!(store
-        .list_policy_entities(&account_id, "unused", kind, "/", None, 10)
+        .list_policy_entities(&account_id, "unused", kind, false, "/", None, 10)
         .await
         .expect("a policy attached to nothing")
         .is_empty());
     assert!(store
-        .list_policy_entities(&account_id, "Shared", kind, "/elsewhere/", None, 10)
+        .list_policy_entities(&account_id, "Shared", kind, false, "/elsewhere/", None, 10)
         .await
         .expect("no holder under that path")
         .is_empty());
     assert!(matches!(
         store
-            .list_policy_entities(&account_id, "nope", kind, "/", None, 10)
+            .list_policy_entities(&account_id, "nope", kind, false, "/", None, 10)
             .await,
         Err(StoreError::NoSuchPolicy)
     ));
+
+    // As a permissions boundary (users and roles have one; groups none): only the
+    // holders it bounds, not those it is attached to.
+    let bounded = || async {
+        store
+            .list_policy_entities(&account_id, "unused", kind, true, "/", None, 10)
+            .await
+            .expect("list_policy_entities as boundary")
+            .into_iter()
+            .map(|e| e.name)
+            .collect::<Vec<_>>()
+    };
+    assert!(bounded().await.is_empty());
+    if kind != HolderKind::Group {
+        store
+            .put_permissions_boundary(&account_id, PolicyHolder::new(kind, "dave"), "unused")
+            .await
+            .expect("put_permissions_boundary");
+        assert_eq!(bounded().await, ["dave"]);
+        assert!(store
+            .list_policy_entities(&account_id, "Shared", kind, true, "/", None, 10)
+            .await
+            .expect("the attached policy bounds no one")
+            .is_empty());
+    }
 }

@@ -29,6 +29,7 @@ pub(super) fn new_policy(account_id: &str, name: &str, path: &str, created: i64)
         description: None,
         default_version_id: "v1".into(),
         attachment_count: 0,
+        permissions_boundary_usage_count: 0,
         create_date: at(created),
         update_date: at(created),
         tags: Vec::new(),

@@ -64,6 +64,7 @@ async fn create_policy(
         description: None,
         default_version_id: "v1".into(),
         attachment_count: 0,
+        permissions_boundary_usage_count: 0,
         create_date: at(0),
         update_date: at(0),
         tags: Vec::new(),
