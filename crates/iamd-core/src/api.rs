@@ -481,10 +481,9 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::PutUserPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::put_user_policy(
-            self,
+        self.put_inline_policy(
             ctx,
-            &input.user_name,
+            PolicyHolder::user(&input.user_name),
             &input.policy_name,
             &input.policy_document,
         )
@@ -496,8 +495,13 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::GetUserPolicyInput,
     ) -> Result<iam::GetUserPolicyOutput, IamError> {
-        let (user_name, document) =
-            Iam::get_user_policy(self, ctx, &input.user_name, &input.policy_name).await?;
+        let (user_name, document) = self
+            .get_inline_policy(
+                ctx,
+                PolicyHolder::user(&input.user_name),
+                &input.policy_name,
+            )
+            .await?;
         Ok(iam::GetUserPolicyOutput {
             user_name: Some(user_name),
             policy_name: Some(input.policy_name),
@@ -510,14 +514,14 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListUserPoliciesInput,
     ) -> Result<iam::ListUserPoliciesOutput, IamError> {
-        let page = Iam::list_user_policies(
-            self,
-            ctx,
-            &input.user_name,
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_inline_policies(
+                ctx,
+                PolicyHolder::user(&input.user_name),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListUserPoliciesOutput {
             policy_names: Some(page.items),
@@ -531,7 +535,12 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DeleteUserPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::delete_user_policy(self, ctx, &input.user_name, &input.policy_name).await
+        self.delete_inline_policy(
+            ctx,
+            PolicyHolder::user(&input.user_name),
+            &input.policy_name,
+        )
+        .await
     }
 
     // Managed policies.
@@ -713,7 +722,8 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::AttachUserPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::attach_user_policy(self, ctx, &input.user_name, &input.policy_arn).await
+        self.attach_policy(ctx, PolicyHolder::user(&input.user_name), &input.policy_arn)
+            .await
     }
 
     async fn detach_user_policy(
@@ -721,7 +731,8 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DetachUserPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::detach_user_policy(self, ctx, &input.user_name, &input.policy_arn).await
+        self.detach_policy(ctx, PolicyHolder::user(&input.user_name), &input.policy_arn)
+            .await
     }
 
     async fn list_attached_user_policies(
@@ -729,15 +740,15 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListAttachedUserPoliciesInput,
     ) -> Result<iam::ListAttachedUserPoliciesOutput, IamError> {
-        let page = Iam::list_attached_user_policies(
-            self,
-            ctx,
-            &input.user_name,
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_attached_policies(
+                ctx,
+                PolicyHolder::user(&input.user_name),
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListAttachedUserPoliciesOutput {
             attached_policies: Some(page.items.iter().map(attached).collect()),
@@ -913,10 +924,9 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::PutRolePolicyInput,
     ) -> Result<(), IamError> {
-        Iam::put_role_policy(
-            self,
+        self.put_inline_policy(
             ctx,
-            &input.role_name,
+            PolicyHolder::role(&input.role_name),
             &input.policy_name,
             &input.policy_document,
         )
@@ -928,8 +938,13 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::GetRolePolicyInput,
     ) -> Result<iam::GetRolePolicyOutput, IamError> {
-        let (role_name, document) =
-            Iam::get_role_policy(self, ctx, &input.role_name, &input.policy_name).await?;
+        let (role_name, document) = self
+            .get_inline_policy(
+                ctx,
+                PolicyHolder::role(&input.role_name),
+                &input.policy_name,
+            )
+            .await?;
         Ok(iam::GetRolePolicyOutput {
             role_name: Some(role_name),
             policy_name: Some(input.policy_name),
@@ -942,14 +957,14 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListRolePoliciesInput,
     ) -> Result<iam::ListRolePoliciesOutput, IamError> {
-        let page = Iam::list_role_policies(
-            self,
-            ctx,
-            &input.role_name,
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_inline_policies(
+                ctx,
+                PolicyHolder::role(&input.role_name),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListRolePoliciesOutput {
             policy_names: Some(page.items),
@@ -963,7 +978,12 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DeleteRolePolicyInput,
     ) -> Result<(), IamError> {
-        Iam::delete_role_policy(self, ctx, &input.role_name, &input.policy_name).await
+        self.delete_inline_policy(
+            ctx,
+            PolicyHolder::role(&input.role_name),
+            &input.policy_name,
+        )
+        .await
     }
 
     async fn attach_role_policy(
@@ -971,7 +991,8 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::AttachRolePolicyInput,
     ) -> Result<(), IamError> {
-        Iam::attach_role_policy(self, ctx, &input.role_name, &input.policy_arn).await
+        self.attach_policy(ctx, PolicyHolder::role(&input.role_name), &input.policy_arn)
+            .await
     }
 
     async fn detach_role_policy(
@@ -979,7 +1000,8 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DetachRolePolicyInput,
     ) -> Result<(), IamError> {
-        Iam::detach_role_policy(self, ctx, &input.role_name, &input.policy_arn).await
+        self.detach_policy(ctx, PolicyHolder::role(&input.role_name), &input.policy_arn)
+            .await
     }
 
     async fn list_attached_role_policies(
@@ -987,15 +1009,15 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListAttachedRolePoliciesInput,
     ) -> Result<iam::ListAttachedRolePoliciesOutput, IamError> {
-        let page = Iam::list_attached_role_policies(
-            self,
-            ctx,
-            &input.role_name,
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_attached_policies(
+                ctx,
+                PolicyHolder::role(&input.role_name),
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListAttachedRolePoliciesOutput {
             attached_policies: Some(page.items.iter().map(attached).collect()),
@@ -1126,10 +1148,9 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::PutGroupPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::put_group_policy(
-            self,
+        self.put_inline_policy(
             ctx,
-            &input.group_name,
+            PolicyHolder::group(&input.group_name),
             &input.policy_name,
             &input.policy_document,
         )
@@ -1141,8 +1162,13 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::GetGroupPolicyInput,
     ) -> Result<iam::GetGroupPolicyOutput, IamError> {
-        let (group_name, document) =
-            Iam::get_group_policy(self, ctx, &input.group_name, &input.policy_name).await?;
+        let (group_name, document) = self
+            .get_inline_policy(
+                ctx,
+                PolicyHolder::group(&input.group_name),
+                &input.policy_name,
+            )
+            .await?;
         Ok(iam::GetGroupPolicyOutput {
             group_name: Some(group_name),
             policy_name: Some(input.policy_name),
@@ -1155,14 +1181,14 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListGroupPoliciesInput,
     ) -> Result<iam::ListGroupPoliciesOutput, IamError> {
-        let page = Iam::list_group_policies(
-            self,
-            ctx,
-            &input.group_name,
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_inline_policies(
+                ctx,
+                PolicyHolder::group(&input.group_name),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListGroupPoliciesOutput {
             policy_names: Some(page.items),
@@ -1176,7 +1202,12 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DeleteGroupPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::delete_group_policy(self, ctx, &input.group_name, &input.policy_name).await
+        self.delete_inline_policy(
+            ctx,
+            PolicyHolder::group(&input.group_name),
+            &input.policy_name,
+        )
+        .await
     }
 
     async fn attach_group_policy(
@@ -1184,7 +1215,12 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::AttachGroupPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::attach_group_policy(self, ctx, &input.group_name, &input.policy_arn).await
+        self.attach_policy(
+            ctx,
+            PolicyHolder::group(&input.group_name),
+            &input.policy_arn,
+        )
+        .await
     }
 
     async fn detach_group_policy(
@@ -1192,7 +1228,12 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::DetachGroupPolicyInput,
     ) -> Result<(), IamError> {
-        Iam::detach_group_policy(self, ctx, &input.group_name, &input.policy_arn).await
+        self.detach_policy(
+            ctx,
+            PolicyHolder::group(&input.group_name),
+            &input.policy_arn,
+        )
+        .await
     }
 
     async fn list_attached_group_policies(
@@ -1200,15 +1241,15 @@ impl Handler for Iam {
         ctx: &RequestContext,
         input: iam::ListAttachedGroupPoliciesInput,
     ) -> Result<iam::ListAttachedGroupPoliciesOutput, IamError> {
-        let page = Iam::list_attached_group_policies(
-            self,
-            ctx,
-            &input.group_name,
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            max_items(input.max_items),
-        )
-        .await?;
+        let page = self
+            .list_attached_policies(
+                ctx,
+                PolicyHolder::group(&input.group_name),
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
         let (is_truncated, marker) = page_end(&page.marker);
         Ok(iam::ListAttachedGroupPoliciesOutput {
             attached_policies: Some(page.items.iter().map(attached).collect()),

@@ -7,7 +7,7 @@
 use crate::authz::Resource;
 use crate::error::IamError;
 use crate::ids;
-use crate::model::{Group, ManagedPolicy, PolicyHolder, User, GROUPS_PER_ACCOUNT, GROUPS_PER_USER};
+use crate::model::{Group, User, GROUPS_PER_ACCOUNT, GROUPS_PER_USER};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::Page;
 use crate::service::{store_failure, Iam, RequestContext};
@@ -250,85 +250,5 @@ impl Iam {
             g.group_name.to_lowercase()
         });
         Ok(Page { items, marker })
-    }
-
-    pub async fn put_group_policy(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        policy_name: &str,
-        document: &str,
-    ) -> Result<(), IamError> {
-        self.put_inline_policy(ctx, PolicyHolder::group(group_name), policy_name, document)
-            .await
-    }
-
-    pub async fn get_group_policy(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        policy_name: &str,
-    ) -> Result<(String, String), IamError> {
-        self.get_inline_policy(ctx, PolicyHolder::group(group_name), policy_name)
-            .await
-    }
-
-    pub async fn list_group_policies(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<String>, IamError> {
-        self.list_inline_policies(ctx, PolicyHolder::group(group_name), marker, max_items)
-            .await
-    }
-
-    pub async fn delete_group_policy(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        policy_name: &str,
-    ) -> Result<(), IamError> {
-        self.delete_inline_policy(ctx, PolicyHolder::group(group_name), policy_name)
-            .await
-    }
-
-    pub async fn attach_group_policy(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.attach_policy(ctx, PolicyHolder::group(group_name), arn)
-            .await
-    }
-
-    pub async fn detach_group_policy(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.detach_policy(ctx, PolicyHolder::group(group_name), arn)
-            .await
-    }
-
-    pub async fn list_attached_group_policies(
-        &self,
-        ctx: &RequestContext,
-        group_name: &str,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<ManagedPolicy>, IamError> {
-        self.list_attached_policies(
-            ctx,
-            PolicyHolder::group(group_name),
-            path_prefix,
-            marker,
-            max_items,
-        )
-        .await
     }
 }

@@ -1,6 +1,6 @@
 //! Inline policies and managed-policy attachments of any policy holder (users, roles and
-//! groups): one implementation, taking a `PolicyHolder`, that the per-kind operations
-//! (`Iam::put_user_policy`, `Iam::put_role_policy`, `Iam::put_group_policy`, …) wrap. What
+//! groups): one implementation, taking a `PolicyHolder`, that every per-kind operation
+//! (PutUserPolicy, PutRolePolicy, PutGroupPolicy, …) calls from `api.rs`. What
 //! differs between kinds is the inline size quota (`inline_max`), the attachment quota
 //! (`attached_max`) and how a holder is found and authorized (`Iam::holder_for`); the
 //! action names and the listings' names are the operation's.

@@ -9,9 +9,7 @@ use iamd_policy::{
 use crate::authz::{self, Resource};
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
-use crate::model::{
-    HolderKind, ManagedPolicy, PolicyHolder, PolicyVersion, Tag, User, POLICY_VERSIONS_MAX,
-};
+use crate::model::{HolderKind, ManagedPolicy, PolicyVersion, Tag, User, POLICY_VERSIONS_MAX};
 use crate::pagination::{self, Listing, SortKey};
 use crate::principal::Principal;
 use crate::service::{store_failure, Iam, RequestContext};
@@ -156,48 +154,6 @@ impl Iam {
             .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
             .ok_or_else(|| missing(arn))?;
         Ok(policy)
-    }
-
-    pub async fn put_user_policy(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        policy_name: &str,
-        document: &str,
-    ) -> Result<(), IamError> {
-        self.put_inline_policy(ctx, PolicyHolder::user(user_name), policy_name, document)
-            .await
-    }
-
-    pub async fn get_user_policy(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(String, String), IamError> {
-        self.get_inline_policy(ctx, PolicyHolder::user(user_name), policy_name)
-            .await
-    }
-
-    pub async fn list_user_policies(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<String>, IamError> {
-        self.list_inline_policies(ctx, PolicyHolder::user(user_name), marker, max_items)
-            .await
-    }
-
-    pub async fn delete_user_policy(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        policy_name: &str,
-    ) -> Result<(), IamError> {
-        self.delete_inline_policy(ctx, PolicyHolder::user(user_name), policy_name)
-            .await
     }
 
     pub async fn create_policy(
@@ -435,26 +391,6 @@ impl Iam {
         }
     }
 
-    pub async fn attach_user_policy(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.attach_policy(ctx, PolicyHolder::user(user_name), arn)
-            .await
-    }
-
-    pub async fn detach_user_policy(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.detach_policy(ctx, PolicyHolder::user(user_name), arn)
-            .await
-    }
-
     /// A managed policy of the caller's account by ARN, without authorizing anything on it:
     /// attach and detach are authorized on the user or role.
     pub(crate) async fn managed_policy_unauthorized(
@@ -473,24 +409,6 @@ impl Iam {
             .map_err(store_failure)?
             .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
             .ok_or_else(|| missing(arn))
-    }
-
-    pub async fn list_attached_user_policies(
-        &self,
-        ctx: &RequestContext,
-        user_name: &str,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<ManagedPolicy>, IamError> {
-        self.list_attached_policies(
-            ctx,
-            PolicyHolder::user(user_name),
-            path_prefix,
-            marker,
-            max_items,
-        )
-        .await
     }
 
     /// SimulatePrincipalPolicy (with `policy_source_arn`) or SimulateCustomPolicy.

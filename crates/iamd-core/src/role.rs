@@ -6,7 +6,7 @@ use iamd_policy::{Policy, PolicyKind, SizeQuota};
 use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
-use crate::model::{ManagedPolicy, PolicyHolder, Role, Tag};
+use crate::model::{Role, Tag};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
@@ -187,85 +187,5 @@ impl Iam {
             .map_err(|e| role_error(e, role_name));
         self.authorizer.policies_changed();
         result
-    }
-
-    pub async fn put_role_policy(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        policy_name: &str,
-        document: &str,
-    ) -> Result<(), IamError> {
-        self.put_inline_policy(ctx, PolicyHolder::role(role_name), policy_name, document)
-            .await
-    }
-
-    pub async fn get_role_policy(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        policy_name: &str,
-    ) -> Result<(String, String), IamError> {
-        self.get_inline_policy(ctx, PolicyHolder::role(role_name), policy_name)
-            .await
-    }
-
-    pub async fn list_role_policies(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<String>, IamError> {
-        self.list_inline_policies(ctx, PolicyHolder::role(role_name), marker, max_items)
-            .await
-    }
-
-    pub async fn delete_role_policy(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        policy_name: &str,
-    ) -> Result<(), IamError> {
-        self.delete_inline_policy(ctx, PolicyHolder::role(role_name), policy_name)
-            .await
-    }
-
-    pub async fn attach_role_policy(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.attach_policy(ctx, PolicyHolder::role(role_name), arn)
-            .await
-    }
-
-    pub async fn detach_role_policy(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        arn: &str,
-    ) -> Result<(), IamError> {
-        self.detach_policy(ctx, PolicyHolder::role(role_name), arn)
-            .await
-    }
-
-    pub async fn list_attached_role_policies(
-        &self,
-        ctx: &RequestContext,
-        role_name: &str,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: usize,
-    ) -> Result<Page<ManagedPolicy>, IamError> {
-        self.list_attached_policies(
-            ctx,
-            PolicyHolder::role(role_name),
-            path_prefix,
-            marker,
-            max_items,
-        )
-        .await
     }
 }
