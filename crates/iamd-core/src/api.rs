@@ -1883,6 +1883,14 @@ impl Handler for Iam {
                 K::AttachedPoliciesPerGroupQuota,
                 quota(crate::model::POLICIES_PER_GROUP),
             ),
+            (
+                K::AttachedPoliciesPerUserQuota,
+                quota(crate::model::POLICIES_PER_USER),
+            ),
+            (
+                K::AttachedPoliciesPerRoleQuota,
+                quota(crate::model::POLICIES_PER_ROLE),
+            ),
             (K::Policies, count(n.policies)),
             (K::PolicySizeQuota, quota(iamd_policy::MANAGED_POLICY_MAX)),
             (K::PolicyVersionsInUse, count(n.policy_versions_in_use)),

@@ -28,11 +28,11 @@ fn inline_max(kind: HolderKind) -> usize {
     }
 }
 
-/// The most managed policies a holder may have attached (`usize::MAX`: not enforced yet
-/// for users and roles, whose quotas come with AWS managed policies).
+/// The most managed policies a holder may have attached: AWS's default quotas.
 pub(crate) fn attached_max(kind: HolderKind) -> usize {
     match kind {
-        HolderKind::User | HolderKind::Role => usize::MAX,
+        HolderKind::User => crate::model::POLICIES_PER_USER,
+        HolderKind::Role => crate::model::POLICIES_PER_ROLE,
         HolderKind::Group => crate::model::POLICIES_PER_GROUP,
     }
 }

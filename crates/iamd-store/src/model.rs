@@ -312,6 +312,12 @@ pub const GROUPS_PER_ACCOUNT: usize = 300;
 pub const GROUPS_PER_USER: usize = 10;
 /// At most this many managed policies attached to one group: AWS's `PoliciesPerGroup`.
 pub const POLICIES_PER_GROUP: usize = 10;
+/// At most this many managed policies attached to one user: AWS's `PoliciesPerUser`
+/// (AWS's default; an account may ask AWS for up to 20).
+pub const POLICIES_PER_USER: usize = 10;
+/// At most this many managed policies attached to one role: AWS's `PoliciesPerRole`
+/// (AWS's default; an account may ask AWS for up to 20).
+pub const POLICIES_PER_ROLE: usize = 10;
 
 /// At most this many roles per instance profile: AWS's `InstanceSessionsPerInstanceProfile`
 /// quota.

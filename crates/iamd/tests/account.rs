@@ -373,3 +373,110 @@ async fn policies_granting_service_access() {
         .unwrap_err();
     assert_eq!(err_of(e).0, "NoSuchEntity");
 }
+
+/// AWS's default quotas of managed policies per user and per role: 10 each, with AWS's
+/// text; attaching an attached policy again is not a new attachment.
+#[tokio::test]
+async fn users_and_roles_hold_at_most_ten_managed_policies() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    root.create_user().user_name("u").send().await.unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::123456789012:root"}}]}"#;
+    root.create_role()
+        .role_name("r")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let mut arns = Vec::new();
+    for i in 0..11 {
+        let doc = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b{i}/*"}}]}}"#
+        );
+        let policy = root
+            .create_policy()
+            .policy_name(format!("p{i:02}"))
+            .policy_document(doc)
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap();
+        arns.push(policy.arn.unwrap());
+    }
+    for arn in &arns[..10] {
+        root.attach_user_policy()
+            .user_name("u")
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        root.attach_role_policy()
+            .role_name("r")
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    root.attach_user_policy()
+        .user_name("u")
+        .policy_arn(&arns[3])
+        .send()
+        .await
+        .unwrap();
+    let user = err_of(
+        root.attach_user_policy()
+            .user_name("u")
+            .policy_arn(&arns[10])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        user,
+        (
+            "LimitExceeded".into(),
+            "Cannot exceed quota for PoliciesPerUser: 10".into(),
+            409
+        )
+    );
+    let role = err_of(
+        root.attach_role_policy()
+            .role_name("r")
+            .policy_arn(&arns[10])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        role,
+        (
+            "LimitExceeded".into(),
+            "Cannot exceed quota for PoliciesPerRole: 10".into(),
+            409
+        )
+    );
+    // Detaching one makes room.
+    root.detach_user_policy()
+        .user_name("u")
+        .policy_arn(&arns[0])
+        .send()
+        .await
+        .unwrap();
+    root.attach_user_policy()
+        .user_name("u")
+        .policy_arn(&arns[10])
+        .send()
+        .await
+        .unwrap();
+
+    let summary = root
+        .get_account_summary()
+        .send()
+        .await
+        .unwrap()
+        .summary_map
+        .unwrap();
+    assert_eq!(summary.get(&K::AttachedPoliciesPerUserQuota), Some(&10));
+    assert_eq!(summary.get(&K::AttachedPoliciesPerRoleQuota), Some(&10));
+}
