@@ -26,20 +26,25 @@ use crate::store::Store;
 /// How long a policy change made on another node may go unseen.
 pub const TTL: Duration = Duration::from_millis(750);
 
-/// What an action is performed on: the ARN policies are matched against, and the text
-/// AWS prints for it in AccessDenied messages (`user alice` for users, else the ARN).
+/// What an action is performed on: the ARN policies are matched against, the text AWS
+/// prints for it in AccessDenied messages (`user alice` for users, else the ARN), and the
+/// condition keys it brings (its tags, as `aws:ResourceTag/…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
     pub arn: String,
     pub describe: String,
+    pub keys: Vec<(String, Vec<String>)>,
 }
 
 impl Resource {
+    /// A user that exists: its ARN and its tags.
     pub fn user(user: &User) -> Resource {
         Resource {
             arn: user.arn(),
             describe: format!("user {}", user.user_name),
+            keys: Vec::new(),
         }
+        .entity_tags(&user.tags)
     }
 
     /// A user that may not exist: its ARN with the default path.
@@ -47,6 +52,7 @@ impl Resource {
         Resource {
             arn: format!("arn:aws:iam::{account_id}:user/{name}"),
             describe: format!("user {name}"),
+            keys: Vec::new(),
         }
     }
 
@@ -55,7 +61,39 @@ impl Resource {
         Resource {
             describe: arn.clone(),
             arn,
+            keys: Vec::new(),
         }
+    }
+
+    /// The resource's tags, as `aws:ResourceTag/…` (a customer managed policy, an instance
+    /// profile).
+    pub fn tags(mut self, tags: &[crate::model::Tag]) -> Resource {
+        for t in tags {
+            self.keys
+                .push((format!("aws:ResourceTag/{}", t.key), vec![t.value.clone()]));
+        }
+        self
+    }
+
+    /// An IAM user's or role's tags: `aws:ResourceTag/…` and `iam:ResourceTag/…` (the key
+    /// AWS gives IAM entities only).
+    pub fn entity_tags(mut self, tags: &[crate::model::Tag]) -> Resource {
+        for t in tags {
+            self.keys
+                .push((format!("iam:ResourceTag/{}", t.key), vec![t.value.clone()]));
+        }
+        self.tags(tags)
+    }
+
+    /// `iam:PermissionsBoundary`: the ARN of the user's or role's current boundary, for
+    /// the operations that change its permissions (a request that sets a boundary gives
+    /// the new one instead: `RequestContext::with_key`).
+    pub fn boundary(mut self, arn: Option<String>) -> Resource {
+        if let Some(arn) = arn {
+            self.keys
+                .push(("iam:PermissionsBoundary".to_owned(), vec![arn]));
+        }
+        self
     }
 
     /// For actions that cannot be scoped to a resource (ListUsers, ListPolicies, …).
@@ -156,6 +194,27 @@ fn request_keys(ctx: &RequestContext, mut c: Context) -> Context {
     }
     if let Some(ip) = ctx.source_ip {
         c = c.source_ip(ip);
+    }
+    c
+}
+
+/// The keys of the resource acted on and of the request's parameters; a request's key
+/// wins over the resource's of the same name (a new boundary over the current one).
+fn resource_and_request_keys(mut c: Context, ctx: &RequestContext, resource: &Resource) -> Context {
+    let keys = resource
+        .keys
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .chain(ctx.request_keys.iter());
+    for (key, values) in keys {
+        match values {
+            [one] if !key.eq_ignore_ascii_case("aws:TagKeys") => {
+                c.set(key, one.as_str());
+            }
+            _ => {
+                c.set_values(key, values.iter().map(|v| v.as_str().into()).collect());
+            }
+        }
     }
     c
 }
@@ -470,6 +529,7 @@ impl Authorizer for PolicyAuthorizer {
                     Some(base) => request_keys(ctx, Context::on_top_of(base.clone())),
                     None => user_context(ctx, user, &compiled.tags),
                 };
+                let context = resource_and_request_keys(context, ctx, resource);
                 let identity = eval(&compiled.policies, action, &resource.arn, &context);
                 let boundary = boundary_decision(&compiled, action, &resource.arn, &context);
                 verdict(ctx, action, resource, identity, boundary, None)
@@ -479,6 +539,7 @@ impl Authorizer for PolicyAuthorizer {
                 // policies, if any.
                 let compiled = self.compiled(Entity::Role(&session.role)).await?;
                 let context = role_session_context(ctx, session);
+                let context = resource_and_request_keys(context, ctx, resource);
                 let identity = eval(&compiled.policies, action, &resource.arn, &context);
                 let boundary = boundary_decision(&compiled, action, &resource.arn, &context);
                 let has_session_policies =

@@ -31,6 +31,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), IamError> {
+        let ctx = &ctx.with_key("iam:PermissionsBoundary", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let policy = self.boundary_policy(ctx, arn).await?;
         match self

@@ -13,6 +13,7 @@ use crate::error::IamError;
 use crate::model::{HolderKind, ManagedPolicy, PolicyHolder};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
+use crate::principal::Principal;
 use crate::service::{Iam, RequestContext};
 use crate::store::StoreError;
 use crate::store_errors::{holder_error, no_such_inline_policy, HolderPolicy};
@@ -62,14 +63,69 @@ impl Found {
     }
 }
 
+/// The condition key of a user's or role's permissions boundary.
+const BOUNDARY_KEY: &str = "iam:PermissionsBoundary";
+
+/// The operations on a user's or role's policies whose `iam:PermissionsBoundary` key is
+/// the holder's current boundary (AWS's service authorization reference).
+const CURRENT_BOUNDARY_KEYED: [&str; 10] = [
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "DeleteUserPolicy",
+    "DeleteRolePolicy",
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "DetachUserPolicy",
+    "DetachRolePolicy",
+    "DeleteUserPermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+];
+
 impl Iam {
-    /// Finds the holder after authorizing `action` on it.
+    /// The holder's current boundary, when this operation's authorization reads it: not
+    /// for the root user (whom policies do not bind), nor when the request sets the key.
+    async fn current_boundary_key(
+        &self,
+        ctx: &RequestContext,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Option<String>, IamError> {
+        let wanted = holder.kind != HolderKind::Group
+            && !matches!(ctx.principal, Principal::Root { .. })
+            && self.authorizer.enforces()
+            && CURRENT_BOUNDARY_KEYED.contains(&ctx.operation.name())
+            && !ctx.request_keys.iter().any(|(k, _)| k == BOUNDARY_KEY);
+        if !wanted {
+            return Ok(None);
+        }
+        match self
+            .store
+            .get_permissions_boundary(ctx.principal.account_id(), holder)
+            .await
+        {
+            Ok(arn) => Ok(arn),
+            // A missing holder has no boundary; the lookup that follows says it is missing.
+            Err(StoreError::NoSuchUser | StoreError::NoSuchRole) => Ok(None),
+            Err(e) => Err(IamError::service_failure(&e)),
+        }
+    }
+
+    /// Finds the holder after authorizing `action` on it. For the operations that AWS
+    /// gives `iam:PermissionsBoundary`, the key is the holder's current boundary unless the
+    /// request sets one.
     pub(crate) async fn holder_for(
         &self,
         ctx: &RequestContext,
         holder: PolicyHolder<'_>,
         action: &str,
     ) -> Result<Found, IamError> {
+        let keyed;
+        let ctx = match self.current_boundary_key(ctx, holder).await? {
+            Some(arn) => {
+                keyed = ctx.with_key(BOUNDARY_KEY, &arn);
+                &keyed
+            }
+            None => ctx,
+        };
         Ok(match holder.kind {
             HolderKind::User => {
                 let user = self.user_for_policy_op(ctx, holder.name, action).await?;
@@ -208,6 +264,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), IamError> {
+        let ctx = &ctx.with_key("iam:PolicyARN", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, not_attachable)
@@ -237,6 +294,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), IamError> {
+        let ctx = &ctx.with_key("iam:PolicyARN", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, no_such_policy)

@@ -47,7 +47,7 @@ impl Iam {
             .await
             .map_err(store_failure)?;
         let resource = match &profile {
-            Some(p) => Resource::arn(p.arn()),
+            Some(p) => Resource::arn(p.arn()).tags(&p.tags),
             None => Self::instance_profile_resource(ctx, name),
         };
         self.authorize(ctx, ctx.action(), &resource).await?;
@@ -59,6 +59,7 @@ impl Iam {
         ctx: &RequestContext,
         input: CreateInstanceProfileInput,
     ) -> Result<InstanceProfile, IamError> {
+        let ctx = &ctx.tagging(&input.tags);
         let profile = InstanceProfile {
             account_id: ctx.principal.account_id().to_owned(),
             instance_profile_id: ids::instance_profile_id(),

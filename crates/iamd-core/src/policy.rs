@@ -161,6 +161,7 @@ impl Iam {
         ctx: &RequestContext,
         input: CreatePolicyInput,
     ) -> Result<ManagedPolicy, IamError> {
+        let ctx = &ctx.tagging(&input.tags);
         let account_id = ctx.principal.account_id().to_owned();
         let path = input.path.unwrap_or_else(|| "/".to_owned());
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);

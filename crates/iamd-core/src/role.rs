@@ -60,7 +60,7 @@ impl Iam {
             .await
             .map_err(store_failure)?;
         let resource = match &role {
-            Some(r) => Resource::arn(r.arn()),
+            Some(r) => Resource::arn(r.arn()).entity_tags(&r.tags),
             None => Self::role_resource(ctx, role_name),
         };
         self.authorize(ctx, action, &resource).await?;
@@ -73,6 +73,7 @@ impl Iam {
         input: CreateRoleInput,
     ) -> Result<Role, IamError> {
         let path = input.path.unwrap_or_else(|| "/".to_owned());
+        let ctx = &ctx.creating(&input.tags, input.permissions_boundary.as_deref());
         let role = Role {
             account_id: ctx.principal.account_id().to_owned(),
             role_id: ids::role_id(),

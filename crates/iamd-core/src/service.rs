@@ -87,6 +87,7 @@ impl Iam {
         Resource {
             arn: Self::user_arn(ctx, path, name),
             describe: format!("user {name}"),
+            keys: Vec::new(),
         }
     }
 

@@ -246,7 +246,8 @@ impl Iam {
                     // Trusted by name (or "*"): enough. Trusted as "the account": the caller's
                     // own policies must allow sts:AssumeRole on the role too.
                     if evaluate(false) != Decision::Allowed {
-                        self.authorize(ctx, ctx.action(), &Resource::arn(role.arn()))
+                        let resource = Resource::arn(role.arn()).entity_tags(&role.tags);
+                        self.authorize(ctx, ctx.action(), &resource)
                             .await
                             .map_err(|_| denied())?;
                     }

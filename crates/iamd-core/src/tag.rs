@@ -71,6 +71,7 @@ impl Iam {
         name: &str,
         tags: &[Tag],
     ) -> Result<(), IamError> {
+        let ctx = &ctx.tagging(tags);
         let (account_id, stored) = self.tagged_for(ctx, kind, name).await?;
         let result = self
             .store
@@ -94,6 +95,7 @@ impl Iam {
         name: &str,
         keys: &[String],
     ) -> Result<(), IamError> {
+        let ctx = &ctx.untagging(keys);
         let (account_id, stored) = self.tagged_for(ctx, kind, name).await?;
         let result = self
             .store

@@ -57,6 +57,7 @@ impl Iam {
         input: CreateUserInput,
     ) -> Result<User, IamError> {
         let path = input.path.unwrap_or_else(|| "/".to_owned());
+        let ctx = &ctx.creating(&input.tags, input.permissions_boundary.as_deref());
         self.authorize(
             ctx,
             ctx.action(),

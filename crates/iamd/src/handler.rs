@@ -352,6 +352,7 @@ async fn process(
             request_id: request_id.to_owned(),
             now,
             operation: op,
+            request_keys: Default::default(),
         };
         iamd_protocol::dispatch(iam, &ctx, op, &params, request_id).await
     }
