@@ -768,6 +768,9 @@ impl Handler for Iam {
                 SimulateInput {
                     policy_source_arn: Some(input.policy_source_arn),
                     extra_policies: input.policy_input_list.unwrap_or_default(),
+                    boundary_policies: input
+                        .permissions_boundary_policy_input_list
+                        .unwrap_or_default(),
                     actions: input.action_names,
                     resources: input.resource_arns.unwrap_or_default(),
                     context: context_entries(input.context_entries),
@@ -790,6 +793,9 @@ impl Handler for Iam {
                 SimulateInput {
                     policy_source_arn: None,
                     extra_policies: input.policy_input_list,
+                    boundary_policies: input
+                        .permissions_boundary_policy_input_list
+                        .unwrap_or_default(),
                     actions: input.action_names,
                     resources: input.resource_arns.unwrap_or_default(),
                     context: context_entries(input.context_entries),

@@ -101,6 +101,9 @@ pub struct SimulateInput {
     /// SimulatePrincipalPolicy: the user whose policies are simulated.
     pub policy_source_arn: Option<String>,
     pub extra_policies: Vec<String>,
+    /// `PermissionsBoundaryPolicyInputList`: at most one boundary, which replaces the
+    /// simulated user's own.
+    pub boundary_policies: Vec<String>,
     pub actions: Vec<String>,
     pub resources: Vec<String>,
     pub context: Vec<ContextEntry>,
@@ -507,15 +510,34 @@ impl Iam {
             }
             None => self.authorize(ctx, ctx.action(), &Resource::any()).await?,
         }
-        for (i, doc) in input.extra_policies.iter().enumerate() {
-            // The simulator declares InvalidInput, not MalformedPolicyDocument, for a
-            // document it cannot read (the model lists only InvalidInput and
-            // PolicyEvaluation for it); the text is the validator's.
-            let p = parse(doc, PolicyKind::Identity).map_err(|e| IamError {
+        // The simulator declares InvalidInput, not MalformedPolicyDocument, for a document
+        // it cannot read (the model lists only InvalidInput and PolicyEvaluation for it); the
+        // text is the validator's.
+        let simulated = |doc: &str, kind| {
+            parse(doc, kind).map_err(|e| IamError {
                 code: ErrorCode::InvalidInput,
                 ..e
-            })?;
+            })
+        };
+        for (i, doc) in input.extra_policies.iter().enumerate() {
+            let p = simulated(doc, PolicyKind::Identity)?;
             policies.push((format!("PolicyInputList.{}", i + 1), "none", p.compile()));
+        }
+        match input.boundary_policies.as_slice() {
+            [] => {}
+            [doc] => {
+                let p = simulated(doc, PolicyKind::Managed)?;
+                boundary = Some((
+                    "PermissionsBoundaryPolicyInputList.1".to_owned(),
+                    Some(p.compile()),
+                ));
+            }
+            _ => {
+                return Err(IamError::new(
+                    ErrorCode::InvalidInput,
+                    "You can input only one permissions boundary policy.",
+                ))
+            }
         }
         for entry in &input.context {
             let values = entry

@@ -525,3 +525,121 @@ async fn a_boundary_limits_what_a_role_session_may_do() {
         "{message}"
     );
 }
+
+/// The simulator's `PermissionsBoundaryPolicyInputList`: a boundary given with the call
+/// bounds SimulateCustomPolicy, replaces the simulated user's own in
+/// SimulatePrincipalPolicy, is read as a managed policy (InvalidInput when it is not one),
+/// and is at most one.
+#[tokio::test]
+async fn the_simulator_takes_a_boundary_with_the_call() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let identity = allow(&["iam:GetUser", "iam:ListUsers"]);
+    let boundary = allow(&["iam:GetUser"]);
+    let decisions = |results: Vec<aws_sdk_iam::types::EvaluationResult>| {
+        results
+            .iter()
+            .map(|r| {
+                (
+                    r.eval_decision().clone(),
+                    r.permissions_boundary_decision_detail()
+                        .map(|d| d.allowed_by_permissions_boundary),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let custom = root
+        .simulate_custom_policy()
+        .policy_input_list(&identity)
+        .permissions_boundary_policy_input_list(&boundary)
+        .action_names("iam:GetUser")
+        .action_names("iam:ListUsers")
+        .send()
+        .await
+        .unwrap()
+        .evaluation_results
+        .unwrap();
+    assert_eq!(
+        decisions(custom),
+        vec![
+            (PolicyEvaluationDecisionType::Allowed, Some(true)),
+            (PolicyEvaluationDecisionType::ImplicitDeny, Some(false)),
+        ]
+    );
+
+    // A user whose own boundary allows only ListUsers, simulated with GetUser's boundary.
+    root.create_user().user_name("sim").send().await.unwrap();
+    let own = create_policy(&srv, "own-boundary", &allow(&["iam:ListUsers"])).await;
+    root.put_user_permissions_boundary()
+        .user_name("sim")
+        .permissions_boundary(&own)
+        .send()
+        .await
+        .unwrap();
+    root.put_user_policy()
+        .user_name("sim")
+        .policy_name("both")
+        .policy_document(&identity)
+        .send()
+        .await
+        .unwrap();
+    let principal = |boundary: Option<&str>| {
+        root.simulate_principal_policy()
+            .policy_source_arn(format!("arn:aws:iam::{ACCOUNT}:user/sim"))
+            .set_permissions_boundary_policy_input_list(boundary.map(|b| vec![b.to_owned()]))
+            .action_names("iam:GetUser")
+            .action_names("iam:ListUsers")
+            .send()
+    };
+    assert_eq!(
+        decisions(principal(None).await.unwrap().evaluation_results.unwrap()),
+        vec![
+            (PolicyEvaluationDecisionType::ImplicitDeny, Some(false)),
+            (PolicyEvaluationDecisionType::Allowed, Some(true)),
+        ]
+    );
+    assert_eq!(
+        decisions(
+            principal(Some(&boundary))
+                .await
+                .unwrap()
+                .evaluation_results
+                .unwrap()
+        ),
+        vec![
+            (PolicyEvaluationDecisionType::Allowed, Some(true)),
+            (PolicyEvaluationDecisionType::ImplicitDeny, Some(false)),
+        ]
+    );
+
+    // Not a managed policy (a Principal element), and two boundaries: InvalidInput.
+    let with_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"iam:GetUser","Resource":"*"}]}"#;
+    let e = err_of(
+        root.simulate_custom_policy()
+            .policy_input_list(&identity)
+            .permissions_boundary_policy_input_list(with_principal)
+            .action_names("iam:GetUser")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((e.0.as_str(), e.2), ("InvalidInput", 400));
+    let e = err_of(
+        root.simulate_custom_policy()
+            .policy_input_list(&identity)
+            .permissions_boundary_policy_input_list(&boundary)
+            .permissions_boundary_policy_input_list(&boundary)
+            .action_names("iam:GetUser")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        e,
+        (
+            "InvalidInput".into(),
+            "You can input only one permissions boundary policy.".into(),
+            400
+        )
+    );
+}
