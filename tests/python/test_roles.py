@@ -1,5 +1,6 @@
 """Roles and AssumeRole through boto3."""
 
+import datetime
 import json
 
 import boto3
@@ -120,3 +121,24 @@ def test_role_chaining_is_limited_to_an_hour(endpoint, iam, user_key, user_clien
         "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
     )
     chained.assume_role(RoleArn=second, RoleSessionName="two", DurationSeconds=3600)
+
+
+def test_role_last_used(endpoint, iam, user_key, user_client, unique_name):
+    """GetRole's RoleLastUsed: present and empty until a session of the role signs a
+    request, then that request's time and region; ListRoles leaves it out, as AWS does."""
+    name, key = user_key()
+    role_name = unique_name("role")
+    role_arn = make_role(iam, role_name, trust(f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"))
+    assert iam.get_role(RoleName=role_name)["Role"]["RoleLastUsed"] == {}
+
+    creds = user_client(key, service="sts").assume_role(RoleArn=role_arn, RoleSessionName="py-used")["Credentials"]
+    assert iam.get_role(RoleName=role_name)["Role"]["RoleLastUsed"] == {}, "assuming is not using"
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=1)
+    session_client("sts", endpoint, creds).get_caller_identity()
+    after = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
+
+    used = iam.get_role(RoleName=role_name)["Role"]["RoleLastUsed"]
+    assert used["Region"] == REGION
+    assert before <= used["LastUsedDate"] <= after
+    listed = [r for r in iam.list_roles()["Roles"] if r["RoleName"] == role_name]
+    assert len(listed) == 1 and "RoleLastUsed" not in listed[0]

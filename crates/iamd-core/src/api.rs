@@ -13,7 +13,7 @@ use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
 use crate::model::{
     self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder, PolicyVersion, Role,
-    TaggedKind,
+    RoleUsage, TaggedKind,
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
@@ -132,6 +132,17 @@ fn role(r: &Role, with_tags: bool) -> iam::Role {
         tags: if with_tags { tag_list(&r.tags) } else { None },
         role_last_used: None,
         ..Default::default()
+    }
+}
+
+/// GetRole's `RoleLastUsed`: empty for a role never used, as AWS sends it.
+fn role_last_used(used: Option<RoleUsage>) -> iam::RoleLastUsed {
+    match used {
+        Some(u) => iam::RoleLastUsed {
+            last_used_date: Some(u.when),
+            region: Some(u.region),
+        },
+        None => iam::RoleLastUsed::default(),
     }
 }
 
@@ -845,9 +856,11 @@ impl Handler for Iam {
         let arn = self
             .permissions_boundary(&found.account_id, PolicyHolder::role(&found.role_name))
             .await?;
+        let last_used = self.role_last_used(&found.role_id).await?;
         Ok(iam::GetRoleOutput {
             role: Some(iam::Role {
                 permissions_boundary: boundary(arn),
+                role_last_used: Some(role_last_used(last_used)),
                 ..role(&found, true)
             }),
         })
@@ -1725,7 +1738,7 @@ impl Handler for Iam {
             role_detail_list: Some(
                 d.roles
                     .iter()
-                    .map(|(r, p, profiles)| iam::RoleDetail {
+                    .map(|(r, p, profiles, last_used)| iam::RoleDetail {
                         path: Some(r.path.clone()),
                         role_name: Some(r.role_name.clone()),
                         role_id: Some(r.role_id.clone()),
@@ -1744,7 +1757,7 @@ impl Handler for Iam {
                         attached_managed_policies: Some(attached_list(p)),
                         permissions_boundary: boundary(p.boundary.as_ref().map(|b| b.0.clone())),
                         tags: Some(wire_tags(&r.tags)),
-                        role_last_used: None,
+                        role_last_used: Some(role_last_used(last_used.clone())),
                     })
                     .collect(),
             ),

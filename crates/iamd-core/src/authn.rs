@@ -9,11 +9,12 @@ use iamd_protocol::Service;
 use time::OffsetDateTime;
 
 use crate::error::{ErrorCode, IamError};
-use crate::model::{Credential, KeyStatus, KeyUsage};
+use crate::model::{Credential, KeyStatus, KeyUsage, RoleUsage};
 use crate::principal::{Principal, RoleSession};
 use crate::secret::{SealedSecret, SecretKey};
 use crate::service::{Iam, Via};
 use crate::session::{self, Issuer, SessionClaims};
+use crate::usage::Usage;
 
 /// The secret a request must be signed with: a long-term key's, still sealed (the edge
 /// opens it only when it has no derived signing key cached), or a session's, derived in
@@ -33,14 +34,26 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The use to record once the signature has verified.
-    pub fn usage(&self, now: OffsetDateTime, service: &str, region: &str) -> Option<KeyUsage> {
-        self.used_key_id.as_ref().map(|id| KeyUsage {
-            access_key_id: id.clone(),
-            when: now.replace_nanosecond(0).unwrap_or(now),
-            service: service.to_owned(),
-            region: region.to_owned(),
-        })
+    /// The use to record once the signature has verified: of the long-term key behind
+    /// the request, or of the role whose session signed it.
+    pub fn usage(&self, now: OffsetDateTime, service: &str, region: &str) -> Option<Usage> {
+        let when = now.replace_nanosecond(0).unwrap_or(now);
+        if let Some(id) = &self.used_key_id {
+            return Some(Usage::Key(KeyUsage {
+                access_key_id: id.clone(),
+                when,
+                service: service.to_owned(),
+                region: region.to_owned(),
+            }));
+        }
+        match &self.principal {
+            Principal::RoleSession(session) => Some(Usage::Role(RoleUsage {
+                role_id: session.role.role_id.clone(),
+                when,
+                region: region.to_owned(),
+            })),
+            Principal::Root { .. } | Principal::User(_) => None,
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 
 use crate::error::IamError;
 use crate::model::{
-    Group, HolderKind, InstanceProfile, ManagedPolicy, PolicyVersion, Role, User, UserPolicies,
+    Group, HolderKind, InstanceProfile, ManagedPolicy, PolicyVersion, Role, RoleUsage, User,
+    UserPolicies,
 };
 use crate::pagination::{self, Listing, SortKey};
 use crate::service::{store_failure, Iam, RequestContext};
@@ -34,7 +35,8 @@ pub struct AuthorizationDetails {
     pub users: Vec<(User, UserPolicies, Vec<String>)>,
     pub groups: Vec<(Group, UserPolicies)>,
     /// Each role with its policies and its instance profiles.
-    pub roles: Vec<(Role, UserPolicies, Vec<InstanceProfile>)>,
+    /// Each role with its policies, instance profiles and last use.
+    pub roles: Vec<(Role, UserPolicies, Vec<InstanceProfile>, Option<RoleUsage>)>,
     /// Each customer managed policy with all its versions.
     pub policies: Vec<(ManagedPolicy, Vec<PolicyVersion>)>,
     pub marker: Option<String>,
@@ -147,7 +149,8 @@ impl Iam {
                             Err(StoreError::NoSuchRole) => Vec::new(),
                             other => other.map_err(store_failure)?,
                         };
-                        out.roles.push((r, policies, profiles));
+                        let last_used = self.role_last_used(&r.role_id).await?;
+                        out.roles.push((r, policies, profiles, last_used));
                     }
                     names
                 }

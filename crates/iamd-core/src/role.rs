@@ -6,7 +6,7 @@ use iamd_policy::{Policy, PolicyKind, SizeQuota};
 use crate::authz::Resource;
 use crate::error::{ErrorCode, IamError};
 use crate::ids;
-use crate::model::{Role, Tag};
+use crate::model::{Role, RoleUsage, Tag};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
@@ -113,6 +113,24 @@ impl Iam {
 
     pub async fn get_role(&self, ctx: &RequestContext, role_name: &str) -> Result<Role, IamError> {
         self.role_for(ctx, role_name, ctx.action()).await
+    }
+
+    /// When the role was last used (a request signed by one of its sessions): the newer of
+    /// the use in the store and the one this node has not flushed yet.
+    pub(crate) async fn role_last_used(
+        &self,
+        role_id: &str,
+    ) -> Result<Option<RoleUsage>, IamError> {
+        let stored = self
+            .store
+            .get_role_last_used(role_id)
+            .await
+            .map_err(store_failure)?;
+        let pending = self.usage.pending_role(role_id);
+        Ok(match (stored, pending) {
+            (Some(s), Some(p)) => Some(if p.when > s.when { p } else { s }),
+            (s, p) => s.or(p),
+        })
     }
 
     pub async fn list_roles(

@@ -1,24 +1,56 @@
 //! Last-used tracking without a disk write per request: uses are kept in memory, newest
-//! per key, and flushed to the store in batches by a background task (see the server).
+//! per access key and per role, and flushed to the store in batches by a background task
+//! (see the server).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::model::KeyUsage;
+use crate::model::{KeyUsage, RoleUsage};
+
+/// One use to record once a request's signature has verified: of a long-term access key
+/// (`GetAccessKeyLastUsed`; a session made from it counts as its use), or of a role by one
+/// of its sessions (GetRole's `RoleLastUsed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Usage {
+    Key(KeyUsage),
+    Role(RoleUsage),
+}
 
 #[derive(Debug, Default)]
 pub struct UsageRecorder {
-    pending: Mutex<HashMap<String, KeyUsage>>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    keys: HashMap<String, KeyUsage>,
+    roles: HashMap<String, RoleUsage>,
+}
+
+/// Keeps the newer of two uses of one thing.
+fn keep_newest<T>(pending: &mut HashMap<String, T>, id: &str, usage: T, when: impl Fn(&T) -> i128) {
+    match pending.get_mut(id) {
+        Some(existing) if when(existing) > when(&usage) => {}
+        Some(existing) => *existing = usage,
+        None => {
+            pending.insert(id.to_owned(), usage);
+        }
+    }
 }
 
 impl UsageRecorder {
-    pub fn record(&self, usage: KeyUsage) {
+    pub fn record(&self, usage: Usage) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        match pending.get_mut(&usage.access_key_id) {
-            Some(existing) if existing.when > usage.when => {}
-            Some(existing) => *existing = usage,
-            None => {
-                pending.insert(usage.access_key_id.clone(), usage);
+        match usage {
+            Usage::Key(u) => {
+                let id = u.access_key_id.clone();
+                keep_newest(&mut pending.keys, &id, u, |u| u.when.unix_timestamp_nanos());
+            }
+            Usage::Role(u) => {
+                let id = u.role_id.clone();
+                keep_newest(&mut pending.roles, &id, u, |u| {
+                    u.when.unix_timestamp_nanos()
+                });
             }
         }
     }
@@ -26,33 +58,93 @@ impl UsageRecorder {
     /// The not yet flushed use of one key, so that reads on this node see it at once.
     pub fn pending(&self, access_key_id: &str) -> Option<KeyUsage> {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.get(access_key_id).cloned()
+        pending.keys.get(access_key_id).cloned()
+    }
+
+    /// The not yet flushed use of one role.
+    pub fn pending_role(&self, role_id: &str) -> Option<RoleUsage> {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.roles.get(role_id).cloned()
     }
 
     /// Takes everything pending, for a flush.
-    pub fn drain(&self) -> Vec<KeyUsage> {
+    fn drain(&self) -> (Vec<KeyUsage>, Vec<RoleUsage>) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.drain().map(|(_, u)| u).collect()
+        (
+            pending.keys.drain().map(|(_, u)| u).collect(),
+            pending.roles.drain().map(|(_, u)| u).collect(),
+        )
     }
 
     /// Puts back a batch whose flush failed; newer uses recorded since then win.
-    pub fn requeue(&self, batch: Vec<KeyUsage>) {
-        for usage in batch {
-            self.record(usage);
+    fn requeue(&self, keys: Vec<KeyUsage>, roles: Vec<RoleUsage>) {
+        for usage in keys {
+            self.record(Usage::Key(usage));
+        }
+        for usage in roles {
+            self.record(Usage::Role(usage));
         }
     }
 }
 
 impl crate::service::Iam {
-    /// Writes the key uses recorded since the last flush; on a storage failure they are
-    /// kept for the next one, and the failure returned for the caller to log.
+    /// Writes the key and role uses recorded since the last flush; on a storage failure
+    /// what was not written is kept for the next one, and the failure returned for the
+    /// caller to log.
     pub async fn flush_usage(&self) -> Result<(), crate::store::StoreError> {
-        let batch = self.usage.drain();
-        if batch.is_empty() {
-            return Ok(());
+        let (keys, roles) = self.usage.drain();
+        if !keys.is_empty() {
+            if let Err(e) = self.store.record_key_usage(&keys).await {
+                self.usage.requeue(keys, roles);
+                return Err(e);
+            }
         }
-        self.store.record_key_usage(&batch).await.inspect_err(|_| {
-            self.usage.requeue(batch);
+        if !roles.is_empty() {
+            if let Err(e) = self.store.record_role_usage(&roles).await {
+                self.usage.requeue(Vec::new(), roles);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(secs: i64) -> Usage {
+        Usage::Key(KeyUsage {
+            access_key_id: "AKIAEXAMPLE".into(),
+            when: time::OffsetDateTime::from_unix_timestamp(secs).unwrap(),
+            service: "iam".into(),
+            region: format!("r{secs}"),
         })
+    }
+
+    fn role(secs: i64) -> Usage {
+        Usage::Role(RoleUsage {
+            role_id: "AROAEXAMPLE".into(),
+            when: time::OffsetDateTime::from_unix_timestamp(secs).unwrap(),
+            region: format!("r{secs}"),
+        })
+    }
+
+    #[test]
+    fn the_newest_use_of_each_key_and_role_is_kept() {
+        let recorder = UsageRecorder::default();
+        for u in [key(10), key(5), role(7), role(9), role(8)] {
+            recorder.record(u);
+        }
+        assert_eq!(recorder.pending("AKIAEXAMPLE").unwrap().region, "r10");
+        assert_eq!(recorder.pending_role("AROAEXAMPLE").unwrap().region, "r9");
+        let (keys, roles) = recorder.drain();
+        assert_eq!((keys.len(), roles.len()), (1, 1));
+        assert!(recorder.pending_role("AROAEXAMPLE").is_none());
+        // A failed batch is put back under newer uses recorded meanwhile.
+        recorder.record(role(20));
+        recorder.requeue(keys, roles);
+        assert_eq!(recorder.pending_role("AROAEXAMPLE").unwrap().region, "r20");
+        assert_eq!(recorder.pending("AKIAEXAMPLE").unwrap().region, "r10");
     }
 }

@@ -29,7 +29,7 @@ use deadpool_postgres::{
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
     KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, Tag, Tagged, User, UserPolicies,
+    Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -77,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_permissions_boundaries",
         include_str!("../migrations/0006_permissions_boundaries.sql"),
+    ),
+    (
+        "0009_role_last_used",
+        include_str!("../migrations/0009_role_last_used.sql"),
     ),
 ];
 
@@ -728,6 +732,17 @@ impl Store for PgStore {
         transaction!(self, WRITE, |tx| roles::delete_role(
             &tx, account_id, role_name
         ))
+    }
+
+    async fn record_role_usage(&self, usage: &[RoleUsage]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        transaction!(self, WRITE, |tx| roles::record_role_usage(&tx, usage))
+    }
+
+    async fn get_role_last_used(&self, role_id: &str) -> Result<Option<RoleUsage>, StoreError> {
+        read!(self, |c| roles::get_role_last_used(&c, role_id))
     }
 
     async fn create_user_with_boundary(

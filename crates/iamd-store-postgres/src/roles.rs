@@ -6,7 +6,7 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_store::model::{Role, Tag};
+use iamd_store::model::{Role, RoleUsage, Tag};
 use iamd_store::secret::SealedSecret;
 use iamd_store::StoreError;
 use tokio_postgres::Row;
@@ -246,4 +246,46 @@ pub(crate) async fn delete_role<C: GenericClient>(
     execute(tx, "DELETE FROM role_tags WHERE role_id = $1", &[&role_id]).await?;
     execute(tx, "DELETE FROM roles WHERE role_id = $1", &[&role_id]).await?;
     Ok(())
+}
+
+/// Each role keeps its newest use; a role deleted meanwhile matches no row. Rows are
+/// updated in id order, so that two nodes flushing overlapping batches cannot deadlock.
+pub(crate) async fn record_role_usage<C: GenericClient>(tx: &C, usage: &[RoleUsage]) -> Result<()> {
+    let mut ordered: Vec<&RoleUsage> = usage.iter().collect();
+    ordered.sort_by(|a, b| a.role_id.cmp(&b.role_id));
+    for u in ordered {
+        execute(
+            tx,
+            "UPDATE roles SET last_used_date = $1, last_used_region = $2
+             WHERE role_id = $3 AND (last_used_date IS NULL OR last_used_date <= $1)",
+            &[&u.when.unix_timestamp(), &u.region, &u.role_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn get_role_last_used<C: GenericClient>(
+    c: &C,
+    role_id: &str,
+) -> Result<Option<RoleUsage>> {
+    let row = query_opt(
+        c,
+        "SELECT last_used_date, last_used_region FROM roles WHERE role_id = $1",
+        &[&role_id],
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let secs: Option<i64> = row.try_get(0)?;
+    let region: Option<String> = row.try_get(1)?;
+    secs.map(|secs| {
+        Ok(RoleUsage {
+            role_id: role_id.to_owned(),
+            when: time_of(secs)?,
+            region: region.unwrap_or_default(),
+        })
+    })
+    .transpose()
 }

@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
     KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, Tag, Tagged, User, UserPolicies,
+    Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -626,6 +626,24 @@ impl Store for SqliteStore {
         let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
         self.pool
             .write(move |tx| roles::delete_role(tx, &account_id, &role_name))
+            .await
+    }
+
+    async fn record_role_usage(&self, usage: &[RoleUsage]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        // Roles are few next to keys (one row each, however many sessions): one write.
+        let usage = usage.to_vec();
+        self.pool
+            .write(move |tx| roles::record_role_usage(tx, &usage))
+            .await
+    }
+
+    async fn get_role_last_used(&self, role_id: &str) -> Result<Option<RoleUsage>, StoreError> {
+        let role_id = role_id.to_owned();
+        self.pool
+            .read(move |tx| roles::get_role_last_used(tx, &role_id))
             .await
     }
 

@@ -3,7 +3,7 @@
 //! writer (`BEGIN IMMEDIATE`), so a check and the write it guards cannot be interleaved
 //! with another write.
 
-use iamd_store::model::{Role, Tag};
+use iamd_store::model::{Role, RoleUsage, Tag};
 use iamd_store::secret::SealedSecret;
 use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -250,4 +250,34 @@ pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) ->
     tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?
         .execute([&role_id])?;
     Ok(())
+}
+
+/// Each role keeps its newest use; a role deleted meanwhile matches no row.
+pub(crate) fn record_role_usage(tx: &Connection, usage: &[RoleUsage]) -> Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE roles SET last_used_date = ?1, last_used_region = ?2
+         WHERE role_id = ?3 AND (last_used_date IS NULL OR last_used_date <= ?1)",
+    )?;
+    for u in usage {
+        update.execute(params![u.when.unix_timestamp(), u.region, u.role_id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn get_role_last_used(tx: &Connection, role_id: &str) -> Result<Option<RoleUsage>> {
+    let row: Option<(Option<i64>, Option<String>)> = query_one(
+        tx,
+        "SELECT last_used_date, last_used_region FROM roles WHERE role_id = ?1",
+        [role_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    let Some((Some(secs), region)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(RoleUsage {
+        role_id: role_id.to_owned(),
+        when: time_of(secs)?,
+        region: region.unwrap_or_default(),
+    }))
 }

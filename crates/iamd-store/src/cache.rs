@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
     KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, Tag, Tagged, TaggedKind, User, UserPolicies,
+    Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -537,6 +537,14 @@ impl Store for CachingStore {
 
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError> {
         self.inner.delete_role(account_id, role_name).await
+    }
+
+    async fn record_role_usage(&self, usage: &[RoleUsage]) -> Result<(), StoreError> {
+        self.inner.record_role_usage(usage).await
+    }
+
+    async fn get_role_last_used(&self, role_id: &str) -> Result<Option<RoleUsage>, StoreError> {
+        self.inner.get_role_last_used(role_id).await
     }
 
     async fn put_inline_policy(
@@ -1129,6 +1137,12 @@ mod tests {
             unimplemented!()
         }
         async fn delete_role(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn record_role_usage(&self, _: &[RoleUsage]) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_role_last_used(&self, _: &str) -> Result<Option<RoleUsage>, StoreError> {
             unimplemented!()
         }
 

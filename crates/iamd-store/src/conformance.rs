@@ -107,6 +107,7 @@ macro_rules! conformance_tests {
             delete_role_requires_no_policies,
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
+            role_usage_keeps_the_newest,
             instance_profiles_are_found_ignoring_case_with_tags_and_roles,
             instance_profiles_hold_one_role_and_block_deletes,
             list_instance_profiles_filters_orders_and_pages,
@@ -206,7 +207,7 @@ pub use races::{
 };
 pub use roles::{
     concurrent_role_and_user_attachments_keep_the_count_exact, delete_role_requires_no_policies,
-    list_roles_filters_orders_and_pages, role_changes_race_safely,
+    list_roles_filters_orders_and_pages, role_changes_race_safely, role_usage_keeps_the_newest,
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;

@@ -215,6 +215,15 @@ pub struct KeyUsage {
     pub region: String,
 }
 
+/// A use of a role: a request signed by one of its sessions, at `when`, for `region`
+/// (GetRole's `RoleLastUsed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleUsage {
+    pub role_id: String,
+    pub when: OffsetDateTime,
+    pub region: String,
+}
+
 /// A customer managed policy. Its documents live in its versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedPolicy {

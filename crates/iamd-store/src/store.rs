@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
     KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, Tag, Tagged, TaggedKind, User, UserPolicies,
+    Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -410,6 +410,12 @@ pub trait Store: Send + Sync + 'static {
     /// `RoleHasInlinePolicies` (checked in that order, in the same transaction). Its tags go
     /// with it.
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError>;
+    /// Records role uses as `record_key_usage` records key uses: a role keeps its newest
+    /// use (an older one never replaces it); a role deleted meanwhile is skipped.
+    async fn record_role_usage(&self, usage: &[RoleUsage]) -> Result<(), StoreError>;
+    /// The newest recorded use of the role with id `role_id`; `None` for a role never used
+    /// or not found.
+    async fn get_role_last_used(&self, role_id: &str) -> Result<Option<RoleUsage>, StoreError>;
 
     // Inline policies and managed-policy attachments, of any holder (a user or a role: see
     // `HolderKind`). The holder is found ignoring case; a missing one is `NoSuchUser` or

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use http::request::Parts;
 use iamd_core::authn::Signer;
-use iamd_core::model::KeyUsage;
 use iamd_core::secret::Keyring;
+use iamd_core::usage::Usage;
 use iamd_core::{ErrorCode, Iam, IamError, Principal, Via};
 use iamd_sigv4::{ParsedAuth, SigV4Error};
 use time::OffsetDateTime;
@@ -34,8 +34,8 @@ pub fn sigv4_error(e: SigV4Error) -> IamError {
 pub struct Authenticated {
     pub principal: Principal,
     pub via: Via,
-    /// The long-term key behind the request (none for role sessions).
-    pub usage: Option<KeyUsage>,
+    /// The long-term key behind the request, or the role whose session signed it.
+    pub usage: Option<Usage>,
 }
 
 /// Steps 2–5 of verification, after `iamd_sigv4::parse` located the auth information and

@@ -811,3 +811,79 @@ async fn update_role_description() {
         .unwrap_err();
     assert_eq!(err_of(e).0, "NoSuchEntity");
 }
+
+/// GetRole's `RoleLastUsed`: empty (but present) for a role never used, then the time and
+/// region of the newest request one of its sessions signed; assuming the role is not a
+/// use of it. GetAccountAuthorizationDetails shows the same.
+#[tokio::test]
+async fn role_last_used_follows_its_sessions() {
+    let srv = TestServer::start().await;
+    let (key, secret) = srv.user_with_key("alice").await;
+    let role_arn = role(
+        &srv,
+        "Used",
+        &trust(&format!("arn:aws:iam::{ACCOUNT}:user/alice")),
+    )
+    .await;
+    let root = srv.root();
+    let last_used = || async {
+        root.get_role()
+            .role_name("Used")
+            .send()
+            .await
+            .unwrap()
+            .role
+            .unwrap()
+            .role_last_used
+            .expect("RoleLastUsed is always present")
+    };
+    let never = last_used().await;
+    assert_eq!((never.last_used_date, never.region), (None, None));
+
+    let out = srv
+        .sts(&key, &secret)
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        last_used().await.last_used_date,
+        None,
+        "assuming is not using"
+    );
+
+    let before = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
+    let session = session_of(out);
+    session
+        .iam(&srv)
+        .list_access_keys()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let after = time::OffsetDateTime::now_utc().unix_timestamp() + 1;
+    let used = last_used().await;
+    let when = used.last_used_date.expect("a date once used").secs();
+    assert!(
+        (before..=after).contains(&when),
+        "{before} <= {when} <= {after}"
+    );
+    assert_eq!(used.region.as_deref(), Some(common::REGION));
+
+    let details = root
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::Role)
+        .send()
+        .await
+        .unwrap();
+    let detail = &details.role_detail_list()[0];
+    assert_eq!(
+        detail
+            .role_last_used()
+            .and_then(|u| u.last_used_date())
+            .map(|d| d.secs()),
+        Some(when)
+    );
+}

@@ -10,7 +10,7 @@ use tokio::sync::Barrier;
 
 use super::{account, at, create};
 use crate::ids;
-use crate::model::{HolderKind, ManagedPolicy, PolicyHolder, Role, Tag, UserPolicies};
+use crate::model::{HolderKind, ManagedPolicy, PolicyHolder, Role, RoleUsage, Tag, UserPolicies};
 use crate::store::{Store, StoreError};
 
 const QUOTA: usize = 10240;
@@ -806,4 +806,69 @@ pub async fn role_changes_race_safely(store: Arc<dyn Store>) {
             }
         }
     }
+}
+
+/// A role keeps its newest use: an older one never replaces it, a role never used has
+/// none, and a deleted role's uses are skipped without error.
+pub async fn role_usage_keeps_the_newest(store: Arc<dyn Store>) {
+    let (acct, _) = account(&store).await;
+    let role = create_role(&store, &acct, "used", "/").await;
+    let other = create_role(&store, &acct, "idle", "/").await;
+    let use_at = |secs: i64, region: &str| RoleUsage {
+        role_id: role.role_id.clone(),
+        when: at(secs),
+        region: region.to_owned(),
+    };
+    let last = |id: String| {
+        let store = store.clone();
+        async move {
+            store
+                .get_role_last_used(&id)
+                .await
+                .expect("get_role_last_used")
+        }
+    };
+    assert_eq!(last(role.role_id.clone()).await, None, "never used");
+    store
+        .record_role_usage(&[])
+        .await
+        .expect("nothing to record");
+    store
+        .record_role_usage(&[use_at(100, "us-east-1")])
+        .await
+        .expect("record");
+    assert_eq!(
+        last(role.role_id.clone()).await,
+        Some(use_at(100, "us-east-1"))
+    );
+    store
+        .record_role_usage(&[use_at(50, "eu-west-1")])
+        .await
+        .expect("record older");
+    assert_eq!(
+        last(role.role_id.clone()).await,
+        Some(use_at(100, "us-east-1")),
+        "an older use does not replace a newer one"
+    );
+    store
+        .record_role_usage(&[use_at(200, "eu-central-1")])
+        .await
+        .expect("record newer");
+    assert_eq!(
+        last(role.role_id.clone()).await,
+        Some(use_at(200, "eu-central-1"))
+    );
+    assert_eq!(
+        last(other.role_id.clone()).await,
+        None,
+        "only the role used"
+    );
+    assert_eq!(last("AROANOSUCHROLE0000000".to_owned()).await, None);
+
+    store.delete_role(&acct, "used").await.expect("delete_role");
+    store
+        .record_role_usage(&[use_at(300, "us-east-1")])
+        .await
+        .expect("a deleted role's use is skipped");
+    assert_eq!(last(role.role_id.clone()).await, None);
 }
