@@ -32,6 +32,7 @@ impl Iam {
         arn: &str,
     ) -> Result<(), IamError> {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         let policy = self.boundary_policy(ctx, arn).await?;
         match self
             .store
@@ -54,6 +55,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
     ) -> Result<(), IamError> {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         match self
             .store
             .delete_permissions_boundary(&found.account_id, found.holder())
