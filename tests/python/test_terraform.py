@@ -1,6 +1,8 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
-profiles) applies, re-plans with no changes, and is destroyed.
+profiles, the account alias, service-linked roles) applies, re-plans with no changes, and
+is destroyed (service-linked roles through DeleteServiceLinkedRole and the deletion
+status the provider polls).
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
 the machine: the registry is not reachable here, so the provider must come from a
@@ -137,6 +139,21 @@ resource "aws_iam_instance_profile" "worker" {
   tags = { purpose = "ec2" }
 }
 
+resource "aws_iam_account_alias" "alias" {
+  account_alias = "tf-corp"
+}
+
+resource "aws_iam_service_linked_role" "elb" {
+  aws_service_name = "elasticloadbalancing.amazonaws.com"
+  description      = "Terraform's load balancers"
+}
+
+resource "aws_iam_service_linked_role" "autoscaling" {
+  aws_service_name = "autoscaling.amazonaws.com"
+  custom_suffix    = "tf"
+  tags             = { owner = "terraform" }
+}
+
 output "key_id" {
   value = aws_iam_access_key.app.id
 }
@@ -209,6 +226,12 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert iam.get_group_policy(GroupName="tf-devs", PolicyName="list-roles")["PolicyName"] == "list-roles"
     profiles = iam.list_instance_profiles_for_role(RoleName="tf-worker")["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["tf-worker-profile"]
+    assert iam.list_account_aliases()["AccountAliases"] == ["tf-corp"]
+    elb = iam.get_role(RoleName="AWSServiceRoleForElasticLoadBalancing")["Role"]
+    assert elb["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
+    assert elb["Description"] == "Terraform's load balancers"
+    autoscaling = iam.get_role(RoleName="AWSServiceRoleForAutoScaling_tf")["Role"]
+    assert autoscaling["Tags"] == [{"Key": "owner", "Value": "terraform"}]
 
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
@@ -220,3 +243,5 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "tf-worker"]
     assert not iam.list_groups()["Groups"]
     assert not iam.list_instance_profiles()["InstanceProfiles"]
+    assert not iam.list_account_aliases()["AccountAliases"]
+    assert not iam.list_roles(PathPrefix="/aws-service-role/")["Roles"]

@@ -12,8 +12,8 @@ use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
 use crate::model::{
-    self, AccessKey, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder, PolicyVersion, Role,
-    RoleUsage, TaggedKind,
+    self, AccessKey, DeletionStatus, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder,
+    PolicyVersion, Role, RoleUsage, TaggedKind,
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
@@ -936,6 +936,93 @@ impl Handler for Iam {
         input: iam::DeleteRoleInput,
     ) -> Result<(), IamError> {
         Iam::delete_role(self, ctx, &input.role_name).await
+    }
+
+    // Service-linked roles.
+
+    async fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateServiceLinkedRoleInput,
+    ) -> Result<iam::CreateServiceLinkedRoleOutput, IamError> {
+        let created = Iam::create_service_linked_role(
+            self,
+            ctx,
+            &input.aws_service_name,
+            input.description,
+            input.custom_suffix.as_deref(),
+        )
+        .await?;
+        Ok(iam::CreateServiceLinkedRoleOutput {
+            role: Some(role(&created, true)),
+        })
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteServiceLinkedRoleInput,
+    ) -> Result<iam::DeleteServiceLinkedRoleOutput, IamError> {
+        let deletion_task_id = Iam::delete_service_linked_role(self, ctx, &input.role_name).await?;
+        Ok(iam::DeleteServiceLinkedRoleOutput {
+            deletion_task_id: Some(deletion_task_id),
+        })
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetServiceLinkedRoleDeletionStatusInput,
+    ) -> Result<iam::GetServiceLinkedRoleDeletionStatusOutput, IamError> {
+        let status =
+            Iam::service_linked_role_deletion_status(self, ctx, &input.deletion_task_id).await?;
+        Ok(iam::GetServiceLinkedRoleDeletionStatusOutput {
+            status: Some(match status {
+                DeletionStatus::Succeeded => iam::DeletionTaskStatusType::Succeeded,
+                DeletionStatus::InProgress => iam::DeletionTaskStatusType::InProgress,
+                DeletionStatus::Failed => iam::DeletionTaskStatusType::Failed,
+                DeletionStatus::NotStarted => iam::DeletionTaskStatusType::NotStarted,
+            }),
+            reason: None,
+        })
+    }
+
+    // Account aliases.
+
+    async fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateAccountAliasInput,
+    ) -> Result<(), IamError> {
+        Iam::create_account_alias(self, ctx, &input.account_alias).await
+    }
+
+    async fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteAccountAliasInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_account_alias(self, ctx, &input.account_alias).await
+    }
+
+    async fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListAccountAliasesInput,
+    ) -> Result<iam::ListAccountAliasesOutput, IamError> {
+        let page = Iam::list_account_aliases(
+            self,
+            ctx,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListAccountAliasesOutput {
+            account_aliases: Some(page.items),
+            is_truncated,
+            marker,
+        })
     }
 
     async fn put_role_policy(

@@ -33,6 +33,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         let ctx = &ctx.with_key("iam:PermissionsBoundary", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         let policy = self.boundary_policy(ctx, arn).await?;
         match self
             .store
@@ -55,6 +56,7 @@ impl Iam {
         holder: PolicyHolder<'_>,
     ) -> Result<(), IamError> {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         match self
             .store
             .delete_permissions_boundary(&found.account_id, found.holder())

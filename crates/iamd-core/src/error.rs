@@ -28,6 +28,7 @@ pub enum ErrorCode {
     ServiceUnavailable,
     SignatureDoesNotMatch,
     Throttling,
+    UnmodifiableEntity,
     UnsupportedMediaType,
     ValidationError,
 }
@@ -57,6 +58,7 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => "ServiceUnavailable",
             ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             ErrorCode::Throttling => "Throttling",
+            ErrorCode::UnmodifiableEntity => "UnmodifiableEntity",
             ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
             ErrorCode::ValidationError => "ValidationError",
         }
@@ -71,6 +73,7 @@ impl ErrorCode {
             | ErrorCode::MalformedPolicyDocument
             | ErrorCode::MalformedQueryString
             | ErrorCode::Throttling
+            | ErrorCode::UnmodifiableEntity
             | ErrorCode::ValidationError => 400,
             ErrorCode::AccessDenied
             | ErrorCode::ExpiredToken

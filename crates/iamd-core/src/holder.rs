@@ -15,6 +15,7 @@ use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{no_such_policy, not_attachable, policy_error, Page};
 use crate::principal::Principal;
 use crate::service::{Iam, RequestContext};
+use crate::service_role::protected_role;
 use crate::store::StoreError;
 use crate::store_errors::{holder_error, no_such_inline_policy, HolderPolicy};
 
@@ -44,11 +45,21 @@ pub(crate) struct Found {
     pub account_id: String,
     pub id: String,
     pub name: String,
+    /// A service-linked role, whose policies and boundary only AWS may change.
+    pub service_linked: bool,
 }
 
 impl Found {
     pub(crate) fn holder(&self) -> PolicyHolder<'_> {
         PolicyHolder::new(self.kind, &self.name)
+    }
+
+    /// UnmodifiableEntity for a service-linked role, before any change to its policies.
+    pub(crate) fn modifiable(&self) -> Result<(), IamError> {
+        if self.service_linked {
+            return Err(protected_role(&self.name));
+        }
+        Ok(())
     }
 
     /// What a store error of an operation on this holder (named `holder` by the caller)
@@ -134,6 +145,7 @@ impl Iam {
                     account_id: user.account_id,
                     id: user.user_id,
                     name: user.user_name,
+                    service_linked: false,
                 }
             }
             HolderKind::Role => {
@@ -143,6 +155,7 @@ impl Iam {
                     account_id: role.account_id,
                     id: role.role_id,
                     name: role.role_name,
+                    service_linked: role.linked_service.is_some(),
                 }
             }
             HolderKind::Group => {
@@ -152,6 +165,7 @@ impl Iam {
                     account_id: group.account_id,
                     id: group.group_id,
                     name: group.group_name,
+                    service_linked: false,
                 }
             }
         })
@@ -166,6 +180,7 @@ impl Iam {
         document: &str,
     ) -> Result<(), IamError> {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         iamd_policy::Policy::parse_as(document, PolicyKind::Identity).map_err(policy_error)?;
         let size = iamd_policy::policy_size(document);
         match self
@@ -244,6 +259,7 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(), IamError> {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         match self
             .store
             .delete_inline_policy(&found.account_id, found.holder(), policy_name)
@@ -266,6 +282,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         let ctx = &ctx.with_key("iam:PolicyARN", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, not_attachable)
             .await?;
@@ -296,6 +313,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         let ctx = &ctx.with_key("iam:PolicyARN", arn);
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
+        found.modifiable()?;
         let policy = self
             .managed_policy_unauthorized(ctx, arn, no_such_policy)
             .await?;

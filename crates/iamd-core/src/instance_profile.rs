@@ -170,6 +170,16 @@ impl Iam {
         role_name: &str,
     ) -> Result<(), IamError> {
         let profile = self.instance_profile_for(ctx, name).await?;
+        // A service-linked role is only AWS's to put in a profile (a missing role is the
+        // store's NoSuchEntity, as before).
+        if let Some(role) = self
+            .store
+            .get_role(&profile.account_id, role_name)
+            .await
+            .map_err(store_failure)?
+        {
+            crate::service_role::modifiable(&role)?;
+        }
         self.store
             .add_role_to_instance_profile(
                 &profile.account_id,

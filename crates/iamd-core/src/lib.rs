@@ -5,6 +5,7 @@
 //! re-exported here under its old paths (`iamd_core::model`, `iamd_core::store`, …).
 
 pub mod access_key;
+pub mod account_alias;
 pub mod api;
 pub mod arn;
 pub mod authn;
@@ -23,6 +24,7 @@ pub mod principal;
 pub mod role;
 pub mod service;
 pub mod service_access;
+pub mod service_role;
 pub mod session;
 mod store_errors;
 pub mod sts;

@@ -1,5 +1,6 @@
 //! Role operations: CreateRole, GetRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy,
-//! DeleteRole, role inline policies and managed-policy attachments.
+//! DeleteRole, role inline policies and managed-policy attachments. A service-linked role
+//! (`service_role`) refuses every change but its description and tags.
 
 use iamd_policy::{Policy, PolicyKind, SizeQuota};
 
@@ -10,6 +11,7 @@ use crate::model::{Role, RoleUsage, Tag};
 use crate::pagination::{self, Listing, SortKey};
 use crate::policy::{policy_error, Page};
 use crate::service::{store_failure, Iam, RequestContext};
+use crate::service_role::{check_role_path, modifiable};
 use crate::store_errors::role_error;
 
 pub const MIN_SESSION_DURATION: u32 = 3_600;
@@ -85,9 +87,11 @@ impl Iam {
             create_date: ctx.now.replace_nanosecond(0).unwrap_or(ctx.now),
             tags: input.tags,
             session_secret: ids::secret_access_key().seal(&self.keyring),
+            linked_service: None,
         };
         self.authorize(ctx, ctx.action(), &Resource::arn(role.arn()))
             .await?;
+        check_role_path(&role.path)?;
         validate_trust_policy(&role.assume_role_policy_document)?;
         let boundary = match &input.permissions_boundary {
             Some(arn) => Some(self.boundary_policy(ctx, arn).await?),
@@ -172,6 +176,10 @@ impl Iam {
         max_session_duration: Option<u32>,
     ) -> Result<(), IamError> {
         let role = self.role_for(ctx, role_name, ctx.action()).await?;
+        // A service-linked role's description may change, nothing else.
+        if max_session_duration.is_some() {
+            modifiable(&role)?;
+        }
         self.store
             .update_role(
                 &role.account_id,
@@ -190,6 +198,7 @@ impl Iam {
         document: &str,
     ) -> Result<(), IamError> {
         let role = self.role_for(ctx, role_name, ctx.action()).await?;
+        modifiable(&role)?;
         validate_trust_policy(document)?;
         self.store
             .update_assume_role_policy(&role.account_id, &role.role_name, document)
@@ -199,6 +208,7 @@ impl Iam {
 
     pub async fn delete_role(&self, ctx: &RequestContext, role_name: &str) -> Result<(), IamError> {
         let role = self.role_for(ctx, role_name, ctx.action()).await?;
+        modifiable(&role)?;
         let result = self
             .store
             .delete_role(&role.account_id, &role.role_name)

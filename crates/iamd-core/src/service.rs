@@ -184,7 +184,8 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 

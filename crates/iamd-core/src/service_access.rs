@@ -112,6 +112,7 @@ impl Iam {
                 account_id: g.account_id,
                 id: g.group_id,
                 name: g.group_name,
+                service_linked: false,
             }));
         }
         // (policy, document) for every policy that applies, managed ones once.

@@ -73,7 +73,8 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -115,7 +116,8 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -179,11 +181,59 @@ pub(crate) fn managed_policy_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
 /// Operations on a role (not its policies: `holder_error`).
+/// Account alias operations: `alias` is the alias the call names.
+pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
+    match e {
+        StoreError::AlreadyExists => {
+            already_exists(format!("The account alias {alias} already exists."))
+        }
+        StoreError::NoSuchAccountAlias => IamError::new(
+            ErrorCode::NoSuchEntity,
+            format!("The account alias {alias} cannot be found."),
+        ),
+        StoreError::Backend(_)
+        | StoreError::NoSuchRole
+        | StoreError::RoleInInstanceProfile
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::NoSuchUser
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+    }
+}
+
 pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
     match e {
         StoreError::NoSuchRole => no_such_role(role_name),
@@ -226,7 +276,8 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::InstanceProfileHasRoles
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -282,7 +333,8 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -336,7 +388,8 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -450,7 +503,8 @@ pub(crate) fn holder_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 
@@ -526,7 +580,8 @@ pub(crate) fn group_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
 

@@ -7,6 +7,7 @@
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod aliases;
 mod boundaries;
 mod groups;
 mod holders;
@@ -27,9 +28,9 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
+    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -77,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_permissions_boundaries",
         include_str!("../migrations/0006_permissions_boundaries.sql"),
+    ),
+    (
+        "0008_account_aliases_service_roles",
+        include_str!("../migrations/0008_account_aliases_service_roles.sql"),
     ),
     (
         "0009_role_last_used",
@@ -1126,6 +1131,44 @@ impl Store for PgStore {
     ) -> Result<Vec<Tag>, StoreError> {
         transaction!(self, SNAPSHOT, |tx| tags::list_entity_tags(
             &tx, account_id, entity
+        ))
+    }
+    async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aliases::create_account_alias(
+            &tx, account_id, alias
+        ))
+    }
+
+    async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aliases::delete_account_alias(
+            &tx, account_id, alias
+        ))
+    }
+
+    async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| aliases::list_account_aliases(&c, account_id))
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        task: &DeletionTask,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| roles::delete_service_linked_role(
+            &tx, account_id, role_name, task
+        ))
+    }
+
+    async fn get_deletion_task(
+        &self,
+        account_id: &str,
+        deletion_task_id: &str,
+    ) -> Result<Option<DeletionTask>, StoreError> {
+        read!(self, |c| roles::get_deletion_task(
+            &c,
+            account_id,
+            deletion_task_id
         ))
     }
 }

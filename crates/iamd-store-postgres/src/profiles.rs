@@ -13,7 +13,7 @@ use iamd_store::StoreError;
 use tokio_postgres::Row;
 
 use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result};
-use crate::roles::{locked_role, role_from, ROLE_COLUMNS};
+use crate::roles::{locked_role, role_from, ROLE_COLUMNS, ROLE_COLUMN_COUNT};
 
 /// An `instance_profiles` row as selected by `PROFILE_COLUMNS` (`i` = instance_profiles).
 const PROFILE_COLUMNS: &str =
@@ -55,7 +55,7 @@ async fn with_roles<C: GenericClient>(
     )
     .await?;
     for row in &rows {
-        let id: String = row.try_get(9)?;
+        let id: String = row.try_get(ROLE_COLUMN_COUNT)?;
         let role = role_from(row)?;
         if let Some(profile) = profiles.iter_mut().find(|p| p.instance_profile_id == id) {
             profile.roles.push(role);

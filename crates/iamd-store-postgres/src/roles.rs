@@ -6,7 +6,7 @@
 //! Same SQL subset as `queries`: no `ON CONFLICT`, no `RETURNING`, plain `FOR UPDATE`.
 
 use deadpool_postgres::GenericClient;
-use iamd_store::model::{Role, RoleUsage, Tag};
+use iamd_store::model::{DeletionStatus, DeletionTask, Role, RoleUsage, Tag};
 use iamd_store::secret::SealedSecret;
 use iamd_store::StoreError;
 use tokio_postgres::Row;
@@ -15,7 +15,11 @@ use crate::queries::{execute, limit_of, query, query_opt, time_of, Fail, Result}
 
 /// A `roles` row as selected by `ROLE_COLUMNS` (`r` = roles).
 pub(crate) const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.role_name, r.path, r.description,
-     r.assume_role_policy_document, r.max_session_duration, r.create_date, r.session_secret";
+     r.assume_role_policy_document, r.max_session_duration, r.create_date, r.session_secret,
+     r.linked_service";
+
+/// How many columns `ROLE_COLUMNS` selects: what a join selects after them starts here.
+pub(crate) const ROLE_COLUMN_COUNT: usize = 10;
 
 pub(crate) fn role_from(row: &Row) -> Result<Role> {
     let max_session_duration: i64 = row.try_get(6)?;
@@ -34,6 +38,7 @@ pub(crate) fn role_from(row: &Row) -> Result<Role> {
         create_date: time_of(row.try_get(7)?)?,
         tags: Vec::new(),
         session_secret: SealedSecret::from_stored(row.try_get::<_, String>(8)?),
+        linked_service: row.try_get(9)?,
     })
 }
 
@@ -45,8 +50,8 @@ fn role_with_tags(rows: &[Row]) -> Result<Option<Role>> {
     };
     let mut role = role_from(first)?;
     for row in rows {
-        let key: Option<String> = row.try_get(9)?;
-        let value: Option<String> = row.try_get(10)?;
+        let key: Option<String> = row.try_get(ROLE_COLUMN_COUNT)?;
+        let value: Option<String> = row.try_get(ROLE_COLUMN_COUNT + 1)?;
         if let (Some(key), Some(value)) = (key, value) {
             role.tags.push(Tag { key, value });
         }
@@ -77,8 +82,9 @@ pub(crate) async fn create_role<C: GenericClient>(tx: &C, role: &Role) -> Result
     execute(
         tx,
         "INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, description,
-             assume_role_policy_document, max_session_duration, create_date, session_secret)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             assume_role_policy_document, max_session_duration, create_date, session_secret,
+             linked_service)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
             &role.role_id,
             &role.account_id,
@@ -90,6 +96,7 @@ pub(crate) async fn create_role<C: GenericClient>(tx: &C, role: &Role) -> Result
             &i64::from(role.max_session_duration),
             &role.create_date.unix_timestamp(),
             &role.session_secret.as_stored(),
+            &role.linked_service,
         ],
     )
     .await?;
@@ -223,12 +230,18 @@ pub(crate) async fn delete_role<C: GenericClient>(
     role_name: &str,
 ) -> Result<()> {
     let role_id = locked_role(tx, account_id, role_name).await?;
+    delete_locked_role(tx, &role_id).await
+}
+
+/// Deletes the role whose row lock the transaction holds, unless an instance profile or a
+/// policy still refers to it.
+async fn delete_locked_role<C: GenericClient>(tx: &C, role_id: &String) -> Result<()> {
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_opt(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1),
                 EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = $1)",
-        &[&role_id],
+        &[role_id],
     )
     .await?
     .map(|r| Ok::<_, Fail>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
@@ -243,8 +256,8 @@ pub(crate) async fn delete_role<C: GenericClient>(
     if has_inline {
         return Err(StoreError::RoleHasInlinePolicies.into());
     }
-    execute(tx, "DELETE FROM role_tags WHERE role_id = $1", &[&role_id]).await?;
-    execute(tx, "DELETE FROM roles WHERE role_id = $1", &[&role_id]).await?;
+    execute(tx, "DELETE FROM role_tags WHERE role_id = $1", &[role_id]).await?;
+    execute(tx, "DELETE FROM roles WHERE role_id = $1", &[role_id]).await?;
     Ok(())
 }
 
@@ -288,4 +301,63 @@ pub(crate) async fn get_role_last_used<C: GenericClient>(
         })
     })
     .transpose()
+}
+
+/// Deletes a service-linked role as `delete_role` does (under its row lock) and records its
+/// deletion task in the same transaction. A role that is not service-linked is `NoSuchRole`.
+pub(crate) async fn delete_service_linked_role<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    role_name: &str,
+    task: &DeletionTask,
+) -> Result<()> {
+    let row = query_opt(
+        tx,
+        "SELECT role_id FROM roles
+         WHERE account_id = $1 AND role_name_lower = $2 AND linked_service IS NOT NULL
+         FOR UPDATE",
+        &[&account_id, &role_name.to_lowercase()],
+    )
+    .await?
+    .ok_or(StoreError::NoSuchRole)?;
+    let role_id: String = row.try_get(0)?;
+    delete_locked_role(tx, &role_id).await?;
+    execute(
+        tx,
+        "INSERT INTO role_deletion_tasks (account_id, deletion_task_id, status, create_date)
+         VALUES ($1, $2, $3, $4)",
+        &[
+            &task.account_id,
+            &task.deletion_task_id,
+            &task.status.as_str(),
+            &task.create_date.unix_timestamp(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn get_deletion_task<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+    deletion_task_id: &str,
+) -> Result<Option<DeletionTask>> {
+    let Some(row) = query_opt(
+        c,
+        "SELECT status, create_date FROM role_deletion_tasks
+         WHERE account_id = $1 AND deletion_task_id = $2",
+        &[&account_id, &deletion_task_id],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let status: String = row.try_get(0)?;
+    Ok(Some(DeletionTask {
+        account_id: account_id.to_owned(),
+        deletion_task_id: deletion_task_id.to_owned(),
+        status: DeletionStatus::parse(&status)
+            .ok_or_else(|| Fail::Data(format!("stored deletion status {status} is unknown")))?,
+        create_date: time_of(row.try_get(1)?)?,
+    }))
 }

@@ -6,6 +6,7 @@
 //! several iamd processes (use the PostgreSQL backend to scale out), and it holds no
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
+mod aliases;
 mod boundaries;
 mod directory;
 mod files;
@@ -25,9 +26,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
+    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -1228,6 +1229,50 @@ impl Store for SqliteStore {
         let (account_id, kind, name) = (account_id.to_owned(), entity.kind, entity.name.to_owned());
         self.pool
             .read(move |tx| tags::list_entity_tags(tx, &account_id, Tagged::new(kind, &name)))
+            .await
+    }
+    async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        let (account_id, alias) = (account_id.to_owned(), alias.to_owned());
+        self.pool
+            .write(move |tx| aliases::create_account_alias(tx, &account_id, &alias))
+            .await
+    }
+
+    async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        let (account_id, alias) = (account_id.to_owned(), alias.to_owned());
+        self.pool
+            .write(move |tx| aliases::delete_account_alias(tx, &account_id, &alias))
+            .await
+    }
+
+    async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .read(move |tx| aliases::list_account_aliases(tx, &account_id))
+            .await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        task: &DeletionTask,
+    ) -> Result<(), StoreError> {
+        let (account_id, role_name, task) =
+            (account_id.to_owned(), role_name.to_owned(), task.clone());
+        self.pool
+            .write(move |tx| roles::delete_service_linked_role(tx, &account_id, &role_name, &task))
+            .await
+    }
+
+    async fn get_deletion_task(
+        &self,
+        account_id: &str,
+        deletion_task_id: &str,
+    ) -> Result<Option<DeletionTask>, StoreError> {
+        let (account_id, deletion_task_id) = (account_id.to_owned(), deletion_task_id.to_owned());
+        self.pool
+            .read(move |tx| roles::get_deletion_task(tx, &account_id, &deletion_task_id))
             .await
     }
 }

@@ -3,7 +3,7 @@
 //! writer (`BEGIN IMMEDIATE`), so a check and the write it guards cannot be interleaved
 //! with another write.
 
-use iamd_store::model::{Role, RoleUsage, Tag};
+use iamd_store::model::{DeletionStatus, DeletionTask, Role, RoleUsage, Tag};
 use iamd_store::secret::SealedSecret;
 use iamd_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -12,12 +12,13 @@ use crate::queries::{limit_of, query_one, time_of, Fail, Result};
 
 /// A `roles` row as selected by `ROLE_COLUMNS`.
 const ROLE_COLUMNS: &str = "role_id, account_id, role_name, path, description,
-     assume_role_policy_document, max_session_duration, create_date, session_secret";
+     assume_role_policy_document, max_session_duration, create_date, session_secret,
+     linked_service";
 
 /// `ROLE_COLUMNS` of `roles r`, for joins.
 pub(crate) const ROLE_COLUMNS_OF_R: &str = "r.role_id, r.account_id, r.role_name, r.path,
      r.description, r.assume_role_policy_document, r.max_session_duration, r.create_date,
-     r.session_secret";
+     r.session_secret, r.linked_service";
 
 pub(crate) type RoleRow = (
     String,
@@ -29,6 +30,7 @@ pub(crate) type RoleRow = (
     i64,
     i64,
     String,
+    Option<String>,
 );
 
 pub(crate) fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
@@ -42,6 +44,7 @@ pub(crate) fn role_of(r: &Row<'_>) -> rusqlite::Result<RoleRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
@@ -56,6 +59,7 @@ pub(crate) fn role_from(
         max_session_duration,
         created,
         session_secret,
+        linked_service,
     ): RoleRow,
 ) -> Result<Role> {
     Ok(Role {
@@ -73,6 +77,7 @@ pub(crate) fn role_from(
         create_date: time_of(created)?,
         tags: Vec::new(),
         session_secret: SealedSecret::from_stored(session_secret),
+        linked_service,
     })
 }
 
@@ -110,8 +115,9 @@ pub(crate) fn create_role(tx: &Connection, role: &Role) -> Result<()> {
     // UNIQUE (account_id, role_name_lower) turns a taken name into AlreadyExists.
     tx.prepare_cached(
         "INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, description,
-             assume_role_policy_document, max_session_duration, create_date, session_secret)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             assume_role_policy_document, max_session_duration, create_date, session_secret,
+             linked_service)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         role.role_id,
@@ -124,6 +130,7 @@ pub(crate) fn create_role(tx: &Connection, role: &Role) -> Result<()> {
         i64::from(role.max_session_duration),
         role.create_date.unix_timestamp(),
         role.session_secret.as_stored(),
+        role.linked_service,
     ])?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO role_tags (role_id, position, key, value) VALUES (?1, ?2, ?3, ?4)",
@@ -228,12 +235,17 @@ pub(crate) fn update_assume_role_policy(
 
 pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) -> Result<()> {
     let role_id = role_id_of(tx, account_id, role_name)?;
+    delete_role_by_id(tx, &role_id)
+}
+
+/// Deletes the role unless an instance profile or a policy still refers to it.
+fn delete_role_by_id(tx: &Connection, role_id: &str) -> Result<()> {
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = ?1),
                 EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = ?1)",
-        [&role_id],
+        [role_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     if in_profile {
@@ -246,9 +258,9 @@ pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) ->
         return Err(StoreError::RoleHasInlinePolicies.into());
     }
     tx.prepare_cached("DELETE FROM role_tags WHERE role_id = ?1")?
-        .execute([&role_id])?;
+        .execute([role_id])?;
     tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?
-        .execute([&role_id])?;
+        .execute([role_id])?;
     Ok(())
 }
 
@@ -280,4 +292,60 @@ pub(crate) fn get_role_last_used(tx: &Connection, role_id: &str) -> Result<Optio
         when: time_of(secs)?,
         region: region.unwrap_or_default(),
     }))
+}
+
+/// Deletes a service-linked role as `delete_role` does and records its deletion task, in
+/// the same transaction. A role that is not service-linked is `NoSuchRole`.
+pub(crate) fn delete_service_linked_role(
+    tx: &Connection,
+    account_id: &str,
+    role_name: &str,
+    task: &DeletionTask,
+) -> Result<()> {
+    let role_id: Option<String> = query_one(
+        tx,
+        "SELECT role_id FROM roles
+         WHERE account_id = ?1 AND role_name_lower = ?2 AND linked_service IS NOT NULL",
+        params![account_id, role_name.to_lowercase()],
+        |r| r.get(0),
+    )
+    .optional()?;
+    let role_id = role_id.ok_or(StoreError::NoSuchRole)?;
+    delete_role_by_id(tx, &role_id)?;
+    tx.prepare_cached(
+        "INSERT INTO role_deletion_tasks (account_id, deletion_task_id, status, create_date)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        task.account_id,
+        task.deletion_task_id,
+        task.status.as_str(),
+        task.create_date.unix_timestamp(),
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn get_deletion_task(
+    tx: &Connection,
+    account_id: &str,
+    deletion_task_id: &str,
+) -> Result<Option<DeletionTask>> {
+    let row: Option<(String, i64)> = query_one(
+        tx,
+        "SELECT status, create_date FROM role_deletion_tasks
+         WHERE account_id = ?1 AND deletion_task_id = ?2",
+        params![account_id, deletion_task_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    row.map(|(status, created)| {
+        Ok(DeletionTask {
+            account_id: account_id.to_owned(),
+            deletion_task_id: deletion_task_id.to_owned(),
+            status: DeletionStatus::parse(&status)
+                .ok_or_else(|| Fail::Data(format!("stored deletion status {status} is unknown")))?,
+            create_date: time_of(created)?,
+        })
+    })
+    .transpose()
 }

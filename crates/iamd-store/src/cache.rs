@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
+    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::Keyring;
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -894,6 +894,42 @@ impl Store for CachingStore {
             .remove_role_from_instance_profile(account_id, name, role_name)
             .await
     }
+
+    // Account aliases and service-linked roles' deletion tasks are not cached. Deleting a
+    // role touches nothing this front keeps (roles are not cached).
+
+    async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        self.inner.create_account_alias(account_id, alias).await
+    }
+
+    async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
+        self.inner.delete_account_alias(account_id, alias).await
+    }
+
+    async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.list_account_aliases(account_id).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        task: &DeletionTask,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_service_linked_role(account_id, role_name, task)
+            .await
+    }
+
+    async fn get_deletion_task(
+        &self,
+        account_id: &str,
+        deletion_task_id: &str,
+    ) -> Result<Option<DeletionTask>, StoreError> {
+        self.inner
+            .get_deletion_task(account_id, deletion_task_id)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -1330,6 +1366,30 @@ mod tests {
             unimplemented!()
         }
         async fn list_entity_tags(&self, _: &str, _: Tagged<'_>) -> Result<Vec<Tag>, StoreError> {
+            unimplemented!()
+        }
+        async fn create_account_alias(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_account_alias(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_account_aliases(&self, _: &str) -> Result<Vec<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_service_linked_role(
+            &self,
+            _: &str,
+            _: &str,
+            _: &DeletionTask,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_deletion_task(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<DeletionTask>, StoreError> {
             unimplemented!()
         }
         async fn create_instance_profile(&self, _: &InstanceProfile) -> Result<(), StoreError> {

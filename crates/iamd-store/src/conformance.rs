@@ -78,6 +78,9 @@ macro_rules! conformance_tests {
     ($factory:expr) => {
         $crate::conformance_tests!(@each $factory;
             bootstrap_creates_the_account_once,
+            account_aliases_are_replaced_unique_and_deleted,
+            concurrent_alias_changes_leave_one_alias,
+            service_linked_roles_are_deleted_with_a_task,
             account_counts_cover_every_kind,
             users_are_found_ignoring_case,
             list_users_filters_by_plain_path_prefix,
@@ -162,6 +165,7 @@ mod profiles;
 mod races;
 mod roles;
 mod secrets;
+mod service_roles;
 mod tags;
 mod users;
 
@@ -211,6 +215,10 @@ pub use roles::{
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;
+pub use service_roles::{
+    account_aliases_are_replaced_unique_and_deleted, concurrent_alias_changes_leave_one_alias,
+    service_linked_roles_are_deleted_with_a_task,
+};
 pub use tags::{
     concurrent_tagging_respects_the_quota, policies_keep_their_tags_from_creation,
     tags_are_merged_removed_and_listed_for_every_kind, user_tag_changes_are_seen_by_every_read,

@@ -106,6 +106,23 @@ pub fn secret_access_key() -> SecretKey {
     SecretKey::new(secret)
 }
 
+/// A random (version 4) UUID in its lower-case hyphenated form, as AWS writes the ones at
+/// the end of service-linked role deletion task ids.
+pub fn uuid() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// 16 random base32 characters, for tokens that must never repeat.
 pub fn nonce() -> String {
     random_base32(16)

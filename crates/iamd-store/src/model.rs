@@ -284,6 +284,10 @@ pub struct Role {
     /// Keys the MACs of this role's session tokens (see `session`); never shown. Deleting
     /// the role therefore ends its sessions.
     pub session_secret: SealedSecret,
+    /// The service principal (`ecs.amazonaws.com`) of a service-linked role, which only
+    /// CreateServiceLinkedRole makes (its path is `/aws-service-role/<principal>/`, a path
+    /// CreateRole refuses); `None` for every other role. Never changes.
+    pub linked_service: Option<String>,
 }
 
 impl Role {
@@ -293,6 +297,47 @@ impl Role {
             self.account_id, self.path, self.role_name
         )
     }
+}
+
+/// How far a service-linked role's deletion has got (the model's `DeletionTaskStatusType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionStatus {
+    Succeeded,
+    InProgress,
+    Failed,
+    NotStarted,
+}
+
+impl DeletionStatus {
+    /// As stored and as the model spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionStatus::Succeeded => "SUCCEEDED",
+            DeletionStatus::InProgress => "IN_PROGRESS",
+            DeletionStatus::Failed => "FAILED",
+            DeletionStatus::NotStarted => "NOT_STARTED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeletionStatus> {
+        Some(match s {
+            "SUCCEEDED" => DeletionStatus::Succeeded,
+            "IN_PROGRESS" => DeletionStatus::InProgress,
+            "FAILED" => DeletionStatus::Failed,
+            "NOT_STARTED" => DeletionStatus::NotStarted,
+            _ => return None,
+        })
+    }
+}
+
+/// The record of one DeleteServiceLinkedRole call, which GetServiceLinkedRoleDeletionStatus
+/// reads back by its id (`task/aws-service-role/<principal>/<role name>/<uuid>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionTask {
+    pub account_id: AccountId,
+    pub deletion_task_id: String,
+    pub status: DeletionStatus,
+    pub create_date: OffsetDateTime,
 }
 
 /// An IAM group: a set of users that share its policies (inline and attached).

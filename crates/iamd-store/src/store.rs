@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
+    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
+    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -115,6 +115,8 @@ pub enum StoreError {
     RoleNotInInstanceProfile,
     #[error("the entity would have more tags than its quota")]
     TagQuotaExceeded,
+    #[error("the account has no such alias")]
+    NoSuchAccountAlias,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -705,4 +707,34 @@ pub trait Store: Send + Sync + 'static {
         account_id: &str,
         entity: Tagged<'_>,
     ) -> Result<Vec<Tag>, StoreError>;
+
+    // Account aliases: at most one per account, each unique across every account the store
+    // holds (AWS's aliases are unique across its partition).
+
+    /// Gives the account `alias`, replacing the alias it had, if any. `AlreadyExists` when an
+    /// account (this one included) holds `alias` already; the unique index decides races.
+    async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError>;
+    /// Removes the account's alias if it is `alias`; `NoSuchAccountAlias` otherwise.
+    async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError>;
+    /// The account's aliases: none or one.
+    async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError>;
+
+    // Service-linked roles are created by `create_role` with `Role::linked_service` set.
+
+    /// Deletes the service-linked role named `role_name` (ignoring case) and records `task`,
+    /// in one transaction. `NoSuchRole` when there is no such role or it is not
+    /// service-linked; `RoleInInstanceProfile`, `RoleHasAttachedPolicies`,
+    /// `RoleHasInlinePolicies` as `delete_role` (and then nothing is recorded).
+    async fn delete_service_linked_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        task: &DeletionTask,
+    ) -> Result<(), StoreError>;
+    /// The deletion task of the account with that id, exactly (ids are case-sensitive).
+    async fn get_deletion_task(
+        &self,
+        account_id: &str,
+        deletion_task_id: &str,
+    ) -> Result<Option<DeletionTask>, StoreError>;
 }

@@ -795,3 +795,86 @@ async fn a_membership_change_on_one_node_takes_effect_on_another_within_a_second
     println!("B saw the membership after {join_seen:?} and its end after {leave_seen:?}");
     cluster.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aliases_and_service_linked_roles_are_shared_by_every_node() {
+    let Some(cluster) = Cluster::start(2, |_| None).await else {
+        return;
+    };
+    let (a, b) = (cluster.root(0), cluster.root(1));
+    // Two nodes racing to give the account an alias: one alias is left, one of those asked.
+    let races: Vec<_> = ["race-a", "race-b"]
+        .into_iter()
+        .zip([a.clone(), b.clone()])
+        .map(|(alias, node)| async move {
+            node.create_account_alias()
+                .account_alias(alias)
+                .send()
+                .await
+        })
+        .collect();
+    for result in join_all(races).await {
+        result.expect("each replacement succeeds");
+    }
+    let on_a = a
+        .list_account_aliases()
+        .send()
+        .await
+        .unwrap()
+        .account_aliases;
+    let on_b = b
+        .list_account_aliases()
+        .send()
+        .await
+        .unwrap()
+        .account_aliases;
+    assert_eq!(on_a, on_b);
+    assert!(on_a == ["race-a"] || on_a == ["race-b"], "{on_a:?}");
+    // The alias is taken for the other node too.
+    let taken = b
+        .create_account_alias()
+        .account_alias(&on_a[0])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(&taken),
+        Some("EntityAlreadyExists")
+    );
+
+    // A service-linked role made on one node is protected on the other, and its deletion
+    // task is read there.
+    a.create_service_linked_role()
+        .aws_service_name("ecs.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let refused = b
+        .delete_role()
+        .role_name("AWSServiceRoleForECS")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(&refused),
+        Some("UnmodifiableEntity")
+    );
+    let task_id = b
+        .delete_service_linked_role()
+        .role_name("AWSServiceRoleForECS")
+        .send()
+        .await
+        .unwrap()
+        .deletion_task_id;
+    let status = a
+        .get_service_linked_role_deletion_status()
+        .deletion_task_id(&task_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status.status(),
+        &aws_sdk_iam::types::DeletionTaskStatusType::Succeeded
+    );
+    cluster.stop().await;
+}

@@ -41,6 +41,7 @@ pub(super) fn new_role(account_id: &str, name: &str, path: &str) -> Role {
         create_date: at(0),
         tags: Vec::new(),
         session_secret: ids::secret_access_key().seal(super::ring()),
+        linked_service: None,
     }
 }
 
