@@ -312,6 +312,7 @@ impl Iam {
         description: Option<String>,
         custom_suffix: Option<&str>,
     ) -> Result<Role, IamError> {
+        let ctx = &ctx.with_key("iam:AWSServiceName", service);
         let (base_name, takes_suffix) = service_role_name(service);
         let role_name = match custom_suffix {
             Some(suffix) => format!("{base_name}_{suffix}"),

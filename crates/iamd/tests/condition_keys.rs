@@ -398,3 +398,19 @@ async fn a_user_assumes_only_roles_of_its_own_project() {
         Some("AccessDenied")
     );
 }
+
+/// `iam:AWSServiceName`: the service a service-linked role is created for.
+#[tokio::test]
+async fn aws_service_name_scopes_service_linked_roles() {
+    let srv = TestServer::start().await;
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreateServiceLinkedRole","Resource":"*",
+        "Condition":{"StringEquals":{"iam:AWSServiceName":"autoscaling.amazonaws.com"}}}]}"#;
+    let ops = user_with_policy(&srv, "ops", doc).await;
+    let create = |service: &str| {
+        ops.create_service_linked_role()
+            .aws_service_name(service)
+            .send()
+    };
+    assert!(!denied(create("autoscaling.amazonaws.com").await));
+    assert!(denied(create("elasticloadbalancing.amazonaws.com").await));
+}
