@@ -7,6 +7,7 @@
 //! retried only where nothing had been sent yet. It is not a cache, and it holds no domain
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
+mod aws_policies;
 mod boundaries;
 mod groups;
 mod holders;
@@ -27,9 +28,9 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, Tag, Tagged, User, UserPolicies,
+    AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, Group, HolderKind,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
+    PolicyHolder, PolicyVersion, Role, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -77,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_permissions_boundaries",
         include_str!("../migrations/0006_permissions_boundaries.sql"),
+    ),
+    (
+        "0007_aws_managed_policies",
+        include_str!("../migrations/0007_aws_managed_policies.sql"),
     ),
 ];
 
@@ -780,6 +785,98 @@ impl Store for PgStore {
         holder: PolicyHolder<'_>,
     ) -> Result<Option<String>, StoreError> {
         read!(self, |c| boundaries::get(&c, account_id, holder))
+    }
+
+    async fn attach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+        max_attached: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::attach(
+            &tx,
+            account_id,
+            holder,
+            arn,
+            max_attached
+        ))
+    }
+
+    async fn detach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::detach(
+            &tx, account_id, holder, arn
+        ))
+    }
+
+    async fn list_aws_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| aws_policies::list(&c, account_id, holder))
+    }
+
+    async fn put_aws_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::put_boundary(
+            &tx, account_id, holder, arn
+        ))
+    }
+
+    async fn create_user_with_aws_boundary(
+        &self,
+        user: &User,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::create_user(&tx, user, arn))
+    }
+
+    async fn create_role_with_aws_boundary(
+        &self,
+        role: &Role,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::create_role(&tx, role, arn))
+    }
+
+    async fn aws_policy_usage(
+        &self,
+        account_id: &str,
+        arn: Option<&str>,
+    ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
+        read!(self, |c| aws_policies::usage(&c, account_id, arn))
+    }
+
+    async fn list_aws_policy_entities(
+        &self,
+        account_id: &str,
+        arn: &str,
+        kind: HolderKind,
+        as_boundary: bool,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        read!(self, |c| aws_policies::list_entities(
+            &c,
+            account_id,
+            arn,
+            kind,
+            as_boundary,
+            path_prefix,
+            after,
+            limit
+        ))
     }
 
     async fn put_inline_policy(

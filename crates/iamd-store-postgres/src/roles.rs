@@ -226,7 +226,8 @@ pub(crate) async fn delete_role<C: GenericClient>(
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_opt(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1),
-                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1)
+                    OR EXISTS (SELECT 1 FROM role_aws_policy_attachments WHERE role_id = $1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = $1)",
         &[&role_id],
     )

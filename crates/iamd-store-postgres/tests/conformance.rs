@@ -295,7 +295,8 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             (3, "0003_roles".to_owned()),
             (4, "0004_groups".to_owned()),
             (5, "0005_instance_profiles".to_owned()),
-            (6, "0006_permissions_boundaries".to_owned())
+            (6, "0006_permissions_boundaries".to_owned()),
+            (7, "0007_aws_managed_policies".to_owned())
         ]
     );
     store

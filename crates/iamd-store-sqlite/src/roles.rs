@@ -231,7 +231,8 @@ pub(crate) fn delete_role(tx: &Connection, account_id: &str, role_name: &str) ->
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = ?1),
-                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1)
+                    OR EXISTS (SELECT 1 FROM role_aws_policy_attachments WHERE role_id = ?1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = ?1)",
         [&role_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
