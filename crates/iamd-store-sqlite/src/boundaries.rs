@@ -60,7 +60,11 @@ pub(crate) fn create_role(tx: &Connection, role: &Role, boundary: &str) -> Resul
     set(tx, HolderKind::Role, &role.role_id, Some(&policy_id))
 }
 
-/// The boundary's ARN; the holder found ignoring case.
+/// A customer managed policy's account, path and name.
+type PolicyPath = (String, String, String);
+
+/// The boundary's ARN (a customer or an AWS managed policy's); the holder found ignoring
+/// case.
 pub(crate) fn get(
     tx: &Connection,
     account_id: &str,
@@ -68,7 +72,7 @@ pub(crate) fn get(
 ) -> Result<Option<String>> {
     bounded(holder)?;
     let t = tables(holder.kind);
-    let row: Option<(Option<(String, String, String)>, Option<String>)> = query_one(
+    let row: Option<(Option<PolicyPath>, Option<String>)> = query_one(
         tx,
         &format!(
             "SELECT p.account_id, p.path, p.policy_name, h.aws_permissions_boundary
