@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::model::{ManagedPolicy, PolicyVersion};
+use crate::model::{ManagedPolicy, PolicyVersion, UserPolicies};
 
 /// What every AWS managed policy's ARN starts with.
 pub const ARN_PREFIX: &str = "arn:aws:iam::aws:policy/";
@@ -130,6 +130,28 @@ pub fn catalog() -> &'static Catalog {
 /// The AWS managed policy `arn` names, if it names one (exactly: ARNs are case-sensitive).
 pub fn get(arn: &str) -> Option<&'static AwsPolicy> {
     catalog().get(arn)
+}
+
+/// `stored` with its AWS managed policies (attached, and the boundary) resolved from the
+/// catalog into `managed` and `boundary`, as customer managed ones are: (ARN, default
+/// version id, document), in ARN order after the customer managed ones. An ARN the
+/// catalog lacks (a catalog refresh dropped it) is left out, and a boundary the catalog
+/// lacks allows nothing (an empty document, which does not parse).
+pub fn resolve(mut stored: UserPolicies) -> UserPolicies {
+    for arn in std::mem::take(&mut stored.aws_managed) {
+        if let Some(p) = get(&arn) {
+            stored
+                .managed
+                .push((arn, p.default_version_id.clone(), p.document.clone()));
+        }
+    }
+    if let Some(arn) = stored.aws_boundary.take() {
+        stored.boundary = Some(match get(&arn) {
+            Some(p) => (arn, p.default_version_id.clone(), p.document.clone()),
+            None => (arn, String::new(), String::new()),
+        });
+    }
+    stored
 }
 
 /// Whether `arn` is in the AWS managed policies' namespace (whether or not it exists).
