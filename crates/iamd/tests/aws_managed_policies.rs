@@ -843,6 +843,26 @@ async fn aws_policies_are_enforced_attached_and_as_boundaries() {
         .unwrap();
     alice.create_user().user_name("carol").send().await.unwrap();
 
+    // A catalog document iamd's parser refuses grants nothing, and breaks nothing.
+    root.attach_user_policy()
+        .user_name("alice")
+        .policy_arn("arn:aws:iam::aws:policy/aws-service-role/AWSCloudWatchOmniServiceRolePolicy")
+        .send()
+        .await
+        .unwrap();
+    alice
+        .list_users()
+        .send()
+        .await
+        .expect("the other policies still apply");
+    let e = alice
+        .create_group()
+        .group_name("g")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err_of(e).0, "AccessDenied");
+
     // Roles and users created with an AWS boundary.
     let role = root
         .create_role()
