@@ -156,7 +156,7 @@ pub fn resolve(mut stored: UserPolicies) -> UserPolicies {
 
 /// Whether `arn` is in the AWS managed policies' namespace (whether or not it exists).
 pub fn is_aws_arn(arn: &str) -> bool {
-    arn.starts_with("arn:aws:iam::aws:policy")
+    arn.starts_with(ARN_PREFIX)
 }
 
 /// A stable id for the policy with this ARN: `ANPA` and 17 base32 characters of the

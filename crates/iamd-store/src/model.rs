@@ -374,12 +374,6 @@ pub struct AwsPolicyUsage {
     pub boundaries: u32,
 }
 
-/// Whether `arn` names an AWS managed policy (`arn:aws:iam::aws:policy/…`): the Store's
-/// AWS methods take only those.
-pub fn is_aws_policy_arn(arn: &str) -> bool {
-    arn.starts_with("arn:aws:iam::aws:policy/")
-}
-
 /// The kinds of identity that hold inline policies and managed-policy attachments. Every
 /// policy operation takes one (with the holder's name) instead of having a copy per kind;
 /// a new kind is a variant here, an arm in each backend's table choice and in the
