@@ -134,7 +134,8 @@ pub fn get(arn: &str) -> Option<&'static AwsPolicy> {
 
 /// `stored` with its AWS managed policies (attached, and the boundary) resolved from the
 /// catalog into `managed` and `boundary`, as customer managed ones are: (ARN, default
-/// version id, document), in ARN order after the customer managed ones. An ARN the
+/// version id, document), all in lower-cased-name order as ListAttached…Policies lists
+/// them (a customer managed policy first on a tie). An ARN the
 /// catalog lacks (a catalog refresh dropped it) is left out, and a boundary the catalog
 /// lacks allows nothing (an empty document, which does not parse).
 pub fn resolve(mut stored: UserPolicies) -> UserPolicies {
@@ -145,6 +146,10 @@ pub fn resolve(mut stored: UserPolicies) -> UserPolicies {
                 .push((arn, p.default_version_id.clone(), p.document.clone()));
         }
     }
+    // Stable: customer managed policies come first, and stay first on a tie.
+    stored.managed.sort_by_cached_key(|(arn, _, _)| {
+        arn.rsplit('/').next().unwrap_or_default().to_lowercase()
+    });
     if let Some(arn) = stored.aws_boundary.take() {
         stored.boundary = Some(match get(&arn) {
             Some(p) => (arn, p.default_version_id.clone(), p.document.clone()),
@@ -258,6 +263,50 @@ mod tests {
             c.after(Some("readonlyaccer")).len()
         );
         assert_eq!(c.after(None).len(), c.policies.len());
+    }
+
+    #[test]
+    fn resolving_puts_aws_policies_among_the_customer_ones_by_name() {
+        let stored = UserPolicies {
+            managed: vec![
+                (
+                    "arn:aws:iam::123456789012:policy/Alpha".into(),
+                    "v1".into(),
+                    "{}".into(),
+                ),
+                (
+                    "arn:aws:iam::123456789012:policy/team/Zulu".into(),
+                    "v2".into(),
+                    "{}".into(),
+                ),
+            ],
+            aws_managed: vec![
+                "arn:aws:iam::aws:policy/NoLongerInTheCatalog".into(),
+                "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess".into(),
+            ],
+            aws_boundary: Some("arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()),
+            ..UserPolicies::default()
+        };
+        let resolved = resolve(stored);
+        let arns: Vec<&str> = resolved
+            .managed
+            .iter()
+            .map(|(a, _, _)| a.as_str())
+            .collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::123456789012:policy/Alpha",
+                "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+                "arn:aws:iam::123456789012:policy/team/Zulu",
+            ]
+        );
+        let view = get("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess").unwrap();
+        assert_eq!(resolved.managed[1].2, view.document);
+        let boundary = resolved.boundary.unwrap();
+        assert_eq!(boundary.0, "arn:aws:iam::aws:policy/IAMReadOnlyAccess");
+        assert!(!boundary.2.is_empty());
+        assert!(resolved.aws_managed.is_empty() && resolved.aws_boundary.is_none());
     }
 
     #[test]
