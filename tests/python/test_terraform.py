@@ -1,8 +1,8 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
-profiles, the account alias, service-linked roles) applies, re-plans with no changes, and
-is destroyed (service-linked roles through DeleteServiceLinkedRole and the deletion
-status the provider polls).
+profiles, AWS managed policies attached and as permissions boundaries, the account alias,
+service-linked roles) applies, re-plans with no changes, and is destroyed (service-linked
+roles through DeleteServiceLinkedRole and the deletion status the provider polls).
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
 the machine: the registry is not reachable here, so the provider must come from a
@@ -133,6 +133,30 @@ resource "aws_iam_group_policy_attachment" "devs" {
   policy_arn = aws_iam_policy.readers.arn
 }
 
+resource "aws_iam_group_policy_attachment" "devs_read_only" {
+  group      = aws_iam_group.devs.name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_iam_role" "bounded" {
+  name                 = "tf-bounded"
+  permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "bounded" {
+  role       = aws_iam_role.bounded.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_iam_user" "bounded" {
+  name                 = "tf-bounded"
+  permissions_boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
 resource "aws_iam_instance_profile" "worker" {
   name = "tf-worker-profile"
   role = aws_iam_role.worker.name
@@ -224,6 +248,15 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     groups = iam.list_groups_for_user(UserName="tf-app")["Groups"]
     assert [(g["GroupName"], g["Path"]) for g in groups] == [("tf-devs", "/teams/")]
     assert iam.get_group_policy(GroupName="tf-devs", PolicyName="list-roles")["PolicyName"] == "list-roles"
+    group_attached = iam.list_attached_group_policies(GroupName="tf-devs")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in group_attached] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::000000000000:policy/tf-readers".replace("000000000000", role["Arn"].split(":")[4]),
+    ]
+    bounded = iam.get_role(RoleName="tf-bounded")["Role"]
+    assert bounded["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/PowerUserAccess"
+    bounded_user = iam.get_user(UserName="tf-bounded")["User"]
+    assert bounded_user["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
     profiles = iam.list_instance_profiles_for_role(RoleName="tf-worker")["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["tf-worker-profile"]
     assert iam.list_account_aliases()["AccountAliases"] == ["tf-corp"]
@@ -240,7 +273,7 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     destroy = run(tmp_path, "destroy", "-auto-approve", "-input=false", "-no-color", env=env)
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
     assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
-    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "tf-worker"]
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] in ("tf-worker", "tf-bounded")]
     assert not iam.list_groups()["Groups"]
     assert not iam.list_instance_profiles()["InstanceProfiles"]
     assert not iam.list_account_aliases()["AccountAliases"]

@@ -17,7 +17,8 @@ use crate::model::{
 };
 use crate::pagination::DEFAULT_MAX_ITEMS;
 use crate::policy::{
-    ContextEntry, CreatePolicyInput, ListPoliciesInput, Page, PolicyScope, SimulateInput,
+    ContextEntry, CreatePolicyInput, ListPoliciesInput, Page, PolicyScope, PolicyUsage,
+    SimulateInput,
 };
 use crate::role::CreateRoleInput;
 use crate::service::{Iam, RequestContext};
@@ -607,6 +608,10 @@ impl Handler for Iam {
             ctx,
             ListPoliciesInput {
                 scope,
+                usage: input.policy_usage_filter.map(|u| match u {
+                    iam::PolicyUsageType::PermissionsPolicy => PolicyUsage::Permissions,
+                    iam::PolicyUsageType::PermissionsBoundary => PolicyUsage::Boundary,
+                }),
                 only_attached: input.only_attached.unwrap_or(false),
                 path_prefix: input.path_prefix,
                 marker: input.marker,
@@ -1753,13 +1758,12 @@ impl Handler for Iam {
             Some(filter) if filter.is_empty() => DETAIL_KINDS.to_vec(),
             Some(filter) => filter
                 .iter()
-                .filter_map(|f| match f {
-                    iam::EntityType::User => Some(DetailKind::User),
-                    iam::EntityType::Group => Some(DetailKind::Group),
-                    iam::EntityType::Role => Some(DetailKind::Role),
-                    iam::EntityType::LocalManagedPolicy => Some(DetailKind::Policy),
-                    // No AWS managed policies exist in iamd yet.
-                    iam::EntityType::AWSManagedPolicy => None,
+                .map(|f| match f {
+                    iam::EntityType::User => DetailKind::User,
+                    iam::EntityType::Group => DetailKind::Group,
+                    iam::EntityType::Role => DetailKind::Role,
+                    iam::EntityType::LocalManagedPolicy => DetailKind::Policy,
+                    iam::EntityType::AWSManagedPolicy => DetailKind::AwsPolicy,
                 })
                 .collect(),
         };

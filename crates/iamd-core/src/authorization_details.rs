@@ -1,5 +1,5 @@
-//! GetAccountAuthorizationDetails: every user, group, role and customer managed policy of
-//! the account with what governs their access (inline documents, attached policies,
+//! GetAccountAuthorizationDetails: every user, group, role, customer managed policy and AWS
+//! managed policy in use (attached or a boundary) of the account with what governs their access (inline documents, attached policies,
 //! memberships, instance profiles, policy versions), in that order, each kind in
 //! lower-cased-name order, paged across kinds by one marker (`MaxItems` counts entities).
 
@@ -19,14 +19,18 @@ pub enum DetailKind {
     User,
     Group,
     Role,
+    /// Customer managed policies (`LocalManagedPolicy`).
     Policy,
+    /// AWS managed policies the account uses (`AWSManagedPolicy`).
+    AwsPolicy,
 }
 
-pub const DETAIL_KINDS: [DetailKind; 4] = [
+pub const DETAIL_KINDS: [DetailKind; 5] = [
     DetailKind::User,
     DetailKind::Group,
     DetailKind::Role,
     DetailKind::Policy,
+    DetailKind::AwsPolicy,
 ];
 
 #[derive(Debug, Default)]
@@ -37,7 +41,8 @@ pub struct AuthorizationDetails {
     /// Each role with its policies and its instance profiles.
     /// Each role with its policies, instance profiles and last use.
     pub roles: Vec<(Role, UserPolicies, Vec<InstanceProfile>, Option<RoleUsage>)>,
-    /// Each customer managed policy with all its versions.
+    /// Each customer managed policy with all its versions, then each AWS managed policy the
+    /// account uses with its one (default) version.
     pub policies: Vec<(ManagedPolicy, Vec<PolicyVersion>)>,
     pub marker: Option<String>,
 }
@@ -178,6 +183,38 @@ impl Iam {
                     }
                     names
                 }
+                DetailKind::AwsPolicy => {
+                    let mut used: Vec<ManagedPolicy> = self
+                        .store
+                        .aws_policy_usage(&account, None)
+                        .await
+                        .map_err(store_failure)?
+                        .into_iter()
+                        .filter_map(|u| {
+                            let p = crate::catalog::get(&u.arn)?;
+                            Some(p.managed(u.attachments, u.boundaries))
+                        })
+                        .filter(|p| {
+                            after
+                                .as_deref()
+                                .is_none_or(|a| p.policy_name.to_lowercase().as_str() > a)
+                        })
+                        .collect();
+                    used.sort_by_cached_key(|p| p.policy_name.to_lowercase());
+                    used.truncate(want);
+                    let mut names = Vec::new();
+                    for p in used {
+                        names.push(p.policy_name.clone());
+                        if taken + names.len() > max_items {
+                            break;
+                        }
+                        let versions = crate::catalog::get(&p.arn())
+                            .map(|aws| vec![aws.version()])
+                            .unwrap_or_default();
+                        out.policies.push((p, versions));
+                    }
+                    names
+                }
             };
             if taken + names.len() > max_items {
                 truncated = true;
@@ -205,6 +242,7 @@ impl Iam {
         self.store
             .get_holder_policies(kind, id)
             .await
+            .map(crate::catalog::resolve)
             .map_err(store_failure)
     }
 }

@@ -168,6 +168,10 @@ fn documents(stored: &UserPolicies) -> impl Iterator<Item = (&str, &str, PolicyK
 }
 
 fn compile_one(id: &str, doc: &str, kind: PolicyKind) -> Option<CompiledPolicy> {
+    // An AWS managed policy iamd cannot parse was logged once, by the catalog.
+    if crate::catalog::get(id).is_some_and(|p| !p.parses()) {
+        return None;
+    }
     match Policy::parse_as(doc, kind) {
         Ok(p) => Some(p.compile()),
         Err(e) => {
@@ -175,6 +179,11 @@ fn compile_one(id: &str, doc: &str, kind: PolicyKind) -> Option<CompiledPolicy> 
             None
         }
     }
+}
+
+/// An AWS managed policy's default version, compiled once by the catalog.
+fn aws_compiled(arn: &str) -> Option<Arc<CompiledPolicy>> {
+    crate::catalog::get(arn)?.compiled().cloned()
 }
 
 /// The keys that depend on the principal only.
@@ -430,6 +439,7 @@ impl PolicyAuthorizer {
                 {
                     stored.inline.extend(group.inline);
                     stored.managed.extend(group.managed);
+                    stored.aws_managed.extend(group.aws_managed);
                 }
                 let tags = self
                     .store
@@ -453,12 +463,25 @@ impl PolicyAuthorizer {
             Entity::Role(_) => None,
         };
         // A boundary that no longer parses (it was validated on write) allows nothing.
-        let boundary = stored.boundary.as_ref().map(|(arn, _, doc)| {
-            let compiled = self.compile_cached(arn, doc, PolicyKind::Managed);
-            (arn.clone(), compiled)
-        });
+        let boundary = match (&stored.boundary, &stored.aws_boundary) {
+            (Some((arn, _, doc)), _) => {
+                let compiled = self.compile_cached(arn, doc, PolicyKind::Managed);
+                Some((arn.clone(), compiled))
+            }
+            // AWS managed policies are compiled once, by the catalog; one it lacks (or
+            // cannot parse) allows nothing.
+            (None, Some(arn)) => Some((arn.clone(), aws_compiled(arn))),
+            (None, None) => None,
+        };
+        let mut policies = self.compile_shared(&stored);
+        policies.extend(
+            stored
+                .aws_managed
+                .iter()
+                .filter_map(|arn| Some((arn.clone(), aws_compiled(arn)?))),
+        );
         let compiled = Arc::new(Compiled {
-            policies: self.compile_shared(&stored),
+            policies,
             boundary,
             tags,
             user_context,

@@ -1,7 +1,7 @@
 //! Permissions boundaries of users and roles: Put/DeleteUserPermissionsBoundary,
 //! Put/DeleteRolePermissionsBoundary, and the boundary that CreateUser, CreateRole, GetUser
 //! and GetRole set or show. A boundary is a customer managed policy of the caller's account
-//! (AWS managed policies do not exist in iamd yet); `authz` evaluates its default version
+//! or an AWS managed policy (of the catalog); `authz` evaluates its default version
 //! next to the identity policies, and a change resets the authorizer's compiled principals
 //! as a policy change does.
 
@@ -13,8 +13,9 @@ use crate::store::StoreError;
 use crate::store_errors::{no_such_holder, HolderPolicy};
 
 impl Iam {
-    /// The managed policy a boundary ARN names, in the caller's account; NoSuchEntity
-    /// `Policy <arn> does not exist or is not attachable.` otherwise.
+    /// The managed policy a boundary ARN names, in the caller's account or the catalog of
+    /// AWS managed policies; NoSuchEntity `Policy <arn> does not exist or is not
+    /// attachable.` otherwise.
     pub(crate) async fn boundary_policy(
         &self,
         ctx: &RequestContext,
@@ -35,11 +36,16 @@ impl Iam {
         let found = self.holder_for(ctx, holder, ctx.action()).await?;
         found.modifiable()?;
         let policy = self.boundary_policy(ctx, arn).await?;
-        match self
-            .store
-            .put_permissions_boundary(&found.account_id, found.holder(), &policy.policy_name)
-            .await
-        {
+        let put = if policy.account_id == crate::catalog::AWS_ACCOUNT {
+            self.store
+                .put_aws_permissions_boundary(&found.account_id, found.holder(), &policy.arn())
+                .await
+        } else {
+            self.store
+                .put_permissions_boundary(&found.account_id, found.holder(), &policy.policy_name)
+                .await
+        };
+        match put {
             Ok(()) => {
                 self.authorizer.policies_changed();
                 Ok(())

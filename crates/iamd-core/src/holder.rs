@@ -9,6 +9,7 @@ use iamd_policy::{
     PolicyKind, GROUP_INLINE_AGGREGATE_MAX, ROLE_INLINE_AGGREGATE_MAX, USER_INLINE_AGGREGATE_MAX,
 };
 
+use crate::catalog;
 use crate::error::IamError;
 use crate::model::{HolderKind, ManagedPolicy, PolicyHolder};
 use crate::pagination::{self, Listing, SortKey};
@@ -286,16 +287,26 @@ impl Iam {
         let policy = self
             .managed_policy_unauthorized(ctx, arn, not_attachable)
             .await?;
-        match self
-            .store
-            .attach_policy(
-                &found.account_id,
-                found.holder(),
-                &policy.policy_name,
-                attached_max(holder.kind),
-            )
-            .await
-        {
+        let attached = if policy.account_id == catalog::AWS_ACCOUNT {
+            self.store
+                .attach_aws_policy(
+                    &found.account_id,
+                    found.holder(),
+                    &policy.arn(),
+                    attached_max(holder.kind),
+                )
+                .await
+        } else {
+            self.store
+                .attach_policy(
+                    &found.account_id,
+                    found.holder(),
+                    &policy.policy_name,
+                    attached_max(holder.kind),
+                )
+                .await
+        };
+        match attached {
             Ok(()) => {
                 self.authorizer.policies_changed();
                 Ok(())
@@ -317,11 +328,16 @@ impl Iam {
         let policy = self
             .managed_policy_unauthorized(ctx, arn, no_such_policy)
             .await?;
-        match self
-            .store
-            .detach_policy(&found.account_id, found.holder(), &policy.policy_name)
-            .await
-        {
+        let detached = if policy.account_id == catalog::AWS_ACCOUNT {
+            self.store
+                .detach_aws_policy(&found.account_id, found.holder(), &policy.arn())
+                .await
+        } else {
+            self.store
+                .detach_policy(&found.account_id, found.holder(), &policy.policy_name)
+                .await
+        };
+        match detached {
             Ok(()) => {
                 self.authorizer.policies_changed();
                 Ok(())
@@ -345,21 +361,109 @@ impl Iam {
             scope: &found.id,
             sorted_by: SortKey::UserName,
         };
-        let after = pagination::name_after(&listing, marker)?;
-        let mut items = self
+        let after = pagination::name_after(&listing, marker)?
+            .map(|p| MergedPosition::parse(&p))
+            .transpose()?;
+        let prefix = path_prefix.unwrap_or("/");
+        let customer = self
             .store
             .list_attached_policies(
                 &found.account_id,
                 found.holder(),
-                path_prefix.unwrap_or("/"),
-                after.as_deref(),
+                prefix,
+                after.as_ref().map(|a| a.name.as_str()),
                 max_items + 1,
             )
             .await
             .map_err(|e| found.error(e, holder, HolderPolicy::None))?;
-        let marker = pagination::name_page(&listing, &mut items, max_items, |p| {
-            p.policy_name.to_lowercase()
-        });
+        // The AWS managed ones (all of them: a holder has few), from the catalog.
+        let aws: Vec<ManagedPolicy> = self
+            .store
+            .list_aws_attached_policies(&found.account_id, found.holder())
+            .await
+            .map_err(|e| found.error(e, holder, HolderPolicy::None))?
+            .iter()
+            .filter_map(|arn| catalog::get(arn))
+            .filter(|p| p.path.starts_with(prefix))
+            .map(|p| p.managed(0, 0))
+            .collect();
+        let (items, marker) = merge_page(&listing, customer, aws, after.as_ref(), max_items);
         Ok(Page { items, marker })
     }
+}
+
+/// A position in a listing that merges customer managed and AWS managed policies in
+/// lower-cased-name order, a customer managed policy before an AWS managed one of the same
+/// name: the lower-cased name, and `/aws` after it when the position is an AWS managed
+/// policy's (names cannot hold a `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MergedPosition {
+    pub name: String,
+    pub aws: bool,
+}
+
+impl MergedPosition {
+    pub(crate) fn parse(position: &str) -> Result<MergedPosition, IamError> {
+        match position.split_once('/') {
+            None => Ok(MergedPosition {
+                name: position.to_owned(),
+                aws: false,
+            }),
+            Some((name, "aws")) if !name.is_empty() => Ok(MergedPosition {
+                name: name.to_owned(),
+                aws: true,
+            }),
+            Some(_) => Err(IamError::validation("Invalid Marker.")),
+        }
+    }
+
+    fn of(policy: &ManagedPolicy) -> MergedPosition {
+        MergedPosition {
+            name: policy.policy_name.to_lowercase(),
+            aws: policy.account_id == catalog::AWS_ACCOUNT,
+        }
+    }
+
+    fn encode(&self) -> String {
+        match self.aws {
+            false => self.name.clone(),
+            true => format!("{}/aws", self.name),
+        }
+    }
+
+    /// Whether an item at `other` comes after this position.
+    fn before(&self, other: &MergedPosition) -> bool {
+        (&self.name, self.aws) < (&other.name, other.aws)
+    }
+
+    /// Whether `policy` comes after this position.
+    pub(crate) fn before_policy(&self, policy: &ManagedPolicy) -> bool {
+        self.before(&MergedPosition::of(policy))
+    }
+}
+
+/// One page of customer managed policies (`customer`, after `after`'s name, in
+/// lower-cased-name order, at most `max + 1`) merged with AWS managed ones (`aws`, in any
+/// order, not yet cut at `after`), and the next page's marker.
+pub(crate) fn merge_page(
+    listing: &Listing<'_>,
+    customer: Vec<ManagedPolicy>,
+    aws: Vec<ManagedPolicy>,
+    after: Option<&MergedPosition>,
+    max: usize,
+) -> (Vec<ManagedPolicy>, Option<String>) {
+    let mut items: Vec<ManagedPolicy> = customer
+        .into_iter()
+        .chain(aws)
+        .filter(|p| after.is_none_or(|a| a.before(&MergedPosition::of(p))))
+        .collect();
+    items.sort_by_cached_key(|p| {
+        let at = MergedPosition::of(p);
+        (at.name, at.aws)
+    });
+    // The customer listing was cut at `max + 1`: past it, an item may be missing.
+    items.truncate(max + 1);
+    let marker =
+        pagination::name_page(listing, &mut items, max, |p| MergedPosition::of(p).encode());
+    (items, marker)
 }

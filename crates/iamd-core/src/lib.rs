@@ -12,6 +12,7 @@ pub mod authn;
 pub mod authorization_details;
 pub mod authz;
 pub mod boundary;
+pub mod catalog;
 pub mod context;
 pub mod error;
 pub mod group;

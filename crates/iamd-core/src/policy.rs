@@ -7,7 +7,9 @@ use iamd_policy::{
 };
 
 use crate::authz::{self, Resource};
+use crate::catalog;
 use crate::error::{ErrorCode, IamError};
+use crate::holder::{merge_page, MergedPosition};
 use crate::ids;
 use crate::model::{HolderKind, ManagedPolicy, PolicyVersion, Tag, User, POLICY_VERSIONS_MAX};
 use crate::pagination::{self, Listing, SortKey};
@@ -29,6 +31,33 @@ pub(crate) fn policy_error(e: PolicyError) -> IamError {
 }
 
 pub use crate::arn::PolicyArn;
+
+/// The catalog's policy when `policy` (found for `arn`) is an AWS managed one.
+pub(crate) fn aws_of(policy: &ManagedPolicy, arn: &str) -> Option<&'static catalog::AwsPolicy> {
+    (policy.account_id == catalog::AWS_ACCOUNT)
+        .then(|| catalog::get(arn))
+        .flatten()
+}
+
+/// AWS managed policies cannot be changed, deleted or tagged: AccessDenied, in the words
+/// AWS uses for a denied action (see ARCHITECTURE.md: UNCONFIRMED).
+pub(crate) fn not_aws(
+    ctx: &RequestContext,
+    policy: &ManagedPolicy,
+    arn: &str,
+) -> Result<(), IamError> {
+    if policy.account_id != catalog::AWS_ACCOUNT {
+        return Ok(());
+    }
+    Err(IamError::new(
+        ErrorCode::AccessDenied,
+        format!(
+            "User: {} is not authorized to perform: {} on resource: {arn}",
+            ctx.principal.arn(),
+            ctx.action()
+        ),
+    ))
+}
 
 pub(crate) fn no_such_policy(arn: &str) -> IamError {
     IamError::new(
@@ -60,9 +89,19 @@ pub enum PolicyScope {
     Local,
 }
 
+/// ListPolicies' `PolicyUsageFilter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyUsage {
+    /// Policies as permissions policies: `OnlyAttached` counts attachments.
+    Permissions,
+    /// Only policies that are some user's or role's permissions boundary.
+    Boundary,
+}
+
 #[derive(Debug, Clone)]
 pub struct ListPoliciesInput {
     pub scope: PolicyScope,
+    pub usage: Option<PolicyUsage>,
     pub only_attached: bool,
     pub path_prefix: Option<String>,
     pub marker: Option<String>,
@@ -141,22 +180,54 @@ impl Iam {
         action: &str,
         missing: fn(&str) -> IamError,
     ) -> Result<ManagedPolicy, IamError> {
-        self.authorize(ctx, action, &Resource::arn(arn)).await?;
-        let parsed = PolicyArn::parse(arn).ok_or_else(|| {
-            IamError::new(ErrorCode::InvalidInput, format!("ARN {arn} is not valid."))
-        })?;
-        if parsed.account_id != ctx.principal.account_id() {
-            // AWS managed policies (`arn:aws:iam::aws:policy/…`) are not provided.
-            return Err(missing(arn));
+        if catalog::is_aws_arn(arn) {
+            self.authorize(ctx, action, &Resource::arn(arn)).await?;
+            return self.aws_policy(ctx, arn, missing).await;
         }
-        let policy = self
+        // The policy is read first so that its tags are `aws:ResourceTag`; whether it
+        // exists is told only once the caller is authorized.
+        let parsed = PolicyArn::parse(arn);
+        let found = match &parsed {
+            Some(parsed) if parsed.account_id == ctx.principal.account_id() => self
+                .store
+                .get_policy(&parsed.account_id, &parsed.name)
+                .await
+                .map_err(store_failure)?
+                .filter(|p| p.path == parsed.path && p.policy_name == parsed.name),
+            _ => None,
+        };
+        let resource = match &found {
+            Some(policy) => Resource::arn(arn).tags(&policy.tags),
+            None => Resource::arn(arn),
+        };
+        self.authorize(ctx, action, &resource).await?;
+        if parsed.is_none() {
+            return Err(IamError::new(
+                ErrorCode::InvalidInput,
+                format!("ARN {arn} is not valid."),
+            ));
+        }
+        found.ok_or_else(|| missing(arn))
+    }
+
+    /// The AWS managed policy `arn` names, with its use in the caller's account counted;
+    /// `missing` if the catalog has none by that ARN.
+    pub(crate) async fn aws_policy(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        missing: fn(&str) -> IamError,
+    ) -> Result<ManagedPolicy, IamError> {
+        let policy = catalog::get(arn).ok_or_else(|| missing(arn))?;
+        let usage = self
             .store
-            .get_policy(&parsed.account_id, &parsed.name)
+            .aws_policy_usage(ctx.principal.account_id(), Some(arn))
             .await
-            .map_err(store_failure)?
-            .filter(|p| p.path == parsed.path && p.policy_name == parsed.name)
-            .ok_or_else(|| missing(arn))?;
-        Ok(policy)
+            .map_err(store_failure)?;
+        let (attachments, boundaries) = usage
+            .first()
+            .map_or((0, 0), |u| (u.attachments, u.boundaries));
+        Ok(policy.managed(attachments, boundaries))
     }
 
     pub async fn create_policy(
@@ -206,6 +277,10 @@ impl Iam {
             .await
     }
 
+    /// ListPolicies: customer managed policies (`Scope=Local`), AWS managed ones (`AWS`) or
+    /// both (`All`), merged in lower-cased-name order (a customer managed policy first when
+    /// both have a name), filtered by path, by being attached (`OnlyAttached`) and by use as
+    /// a boundary (`PolicyUsageFilter=PermissionsBoundary`).
     pub async fn list_policies(
         &self,
         ctx: &RequestContext,
@@ -213,34 +288,82 @@ impl Iam {
     ) -> Result<Page<ManagedPolicy>, IamError> {
         self.authorize(ctx, ctx.action(), &Resource::any()).await?;
         let account = ctx.principal.account_id();
-        let scope = format!("{account}:{}", input.only_attached);
+        let scope = format!(
+            "{account}:{}:{:?}:{:?}",
+            input.only_attached, input.scope, input.usage
+        );
         let listing = Listing {
             operation: "ListPolicies",
             scope: &scope,
             sorted_by: SortKey::UserName,
         };
-        if input.scope == PolicyScope::Aws {
-            return Ok(Page {
-                items: Vec::new(),
-                marker: None,
-            });
-        }
-        let after = pagination::name_after(&listing, input.marker.as_deref())?;
+        let after = pagination::name_after(&listing, input.marker.as_deref())?
+            .map(|p| MergedPosition::parse(&p))
+            .transpose()?;
         let prefix = input.path_prefix.as_deref().unwrap_or("/");
-        let mut items = self
-            .store
-            .list_policies(
-                account,
-                prefix,
-                input.only_attached,
-                after.as_deref(),
-                input.max_items + 1,
-            )
-            .await
-            .map_err(store_failure)?;
-        let marker = pagination::name_page(&listing, &mut items, input.max_items, |p| {
-            p.policy_name.to_lowercase()
-        });
+        let want = input.max_items + 1;
+        let boundaries_only = input.usage == Some(PolicyUsage::Boundary);
+        // Whether a policy with these counts is listed.
+        let listed = |attachments: u32, boundaries: u32| {
+            (!boundaries_only || boundaries > 0)
+                && (!input.only_attached || boundaries_only || attachments > 0)
+        };
+        let mut customer = Vec::new();
+        if input.scope != PolicyScope::Aws {
+            // The store filters on attachments; use as a boundary is filtered here, batch
+            // by batch, until the page is full.
+            let mut from = after.as_ref().map(|a| a.name.clone());
+            loop {
+                let batch = self
+                    .store
+                    .list_policies(
+                        account,
+                        prefix,
+                        input.only_attached && !boundaries_only,
+                        from.as_deref(),
+                        want,
+                    )
+                    .await
+                    .map_err(store_failure)?;
+                let full = batch.len() == want;
+                from = batch.last().map(|p| p.policy_name.to_lowercase());
+                customer.extend(
+                    batch
+                        .into_iter()
+                        .filter(|p| listed(p.attachment_count, p.permissions_boundary_usage_count)),
+                );
+                if !full || customer.len() >= want {
+                    break;
+                }
+            }
+            customer.truncate(want);
+        }
+        let mut aws = Vec::new();
+        if input.scope != PolicyScope::Local {
+            let usage: std::collections::HashMap<String, (u32, u32)> = self
+                .store
+                .aws_policy_usage(account, None)
+                .await
+                .map_err(store_failure)?
+                .into_iter()
+                .map(|u| (u.arn, (u.attachments, u.boundaries)))
+                .collect();
+            let all = &catalog::catalog().policies;
+            let start = after.as_ref().map_or(0, |a| {
+                all.partition_point(|p| p.name_lower.as_str() < a.name.as_str())
+            });
+            aws = all[start..]
+                .iter()
+                .filter(|p| p.path.starts_with(prefix))
+                .filter_map(|p| {
+                    let (attachments, boundaries) = usage.get(&p.arn).copied().unwrap_or((0, 0));
+                    listed(attachments, boundaries).then(|| p.managed(attachments, boundaries))
+                })
+                .filter(|p| after.as_ref().is_none_or(|a| a.before_policy(p)))
+                .take(want)
+                .collect();
+        }
+        let (items, marker) = merge_page(&listing, customer, aws, after.as_ref(), input.max_items);
         Ok(Page { items, marker })
     }
 
@@ -248,6 +371,7 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
+        not_aws(ctx, &policy, arn)?;
         match self
             .store
             .delete_policy(&policy.account_id, &policy.policy_name)
@@ -268,6 +392,7 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
+        not_aws(ctx, &policy, arn)?;
         parse(document, PolicyKind::Managed)?;
         iamd_policy::check_size(SizeQuota::Managed, &policy.policy_name, &[document])
             .map_err(policy_error)?;
@@ -309,6 +434,13 @@ impl Iam {
                 format!("Policy {arn} version {version_id} does not exist or is not attachable."),
             )
         };
+        if let Some(aws) = aws_of(&policy, arn) {
+            // Only the default version is in the catalog.
+            return match aws.default_version_id == version_id {
+                true => Ok(aws.version()),
+                false => Err(missing()),
+            };
+        }
         match self
             .store
             .get_policy_version(&policy.account_id, &policy.policy_name, version_id)
@@ -333,6 +465,9 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
+        if let Some(aws) = aws_of(&policy, arn) {
+            return Ok(vec![aws.version()]);
+        }
         match self
             .store
             .list_policy_versions(&policy.account_id, &policy.policy_name)
@@ -352,6 +487,7 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
+        not_aws(ctx, &policy, arn)?;
         let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
         match self
             .store
@@ -380,6 +516,7 @@ impl Iam {
         let policy = self
             .managed_policy(ctx, arn, ctx.action(), no_such_policy)
             .await?;
+        not_aws(ctx, &policy, arn)?;
         match self
             .store
             .delete_policy_version(&policy.account_id, &policy.policy_name, version_id)
@@ -403,6 +540,12 @@ impl Iam {
         arn: &str,
         missing: fn(&str) -> IamError,
     ) -> Result<ManagedPolicy, IamError> {
+        if catalog::is_aws_arn(arn) {
+            // Its use is not counted: callers only need to know it exists.
+            return catalog::get(arn)
+                .map(|p| p.managed(0, 0))
+                .ok_or_else(|| missing(arn));
+        }
         let parsed = PolicyArn::parse(arn).ok_or_else(|| missing(arn))?;
         if parsed.account_id != ctx.principal.account_id() {
             return Err(missing(arn));
@@ -457,11 +600,12 @@ impl Iam {
                     })?
                     .to_owned();
                 let user = self.user_for_policy_op(ctx, &name, ctx.action()).await?;
-                let stored = self
-                    .store
-                    .get_holder_policies(HolderKind::User, &user.user_id)
-                    .await
-                    .map_err(store_failure)?;
+                let stored = catalog::resolve(
+                    self.store
+                        .get_holder_policies(HolderKind::User, &user.user_id)
+                        .await
+                        .map_err(store_failure)?,
+                );
                 boundary = stored.boundary.as_ref().map(|(arn, _, doc)| {
                     let compiled = Policy::parse_as(doc, PolicyKind::Managed)
                         .ok()
@@ -474,7 +618,9 @@ impl Iam {
                     .map(|(arn, _, _)| arn.clone())
                     .collect();
                 for (id, p) in authz::compile(&stored) {
-                    let kind = if managed.contains(&id) {
+                    let kind = if catalog::is_aws_arn(&id) {
+                        "aws-managed"
+                    } else if managed.contains(&id) {
                         "user-managed"
                     } else {
                         "user"
@@ -488,13 +634,16 @@ impl Iam {
                     .await
                     .map_err(store_failure)?
                 {
+                    let group = catalog::resolve(group);
                     let managed: std::collections::HashSet<String> = group
                         .managed
                         .iter()
                         .map(|(arn, _, _)| arn.clone())
                         .collect();
                     for (id, p) in authz::compile(&group) {
-                        let kind = if managed.contains(&id) {
+                        let kind = if catalog::is_aws_arn(&id) {
+                            "aws-managed"
+                        } else if managed.contains(&id) {
                             "user-managed"
                         } else {
                             "group"

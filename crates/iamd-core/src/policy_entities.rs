@@ -1,5 +1,5 @@
-//! ListEntitiesForPolicy: the groups, users and roles a customer managed policy is
-//! attached to, in that order (AWS's answer lists `PolicyGroups`, `PolicyUsers`,
+//! ListEntitiesForPolicy: the groups, users and roles a managed policy (a customer managed
+//! one, or an AWS managed one in the caller's account) is attached to, in that order (AWS's answer lists `PolicyGroups`, `PolicyUsers`,
 //! `PolicyRoles`), each kind in lower-cased-name order, paged across kinds by one marker.
 
 use crate::error::IamError;
@@ -66,19 +66,33 @@ impl Iam {
                 None
             };
             let want = max_items + 1 - found.len();
-            let page = self
-                .store
-                .list_policy_entities(
-                    &policy.account_id,
-                    &policy.policy_name,
-                    *kind,
-                    as_boundary,
-                    path_prefix,
-                    after,
-                    want,
-                )
-                .await
-                .map_err(|e| managed_policy_error(e, arn, &policy.policy_name, ""))?;
+            let page = if policy.account_id == crate::catalog::AWS_ACCOUNT {
+                // An AWS managed policy: the caller's account's holders.
+                self.store
+                    .list_aws_policy_entities(
+                        ctx.principal.account_id(),
+                        arn,
+                        *kind,
+                        as_boundary,
+                        path_prefix,
+                        after,
+                        want,
+                    )
+                    .await
+            } else {
+                self.store
+                    .list_policy_entities(
+                        &policy.account_id,
+                        &policy.policy_name,
+                        *kind,
+                        as_boundary,
+                        path_prefix,
+                        after,
+                        want,
+                    )
+                    .await
+            }
+            .map_err(|e| managed_policy_error(e, arn, &policy.policy_name, ""))?;
             found.extend(page.into_iter().map(|e| (index, e)));
             if found.len() > max_items {
                 break;

@@ -98,6 +98,10 @@ impl Iam {
             None => None,
         };
         let created = match &boundary {
+            Some(policy) if policy.account_id == crate::catalog::AWS_ACCOUNT => {
+                let arn = policy.arn();
+                self.store.create_role_with_aws_boundary(&role, &arn).await
+            }
             Some(policy) => {
                 self.store
                     .create_role_with_boundary(&role, &policy.policy_name)

@@ -118,11 +118,12 @@ impl Iam {
         // (policy, document) for every policy that applies, managed ones once.
         let mut documents: Vec<(GrantingPolicy, String)> = Vec::new();
         for h in &holders {
-            let policies = self
-                .store
-                .get_holder_policies(h.kind, &h.id)
-                .await
-                .map_err(store_failure)?;
+            let policies = crate::catalog::resolve(
+                self.store
+                    .get_holder_policies(h.kind, &h.id)
+                    .await
+                    .map_err(store_failure)?,
+            );
             for (policy_name, doc) in policies.inline {
                 let policy = GrantingPolicy::Inline {
                     policy_name,

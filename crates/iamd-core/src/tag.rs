@@ -54,6 +54,10 @@ impl Iam {
                 let policy = self
                     .managed_policy(ctx, name, ctx.action(), no_such_policy)
                     .await?;
+                // AWS managed policies carry no tags, and take none.
+                if !kind_lists(ctx) {
+                    crate::policy::not_aws(ctx, &policy, name)?;
+                }
                 (policy.account_id, policy.policy_name)
             }
             TaggedKind::InstanceProfile => {
@@ -117,11 +121,14 @@ impl Iam {
         max_items: usize,
     ) -> Result<Page<Tag>, IamError> {
         let (account_id, stored) = self.tagged_for(ctx, kind, name).await?;
-        let tags = self
-            .store
-            .list_entity_tags(&account_id, Tagged::new(kind, &stored))
-            .await
-            .map_err(|e| tag_error(e, kind, name))?;
+        let tags = if account_id == crate::catalog::AWS_ACCOUNT {
+            Vec::new()
+        } else {
+            self.store
+                .list_entity_tags(&account_id, Tagged::new(kind, &stored))
+                .await
+                .map_err(|e| tag_error(e, kind, name))?
+        };
         let scope = stored.to_lowercase();
         let listing = Listing {
             operation: listing_name(kind),
@@ -139,4 +146,9 @@ impl Iam {
             marker,
         })
     }
+}
+
+/// Whether the operation only reads tags (ListPolicyTags and its kin).
+fn kind_lists(ctx: &RequestContext) -> bool {
+    ctx.operation.name().starts_with("List")
 }

@@ -77,6 +77,10 @@ impl Iam {
             tags: input.tags,
         };
         let created = match &boundary {
+            Some(policy) if policy.account_id == crate::catalog::AWS_ACCOUNT => {
+                let arn = policy.arn();
+                self.store.create_user_with_aws_boundary(&user, &arn).await
+            }
             Some(policy) => {
                 self.store
                     .create_user_with_boundary(&user, &policy.policy_name)

@@ -31,7 +31,8 @@ async fn set<C: GenericClient>(
     execute(
         tx,
         &format!(
-            "UPDATE {holders} SET permissions_boundary = $1 WHERE {id} = $2",
+            "UPDATE {holders} SET permissions_boundary = $1, aws_permissions_boundary = NULL
+             WHERE {id} = $2",
             holders = t.holders,
             id = t.id
         ),
@@ -94,7 +95,8 @@ pub(crate) async fn get<C: GenericClient>(
     let row = query_opt(
         c,
         &format!(
-            "SELECT p.account_id, p.path, p.policy_name FROM {holders} h
+            "SELECT p.account_id, p.path, p.policy_name, h.aws_permissions_boundary
+             FROM {holders} h
                  LEFT JOIN managed_policies p ON p.policy_id = h.permissions_boundary
              WHERE h.account_id = $1 AND h.{name_lower} = $2",
             holders = t.holders,
@@ -106,7 +108,8 @@ pub(crate) async fn get<C: GenericClient>(
     .ok_or(holder.kind.missing())?;
     let account: Option<String> = row.try_get(0)?;
     let Some(account) = account else {
-        return Ok(None);
+        // No customer managed boundary: an AWS managed one, or none.
+        return Ok(row.try_get(3)?);
     };
     let path: String = row.try_get(1)?;
     let name: String = row.try_get(2)?;

@@ -207,7 +207,8 @@ pub(crate) async fn delete_group<C: GenericClient>(
     let row = query_opt(
         tx,
         "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1),
-                EXISTS (SELECT 1 FROM group_policy_attachments WHERE group_id = $1),
+                EXISTS (SELECT 1 FROM group_policy_attachments WHERE group_id = $1)
+                    OR EXISTS (SELECT 1 FROM group_aws_policy_attachments WHERE group_id = $1),
                 EXISTS (SELECT 1 FROM group_policies WHERE group_id = $1)",
         &[&group_id],
     )
@@ -408,6 +409,13 @@ pub(crate) async fn get_user_group_policies<C: GenericClient>(
              JOIN policy_versions v
                  ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
          WHERE m.user_id = $1
+         UNION ALL
+         SELECT g.group_name_lower, g.group_name, 3, a.policy_arn, a.policy_arn, '', NULL,
+                NULL, NULL
+         FROM group_members m
+             JOIN groups g ON g.group_id = m.group_id
+             JOIN group_aws_policy_attachments a ON a.group_id = g.group_id
+         WHERE m.user_id = $1
          ORDER BY 1, 3, 4",
         &[&user_id],
     )
@@ -426,6 +434,8 @@ pub(crate) async fn get_user_group_policies<C: GenericClient>(
         let document: String = row.try_get(5)?;
         if kind == 0 {
             policies.inline.push((name, document));
+        } else if kind == 3 {
+            policies.aws_managed.push(name);
         } else {
             let account_id: String = row.try_get(6)?;
             let path: String = row.try_get(7)?;
@@ -436,6 +446,10 @@ pub(crate) async fn get_user_group_policies<C: GenericClient>(
                 document,
             ));
         }
+    }
+    // ARNs in byte order, as the other backends list them.
+    for (_, policies) in &mut out {
+        policies.aws_managed.sort();
     }
     Ok(out)
 }

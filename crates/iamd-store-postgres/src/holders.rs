@@ -31,6 +31,8 @@ pub(crate) struct Tables {
     pub inline: &'static str,
     /// Attachments: (`id`, policy_id).
     pub attachments: &'static str,
+    /// Attachments of AWS managed policies: (`id`, account_id, policy_arn).
+    pub aws_attachments: &'static str,
 }
 
 pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
@@ -40,6 +42,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "user_name_lower",
         inline: "user_policies",
         attachments: "user_policy_attachments",
+        aws_attachments: "user_aws_policy_attachments",
     };
     const ROLE: Tables = Tables {
         holders: "roles",
@@ -47,6 +50,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "role_name_lower",
         inline: "role_policies",
         attachments: "role_policy_attachments",
+        aws_attachments: "role_aws_policy_attachments",
     };
     const GROUP: Tables = Tables {
         holders: "groups",
@@ -54,6 +58,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "group_name_lower",
         inline: "group_policies",
         attachments: "group_policy_attachments",
+        aws_attachments: "group_aws_policy_attachments",
     };
     match kind {
         HolderKind::User => &USER,
@@ -268,19 +273,8 @@ pub(crate) async fn attach_policy<C: GenericClient>(
     if attached {
         return Ok(());
     }
-    let count: i64 = query_opt(
-        tx,
-        &format!(
-            "SELECT count(*) FROM {attachments} WHERE {id} = $1",
-            attachments = t.attachments,
-            id = t.id
-        ),
-        &[&id],
-    )
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?
-    .unwrap_or(0);
+    // AWS managed policies count towards the quota too.
+    let count = crate::aws_policies::attached_count(tx, holder.kind, &id).await?;
     if usize::try_from(count).is_ok_and(|n| n >= max_attached) {
         return Err(StoreError::AttachmentQuotaExceeded.into());
     }
@@ -478,11 +472,13 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
                      ON v.policy_id = p.policy_id AND v.version_id = p.default_version_id
              WHERE a.{id} = $1
              {boundary}
+             {aws}
              ORDER BY 1, 2",
             inline = t.inline,
             attachments = t.attachments,
             id = t.id,
             boundary = crate::boundaries::document_branch(kind),
+            aws = crate::aws_policies::branches(kind),
         ),
         &[&holder_id],
     )
@@ -494,6 +490,10 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
         let document: String = row.try_get(3)?;
         if kind == 0 {
             out.inline.push((name, document));
+        } else if kind == 3 {
+            out.aws_managed.push(name);
+        } else if kind == 4 {
+            out.aws_boundary = Some(name);
         } else if kind == 2 {
             let account_id: String = row.try_get(4)?;
             let path: String = row.try_get(5)?;
@@ -514,5 +514,7 @@ pub(crate) async fn get_holder_policies<C: GenericClient>(
             ));
         }
     }
+    // ARNs in byte order, as the other backends list them.
+    out.aws_managed.sort();
     Ok(out)
 }

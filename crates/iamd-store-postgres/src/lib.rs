@@ -8,6 +8,7 @@
 //! rules beyond the invariants the `Store` trait asks of every backend.
 
 mod aliases;
+mod aws_policies;
 mod boundaries;
 mod groups;
 mod holders;
@@ -28,7 +29,7 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use iamd_store::model::{
-    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
     PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
@@ -78,6 +79,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_permissions_boundaries",
         include_str!("../migrations/0006_permissions_boundaries.sql"),
+    ),
+    (
+        "0007_aws_managed_policies",
+        include_str!("../migrations/0007_aws_managed_policies.sql"),
     ),
     (
         "0008_account_aliases_service_roles",
@@ -800,6 +805,98 @@ impl Store for PgStore {
         holder: PolicyHolder<'_>,
     ) -> Result<Option<String>, StoreError> {
         read!(self, |c| boundaries::get(&c, account_id, holder))
+    }
+
+    async fn attach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+        max_attached: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::attach(
+            &tx,
+            account_id,
+            holder,
+            arn,
+            max_attached
+        ))
+    }
+
+    async fn detach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::detach(
+            &tx, account_id, holder, arn
+        ))
+    }
+
+    async fn list_aws_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| aws_policies::list(&c, account_id, holder))
+    }
+
+    async fn put_aws_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::put_boundary(
+            &tx, account_id, holder, arn
+        ))
+    }
+
+    async fn create_user_with_aws_boundary(
+        &self,
+        user: &User,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::create_user(&tx, user, arn))
+    }
+
+    async fn create_role_with_aws_boundary(
+        &self,
+        role: &Role,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| aws_policies::create_role(&tx, role, arn))
+    }
+
+    async fn aws_policy_usage(
+        &self,
+        account_id: &str,
+        arn: Option<&str>,
+    ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
+        read!(self, |c| aws_policies::usage(&c, account_id, arn))
+    }
+
+    async fn list_aws_policy_entities(
+        &self,
+        account_id: &str,
+        arn: &str,
+        kind: HolderKind,
+        as_boundary: bool,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        read!(self, |c| aws_policies::list_entities(
+            &c,
+            account_id,
+            arn,
+            kind,
+            as_boundary,
+            path_prefix,
+            after,
+            limit
+        ))
     }
 
     async fn put_inline_policy(

@@ -433,7 +433,8 @@ pub(crate) async fn delete_user<C: GenericClient>(
     // checks see stays true until the user is gone.
     let (has_attached, has_inline): (bool, bool) = query_opt(
         tx,
-        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = $1),
+        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = $1)
+                    OR EXISTS (SELECT 1 FROM user_aws_policy_attachments WHERE user_id = $1),
                 EXISTS (SELECT 1 FROM user_policies WHERE user_id = $1)",
         &[&user_id],
     )

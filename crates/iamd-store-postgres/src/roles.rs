@@ -239,7 +239,8 @@ async fn delete_locked_role<C: GenericClient>(tx: &C, role_id: &String) -> Resul
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_opt(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = $1),
-                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = $1)
+                    OR EXISTS (SELECT 1 FROM role_aws_policy_attachments WHERE role_id = $1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = $1)",
         &[role_id],
     )

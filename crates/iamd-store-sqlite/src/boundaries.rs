@@ -21,7 +21,8 @@ fn bounded(holder: PolicyHolder<'_>) -> Result<()> {
 fn set(tx: &Connection, kind: HolderKind, id: &str, policy_id: Option<&str>) -> Result<()> {
     let t = tables(kind);
     tx.prepare_cached(&format!(
-        "UPDATE {holders} SET permissions_boundary = ?1 WHERE {id} = ?2",
+        "UPDATE {holders} SET permissions_boundary = ?1, aws_permissions_boundary = NULL
+         WHERE {id} = ?2",
         holders = t.holders,
         id = t.id
     ))?
@@ -59,7 +60,11 @@ pub(crate) fn create_role(tx: &Connection, role: &Role, boundary: &str) -> Resul
     set(tx, HolderKind::Role, &role.role_id, Some(&policy_id))
 }
 
-/// The boundary's ARN; the holder found ignoring case.
+/// A customer managed policy's account, path and name.
+type PolicyPath = (String, String, String);
+
+/// The boundary's ARN (a customer or an AWS managed policy's); the holder found ignoring
+/// case.
 pub(crate) fn get(
     tx: &Connection,
     account_id: &str,
@@ -67,10 +72,11 @@ pub(crate) fn get(
 ) -> Result<Option<String>> {
     bounded(holder)?;
     let t = tables(holder.kind);
-    let row: Option<Option<(String, String, String)>> = query_one(
+    let row: Option<(Option<PolicyPath>, Option<String>)> = query_one(
         tx,
         &format!(
-            "SELECT p.account_id, p.path, p.policy_name FROM {holders} h
+            "SELECT p.account_id, p.path, p.policy_name, h.aws_permissions_boundary
+             FROM {holders} h
                  LEFT JOIN managed_policies p ON p.policy_id = h.permissions_boundary
              WHERE h.account_id = ?1 AND h.{name_lower} = ?2",
             holders = t.holders,
@@ -79,15 +85,18 @@ pub(crate) fn get(
         params![account_id, holder.name.to_lowercase()],
         |r| {
             let account: Option<String> = r.get(0)?;
-            Ok(match account {
+            let customer = match account {
                 Some(account) => Some((account, r.get(1)?, r.get(2)?)),
                 None => None,
-            })
+            };
+            Ok((customer, r.get(3)?))
         },
     )
     .optional()?;
-    let boundary = row.ok_or(holder.kind.missing())?;
-    Ok(boundary.map(|(account, path, name)| format!("arn:aws:iam::{account}:policy{path}{name}")))
+    let (customer, aws) = row.ok_or(holder.kind.missing())?;
+    Ok(customer
+        .map(|(account, path, name)| format!("arn:aws:iam::{account}:policy{path}{name}"))
+        .or(aws))
 }
 
 /// The default version of the boundary of the holder with this id: (ARN, version id,

@@ -144,7 +144,8 @@ pub(crate) fn delete_group(tx: &Connection, account_id: &str, group_name: &str) 
     let (has_members, has_attached, has_inline): (bool, bool, bool) = query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = ?1),
-                EXISTS (SELECT 1 FROM group_policy_attachments WHERE group_id = ?1),
+                EXISTS (SELECT 1 FROM group_policy_attachments WHERE group_id = ?1)
+                    OR EXISTS (SELECT 1 FROM group_aws_policy_attachments WHERE group_id = ?1),
                 EXISTS (SELECT 1 FROM group_policies WHERE group_id = ?1)",
         [&group_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -294,7 +295,7 @@ pub(crate) fn get_user_group_policies(
     let mut out = Vec::with_capacity(groups.len());
     for (id, name) in groups {
         let policies = holders::get_holder_policies(tx, iamd_store::model::HolderKind::Group, &id)?;
-        if !policies.inline.is_empty() || !policies.managed.is_empty() {
+        if !policies.is_empty() {
             out.push((name, policies));
         }
     }

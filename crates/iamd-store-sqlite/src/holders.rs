@@ -20,6 +20,8 @@ pub(crate) struct Tables {
     pub inline: &'static str,
     /// Attachments: (`id`, policy_id).
     pub attachments: &'static str,
+    /// Attachments of AWS managed policies: (`id`, account_id, policy_arn).
+    pub aws_attachments: &'static str,
 }
 
 pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
@@ -29,6 +31,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "user_name_lower",
         inline: "user_policies",
         attachments: "user_policy_attachments",
+        aws_attachments: "user_aws_policy_attachments",
     };
     const ROLE: Tables = Tables {
         holders: "roles",
@@ -36,6 +39,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "role_name_lower",
         inline: "role_policies",
         attachments: "role_policy_attachments",
+        aws_attachments: "role_aws_policy_attachments",
     };
     const GROUP: Tables = Tables {
         holders: "groups",
@@ -43,6 +47,7 @@ pub(crate) fn tables(kind: HolderKind) -> &'static Tables {
         name_lower: "group_name_lower",
         inline: "group_policies",
         attachments: "group_policy_attachments",
+        aws_attachments: "group_aws_policy_attachments",
     };
     match kind {
         HolderKind::User => &USER,
@@ -194,21 +199,21 @@ pub(crate) fn attach_policy(
     let t = tables(holder.kind);
     let id = holder_id(tx, account_id, holder)?;
     let (policy_id, _) = policy_by_name(tx, account_id, policy_name)?;
-    let (attached, count): (bool, i64) = query_one(
+    let attached: bool = query_one(
         tx,
         &format!(
-            "SELECT EXISTS (SELECT 1 FROM {attachments} WHERE {id} = ?1 AND policy_id = ?2),
-                    (SELECT count(*) FROM {attachments} WHERE {id} = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM {attachments} WHERE {id} = ?1 AND policy_id = ?2)",
             attachments = t.attachments,
             id = t.id
         ),
         params![id, policy_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| r.get(0),
     )?;
     if attached {
         return Ok(());
     }
-    if count >= limit_of_count(max_attached) {
+    // AWS managed policies count towards the quota too.
+    if crate::aws_policies::attached_count(tx, holder.kind, &id)? >= limit_of_count(max_attached) {
         return Err(iamd_store::StoreError::AttachmentQuotaExceeded.into());
     }
     let inserted = tx
@@ -404,5 +409,7 @@ pub(crate) fn get_holder_policies(
         inline,
         managed,
         boundary,
+        aws_managed: crate::aws_policies::attached_arns(tx, kind, holder_id)?,
+        aws_boundary: crate::aws_policies::boundary_arn(tx, kind, holder_id)?,
     })
 }

@@ -7,6 +7,7 @@
 //! domain rules beyond the invariants the `Store` trait asks of every backend.
 
 mod aliases;
+mod aws_policies;
 mod boundaries;
 mod directory;
 mod files;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iamd_store::model::{
-    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
     PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
@@ -918,6 +919,141 @@ impl Store for SqliteStore {
         let user_id = user_id.to_owned();
         self.pool
             .read(move |tx| groups::get_user_group_policies(tx, &user_id))
+            .await
+    }
+
+    async fn attach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+        max_attached: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, arn) = (
+            account_id.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            arn.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                let holder = PolicyHolder::new(kind, &name);
+                aws_policies::attach(tx, &account_id, holder, &arn, max_attached)
+            })
+            .await
+    }
+
+    async fn detach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, arn) = (
+            account_id.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            arn.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                aws_policies::detach(tx, &account_id, PolicyHolder::new(kind, &name), &arn)
+            })
+            .await
+    }
+
+    async fn list_aws_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (account_id, kind, name) = (account_id.to_owned(), holder.kind, holder.name.to_owned());
+        self.pool
+            .read(move |tx| aws_policies::list(tx, &account_id, PolicyHolder::new(kind, &name)))
+            .await
+    }
+
+    async fn put_aws_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, kind, name, arn) = (
+            account_id.to_owned(),
+            holder.kind,
+            holder.name.to_owned(),
+            arn.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                aws_policies::put_boundary(tx, &account_id, PolicyHolder::new(kind, &name), &arn)
+            })
+            .await
+    }
+
+    async fn create_user_with_aws_boundary(
+        &self,
+        user: &User,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        let (user, arn) = (user.clone(), arn.to_owned());
+        self.pool
+            .write(move |tx| aws_policies::create_user(tx, &user, &arn))
+            .await
+    }
+
+    async fn create_role_with_aws_boundary(
+        &self,
+        role: &Role,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        let (role, arn) = (role.clone(), arn.to_owned());
+        self.pool
+            .write(move |tx| aws_policies::create_role(tx, &role, &arn))
+            .await
+    }
+
+    async fn aws_policy_usage(
+        &self,
+        account_id: &str,
+        arn: Option<&str>,
+    ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
+        let (account_id, arn) = (account_id.to_owned(), arn.map(str::to_owned));
+        self.pool
+            .read(move |tx| aws_policies::usage(tx, &account_id, arn.as_deref()))
+            .await
+    }
+
+    async fn list_aws_policy_entities(
+        &self,
+        account_id: &str,
+        arn: &str,
+        kind: HolderKind,
+        as_boundary: bool,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        let (account_id, arn, path_prefix, after) = (
+            account_id.to_owned(),
+            arn.to_owned(),
+            path_prefix.to_owned(),
+            after.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                aws_policies::list_entities(
+                    tx,
+                    &account_id,
+                    &arn,
+                    kind,
+                    as_boundary,
+                    &path_prefix,
+                    after.as_deref(),
+                    limit,
+                )
+            })
             .await
     }
 

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_groups.sql"),
     include_str!("../migrations/0007_instance_profiles.sql"),
     include_str!("../migrations/0008_permissions_boundaries.sql"),
+    include_str!("../migrations/0009_aws_managed_policies.sql"),
     include_str!("../migrations/0010_account_aliases_service_roles.sql"),
     include_str!("../migrations/0011_role_last_used.sql"),
 ];

@@ -383,7 +383,8 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
     }
     let has_attached: bool = query_one(
         tx,
-        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM user_policy_attachments WHERE user_id = ?1)
+             OR EXISTS (SELECT 1 FROM user_aws_policy_attachments WHERE user_id = ?1)",
         [&user_id],
         |r| r.get(0),
     )?;

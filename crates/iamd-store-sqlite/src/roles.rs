@@ -243,7 +243,8 @@ fn delete_role_by_id(tx: &Connection, role_id: &str) -> Result<()> {
     let (in_profile, has_attached, has_inline): (bool, bool, bool) = query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM instance_profile_roles WHERE role_id = ?1),
-                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1),
+                EXISTS (SELECT 1 FROM role_policy_attachments WHERE role_id = ?1)
+                    OR EXISTS (SELECT 1 FROM role_aws_policy_attachments WHERE role_id = ?1),
                 EXISTS (SELECT 1 FROM role_policies WHERE role_id = ?1)",
         [role_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
     PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
@@ -688,6 +688,98 @@ impl Store for CachingStore {
         self.inner.get_holder_policies(kind, holder_id).await
     }
 
+    // AWS managed policies' attachments and boundaries are not among what this cache
+    // keeps: they pass through (a user created with a boundary, as `create_user`).
+
+    async fn attach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+        max_attached: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .attach_aws_policy(account_id, holder, arn, max_attached)
+            .await
+    }
+
+    async fn detach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.detach_aws_policy(account_id, holder, arn).await
+    }
+
+    async fn list_aws_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner
+            .list_aws_attached_policies(account_id, holder)
+            .await
+    }
+
+    async fn put_aws_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put_aws_permissions_boundary(account_id, holder, arn)
+            .await
+    }
+
+    async fn create_user_with_aws_boundary(
+        &self,
+        user: &User,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_user_with_aws_boundary(user, arn).await
+    }
+
+    async fn create_role_with_aws_boundary(
+        &self,
+        role: &Role,
+        arn: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_role_with_aws_boundary(role, arn).await
+    }
+
+    async fn aws_policy_usage(
+        &self,
+        account_id: &str,
+        arn: Option<&str>,
+    ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
+        self.inner.aws_policy_usage(account_id, arn).await
+    }
+
+    async fn list_aws_policy_entities(
+        &self,
+        account_id: &str,
+        arn: &str,
+        kind: HolderKind,
+        as_boundary: bool,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError> {
+        self.inner
+            .list_aws_policy_entities(
+                account_id,
+                arn,
+                kind,
+                as_boundary,
+                path_prefix,
+                after,
+                limit,
+            )
+            .await
+    }
+
     // Groups hold nothing this cache keeps (credentials, users, keys): their operations
     // pass through.
 
@@ -1284,6 +1376,63 @@ mod tests {
             &self,
             _: &str,
         ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
+            unimplemented!()
+        }
+        async fn attach_aws_policy(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn detach_aws_policy(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_aws_attached_policies(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+        ) -> Result<Vec<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn put_aws_permissions_boundary(
+            &self,
+            _: &str,
+            _: PolicyHolder<'_>,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_user_with_aws_boundary(&self, _: &User, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_role_with_aws_boundary(&self, _: &Role, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn aws_policy_usage(
+            &self,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_aws_policy_entities(
+            &self,
+            _: &str,
+            _: &str,
+            _: HolderKind,
+            _: bool,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<PolicyEntity>, StoreError> {
             unimplemented!()
         }
         async fn create_group(&self, _: &Group, _: usize) -> Result<(), StoreError> {

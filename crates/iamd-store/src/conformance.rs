@@ -133,6 +133,8 @@ macro_rules! conformance_tests {
             users_and_roles_are_created_with_a_boundary,
             delete_policy_refuses_a_boundary_in_use,
             boundary_writes_race_policy_deletes_safely,
+            group_aws_policies_apply_to_members,
+            aws_boundaries_are_set_replaced_counted_and_created_with,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -141,6 +143,7 @@ macro_rules! conformance_tests {
             concurrent_attachments_keep_the_count_exact,
             holder_policies_gather_inline_and_default_versions,
             policy_entities_are_listed_by_kind,
+            aws_attachments_are_idempotent_listed_and_counted,
         );
     };
 }
@@ -157,6 +160,7 @@ macro_rules! assert_err {
 
 mod access_keys;
 mod account;
+mod aws_policies;
 mod boundaries;
 mod groups;
 mod holders;
@@ -176,6 +180,10 @@ pub use access_keys::{
     key_usage_keeps_the_newest,
 };
 pub use account::account_counts_cover_every_kind;
+pub use aws_policies::{
+    aws_attachments_are_idempotent_listed_and_counted,
+    aws_boundaries_are_set_replaced_counted_and_created_with, group_aws_policies_apply_to_members,
+};
 pub use boundaries::{
     boundaries_are_set_read_replaced_and_removed, boundary_writes_race_policy_deletes_safely,
     delete_policy_refuses_a_boundary_in_use, users_and_roles_are_created_with_a_boundary,

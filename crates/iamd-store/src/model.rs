@@ -411,6 +411,27 @@ pub struct UserPolicies {
     /// The holder's permissions boundary (a user's or a role's; groups have none): (policy
     /// ARN, default version id, document). Read in the same consistent read as the rest.
     pub boundary: Option<(String, String, String)>,
+    /// The ARNs of the AWS managed policies attached to the holder, in ARN order (their
+    /// documents are the catalog's, which the domain holds, not the store).
+    pub aws_managed: Vec<String>,
+    /// The holder's boundary when it is an AWS managed policy (then `boundary` is `None`).
+    pub aws_boundary: Option<String>,
+}
+
+impl UserPolicies {
+    /// Whether the holder has no policy at all (a boundary is not a policy it holds).
+    pub fn is_empty(&self) -> bool {
+        self.inline.is_empty() && self.managed.is_empty() && self.aws_managed.is_empty()
+    }
+}
+
+/// How one AWS managed policy is used in one account: how many users, groups and roles it
+/// is attached to, and how many users and roles have it as their permissions boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsPolicyUsage {
+    pub arn: String,
+    pub attachments: u32,
+    pub boundaries: u32,
 }
 
 /// The kinds of identity that hold inline policies and managed-policy attachments. Every

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AccessKey, Account, AccountCounts, Credential, DeletionTask, Group, HolderKind,
+    AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
     PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
@@ -559,6 +559,79 @@ pub trait Store: Send + Sync + 'static {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<Option<String>, StoreError>;
+
+    // AWS managed policies (`arn:aws:iam::aws:policy/…`). The Store does not hold them (the
+    // domain has the catalog and checks that an ARN names one); it records, by ARN, which
+    // holders of an account have which attached (`{user,role,group}_aws_policy_attachments`)
+    // or as their boundary (the `aws_permissions_boundary` column of users and roles),
+    // counted per account. A holder's AWS attachments count towards its attachment quota
+    // with its customer managed ones and block its deletion as they do
+    // (`UserHasAttachedPolicies`, …); `get_holder_policies` and `get_user_group_policies`
+    // return them (`UserPolicies::aws_managed`, `aws_boundary`), `get_permissions_boundary`
+    // returns either kind of boundary, `delete_permissions_boundary` removes either, and
+    // `put_permissions_boundary` replaces an AWS one (and `put_aws_permissions_boundary` a
+    // customer one): a holder has at most one boundary.
+
+    /// Attaching an attached policy again changes nothing. Missing holder, then
+    /// `AttachmentQuotaExceeded` when the holder already has `max_attached` policies
+    /// (customer and AWS managed) attached.
+    async fn attach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+        max_attached: usize,
+    ) -> Result<(), StoreError>;
+    /// Missing holder, then `PolicyNotAttached`.
+    async fn detach_aws_policy(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError>;
+    /// The ARNs of the AWS managed policies attached to the holder, in ARN order (all of
+    /// them: at most the catalog's size). Missing holder.
+    async fn list_aws_attached_policies(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Sets or replaces the holder's boundary with an AWS managed policy. Missing holder.
+    async fn put_aws_permissions_boundary(
+        &self,
+        account_id: &str,
+        holder: PolicyHolder<'_>,
+        arn: &str,
+    ) -> Result<(), StoreError>;
+    /// Creates the user with the AWS managed policy `arn` as its boundary, in one
+    /// transaction. `AlreadyExists`.
+    async fn create_user_with_aws_boundary(&self, user: &User, arn: &str)
+        -> Result<(), StoreError>;
+    /// Creates the role with the AWS managed policy `arn` as its boundary, in one
+    /// transaction. `AlreadyExists`.
+    async fn create_role_with_aws_boundary(&self, role: &Role, arn: &str)
+        -> Result<(), StoreError>;
+    /// The AWS managed policies the account uses (attached to, or the boundary of, at least
+    /// one of its holders), in ARN order, with their counts; only `arn`'s when given (none
+    /// when it is not used), in one consistent read.
+    async fn aws_policy_usage(
+        &self,
+        account_id: &str,
+        arn: Option<&str>,
+    ) -> Result<Vec<AwsPolicyUsage>, StoreError>;
+    /// As `list_policy_entities`, for an AWS managed policy of the account's holders (an
+    /// unused one has none).
+    #[allow(clippy::too_many_arguments)]
+    async fn list_aws_policy_entities(
+        &self,
+        account_id: &str,
+        arn: &str,
+        kind: HolderKind,
+        as_boundary: bool,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PolicyEntity>, StoreError>;
 
     // Groups. Names are unique per account ignoring case, like users'; memberships and
     // group policies reference the group's id, so a rename keeps them.

@@ -171,7 +171,7 @@ async fn boundaries_are_set_shown_replaced_and_removed() {
         format!("arn:aws:iam::{ACCOUNT}:policy/Nothing"),
         format!("arn:aws:iam::{ACCOUNT}:policy/other/Fence"),
         "arn:aws:iam::999999999999:policy/Fence".to_owned(),
-        "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+        "arn:aws:iam::aws:policy/NoSuchAwsPolicy".to_owned(),
     ] {
         let e = root
             .put_user_permissions_boundary()
@@ -292,7 +292,14 @@ async fn a_policy_in_use_as_a_boundary_is_counted_and_not_deleted() {
         .send()
         .await
         .unwrap();
-    let listed = root.list_policies().send().await.unwrap().policies.unwrap();
+    let listed = root
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .unwrap()
+        .policies
+        .unwrap();
     let fence_listed = listed
         .iter()
         .find(|p| p.arn() == Some(fence.as_str()))

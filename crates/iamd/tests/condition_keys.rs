@@ -62,7 +62,7 @@ async fn resource_tags_scope_what_a_user_may_read() {
          "Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}},
         {"Effect":"Allow","Action":"iam:GetRole","Resource":"*",
          "Condition":{"StringEquals":{"iam:ResourceTag/team":"blue"}}},
-        {"Effect":"Allow","Action":"iam:GetInstanceProfile","Resource":"*",
+        {"Effect":"Allow","Action":["iam:GetInstanceProfile","iam:GetPolicy"],"Resource":"*",
          "Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}"#;
     let alice = user_with_policy(&srv, "alice", doc).await;
 
@@ -109,6 +109,43 @@ async fn resource_tags_scope_what_a_user_may_read() {
         alice
             .get_instance_profile()
             .instance_profile_name("red-role")
+            .send()
+            .await
+    ));
+
+    // Customer managed policies' tags.
+    for (name, team) in [("blue-policy", "blue"), ("red-policy", "red")] {
+        srv.root()
+            .create_policy()
+            .policy_name(name)
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            )
+            .tags(tag("team", team))
+            .send()
+            .await
+            .unwrap();
+    }
+    let policy = |name: &str| format!("arn:aws:iam::{ACCOUNT}:policy/{name}");
+    assert!(!denied(
+        alice
+            .get_policy()
+            .policy_arn(policy("blue-policy"))
+            .send()
+            .await
+    ));
+    assert!(denied(
+        alice
+            .get_policy()
+            .policy_arn(policy("red-policy"))
+            .send()
+            .await
+    ));
+    // A policy that does not exist has no tags: AccessDenied before NoSuchEntity.
+    assert!(denied(
+        alice
+            .get_policy()
+            .policy_arn(policy("no-policy"))
             .send()
             .await
     ));

@@ -624,6 +624,7 @@ pub async fn group_policies_apply_to_their_members(store: Arc<dyn Store>) {
                     inline: vec![("all".to_owned(), doc("*"))],
                     managed: vec![],
                     boundary: None,
+                    ..Default::default()
                 }
             ),
             (
@@ -632,6 +633,7 @@ pub async fn group_policies_apply_to_their_members(store: Arc<dyn Store>) {
                     inline: vec![("a".to_owned(), doc("a:*")), ("b".to_owned(), doc("b:*"))],
                     managed: vec![(pol.arn(), "v2".to_owned(), doc("iam:v2"))],
                     boundary: None,
+                    ..Default::default()
                 }
             ),
         ],

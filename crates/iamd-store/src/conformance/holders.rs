@@ -866,6 +866,7 @@ pub async fn holder_policies_gather_inline_and_default_versions(
             inline: vec![("mine".to_owned(), doc("user:*"))],
             managed: vec![(user_only.arn(), "v1".to_owned(), doc("iam:UserOnly"))],
             boundary: None,
+            ..Default::default()
         },
         "this holder's policies do not apply to the other"
     );
