@@ -138,6 +138,9 @@ pub async fn handle(
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
+    if let Some(probe) = crate::health::answer(state, req.method(), req.uri().path()).await {
+        return probe;
+    }
     let request_id = state.request_ids.next();
     // A span per request only when debugging: at the default level it would cost a few
     // per cent of every request. Failures on the server's side are logged with the id.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod handler;
+mod health;
 mod http2;
 pub mod server;
 pub mod tls;

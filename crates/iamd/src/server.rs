@@ -404,6 +404,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         auth_failures: crate::auth::AuthFailures::new(config.limits.auth_failures_per_minute),
         body_budget: Default::default(),
         limits: config.limits.clone(),
+        account_id: account_id.clone(),
+        store_kind: if config.database_url.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        readiness: Default::default(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
@@ -434,6 +441,11 @@ pub(crate) struct State {
     pub auth_failures: crate::auth::AuthFailures,
     pub body_budget: crate::handler::BodyBudget,
     pub limits: Limits,
+    /// The served account, which `/readyz` reads.
+    pub account_id: String,
+    /// `sqlite` or `postgres`, for `/readyz`.
+    pub store_kind: &'static str,
+    pub readiness: crate::health::Readiness,
 }
 
 /// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's

@@ -878,3 +878,64 @@ async fn aliases_and_service_linked_roles_are_shared_by_every_node() {
     );
     cluster.stop().await;
 }
+
+/// `GET /readyz` of a node whose database goes away: 503 within 2 s, with a reason that
+/// names no address or credential, and 200 again once the database is back; `/healthz`
+/// stays 200 throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn readyz_follows_the_database_within_two_seconds() {
+    let Some(base) = testing::database().await else {
+        return;
+    };
+    let proxy = Proxy::start(database_address(&base).await).await;
+    let proxy_addr = proxy.addr;
+    let Some(cluster) = Cluster::start(1, |_| Some(proxy_addr)).await else {
+        return;
+    };
+    let addr = cluster.nodes[0].addr;
+    let probe = |path: &'static str| async move {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n");
+        let (status, body) = common::raw_http(addr, request.as_bytes()).await;
+        let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        (status, json)
+    };
+    assert_eq!(probe("/readyz").await.0, 200);
+
+    proxy.cut();
+    let cut = Instant::now();
+    let (status, body) = loop {
+        let (status, body) = probe("/readyz").await;
+        if status != 200 {
+            break (status, body);
+        }
+        assert!(
+            cut.elapsed() < Duration::from_secs(2),
+            "still ready 2 s after the cut"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let noticed = cut.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["ready"], false);
+    let reason = body["reason"].as_str().expect("a reason");
+    assert!(
+        !reason.contains("127.0.0.1") && !reason.contains("postgres"),
+        "{reason}"
+    );
+    assert_eq!(probe("/healthz").await.0, 200, "alive while not ready");
+
+    proxy.restore();
+    let restored = Instant::now();
+    while probe("/readyz").await.0 != 200 {
+        assert!(
+            restored.elapsed() < Duration::from_secs(10),
+            "not ready 10 s after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "not ready {noticed:?} after the cut; ready again {:?} after the restore",
+        restored.elapsed()
+    );
+    cluster.stop().await;
+}
