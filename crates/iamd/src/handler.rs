@@ -141,12 +141,21 @@ pub async fn handle(
     if let Some(probe) = crate::health::answer(state, req.method(), req.uri().path()).await {
         return probe;
     }
+    let started = std::time::Instant::now();
     let request_id = state.request_ids.next();
     // A span per request only when debugging: at the default level it would cost a few
     // per cent of every request. Failures on the server's side are logged with the id.
     let span = debug_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
-        let (service, result) = process(state, req, &request_id, peer).await;
+        let (service, operation, result) = process(state, req, &request_id, peer).await;
+        let code = match &result {
+            Ok(_) => "OK",
+            Err(e) => e.code.as_str(),
+        };
+        let action = operation.map_or("unknown", |op| op.name());
+        state
+            .metrics
+            .request(service.signing_name(), action, code, started.elapsed());
         // After a body that was cut off (too slow, too large) the connection's framing is
         // lost or the rest is not worth reading: answer, then close.
         let close = matches!(
@@ -237,24 +246,25 @@ fn form_error(e: iamd_protocol::FormError) -> IamError {
     IamError::new(ErrorCode::MalformedQueryString, e.to_string())
 }
 
-/// Returns the service the answer speaks for (its XML namespace) and the body or error.
+/// Returns the service the answer speaks for (its XML namespace), the operation asked for
+/// if the models have it, and the body or error.
 async fn process(
     state: &State,
     req: http::Request<Incoming>,
     request_id: &str,
     peer: std::net::SocketAddr,
-) -> (Service, Result<String, IamError>) {
+) -> (Service, Option<Operation>, Result<String, IamError>) {
     let iam = &state.iam;
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("");
     let query_params = match Params::parse(query.as_bytes()) {
         Ok(p) => p,
-        Err(e) => return (Service::Iam, Err(form_error(e))),
+        Err(e) => return (Service::Iam, None, Err(form_error(e))),
     };
     // `_share` keeps the body's memory counted until the request is answered.
     let (body, _share) = match read_body(body, &state.limits, &state.body_budget).await {
         Ok(read) => read,
-        Err(e) => return (Service::Iam, Err(e)),
+        Err(e) => return (Service::Iam, None, Err(e)),
     };
     let is_form = parts
         .headers
@@ -271,6 +281,7 @@ async fn process(
         Some(false) if !body.is_empty() => {
             return (
                 Service::Iam,
+                None,
                 Err(IamError::new(
                     ErrorCode::UnsupportedMediaType,
                     "Request bodies must be application/x-www-form-urlencoded.",
@@ -279,12 +290,12 @@ async fn process(
         }
         _ => match Params::parse(&body) {
             Ok(p) => p,
-            Err(e) => return (Service::Iam, Err(form_error(e))),
+            Err(e) => return (Service::Iam, None, Err(form_error(e))),
         },
     };
     let params = match Params::merged(query_params, body_params) {
         Ok(p) => p,
-        Err(e) => return (Service::Iam, Err(form_error(e))),
+        Err(e) => return (Service::Iam, None, Err(form_error(e))),
     };
 
     let parsed = iamd_sigv4::parse(&parts);
@@ -292,6 +303,7 @@ async fn process(
         params.get("Version"),
         parsed.as_ref().ok().map(|a| a.service.as_str()),
     );
+    let asked = Operation::find(service, params.get("Action").unwrap_or(""));
     let result = async {
         if parts.uri.path() != "/" {
             return Err(IamError::new(
@@ -317,6 +329,7 @@ async fn process(
         let now = OffsetDateTime::now_utc();
         let failed = |e: IamError, access_key_id: Option<&str>| {
             state.auth_failures.record(peer.ip(), access_key_id, &e);
+            state.metrics.authentication_failed(e.code.as_str());
             e
         };
         let auth_info = parsed.map_err(|e| failed(auth::sigv4_error(e), None))?;
@@ -360,5 +373,5 @@ async fn process(
         iamd_protocol::dispatch(iam, &ctx, op, &params, request_id).await
     }
     .await;
-    (service, result)
+    (service, asked, result)
 }

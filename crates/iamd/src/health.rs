@@ -48,6 +48,7 @@ pub(crate) async fn answer(
     match path {
         "/healthz" => Some(json(StatusCode::OK, r#"{"status":"ok"}"#.to_owned())),
         "/readyz" => Some(ready(state).await),
+        "/metrics" => Some(metrics(state)),
         _ => None,
     }
 }
@@ -120,6 +121,16 @@ async fn check(state: &State) -> Ready {
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), found.clone()));
     found
+}
+
+/// The Prometheus text exposition (`crate::metrics`).
+fn metrics(state: &State) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(state.metrics.render())));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    resp
 }
 
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {

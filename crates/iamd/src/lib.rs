@@ -5,6 +5,7 @@ mod auth;
 mod handler;
 mod health;
 mod http2;
+mod metrics;
 pub mod server;
 pub mod tls;
 

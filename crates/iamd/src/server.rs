@@ -397,6 +397,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         warn!("authorization is off: every authenticated caller may do everything");
         Arc::new(AllowAll)
     };
+    let store_kind = if config.database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let state = Arc::new(State {
         iam: Iam::new(store.clone(), authorizer, usage, keyring.clone()),
         signing_keys: Default::default(),
@@ -405,12 +410,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         body_budget: Default::default(),
         limits: config.limits.clone(),
         account_id: account_id.clone(),
-        store_kind: if config.database_url.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        },
+        store_kind,
         readiness: Default::default(),
+        metrics: crate::metrics::Metrics::new(store_kind),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
@@ -427,8 +429,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })
 }
 
-async fn flush_usage(iam: &Iam) {
-    if let Err(e) = iam.flush_usage().await {
+async fn flush_usage(state: &State) {
+    let started = std::time::Instant::now();
+    let flushed = state.iam.flush_usage().await;
+    state.metrics.usage_flushed(started, flushed.is_ok());
+    if let Err(e) = flushed {
         warn!(%e, "could not record key use; will retry");
     }
 }
@@ -446,6 +451,7 @@ pub(crate) struct State {
     /// `sqlite` or `postgres`, for `/readyz`.
     pub store_kind: &'static str,
     pub readiness: crate::health::Readiness,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's
@@ -500,8 +506,10 @@ async fn serve(
                 // most the header timeout, and never more than the cap.
                 let Ok(permit) = connections.clone().try_acquire_owned() else {
                     tracing::debug!(%peer, "connection refused: too many connections");
+                    state.metrics.connection_refused();
                     continue;
                 };
+                let open = state.metrics.connection();
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 let tls = tls.clone();
@@ -530,9 +538,10 @@ async fn serve(
                         tracing::debug!(%e, "connection ended with an error");
                     }
                     drop(permit);
+                    drop(open);
                 });
             }
-            _ = flush.tick() => flush_usage(&state.iam).await,
+            _ = flush.tick() => flush_usage(&state).await,
             _ = stop.changed() => break,
         }
     }
@@ -543,6 +552,6 @@ async fn serve(
     {
         warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
-    flush_usage(&state.iam).await;
+    flush_usage(&state).await;
     info!("iamd stopped");
 }

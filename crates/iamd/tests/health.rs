@@ -58,3 +58,37 @@ async fn other_paths_and_methods_are_the_aws_api() {
     .await;
     assert!(body.contains("<ErrorResponse"), "{status} {body}");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_action_and_code() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    root.list_users().send().await.expect("list users");
+    root.list_users().send().await.expect("list users");
+    let _ = root
+        .get_user()
+        .user_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    let request = "GET /metrics HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n";
+    let (status, text) = raw_http(srv.running.addr, request.as_bytes()).await;
+    assert_eq!(status, 200);
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        has(r#"iamd_requests_total{service="iam",action="ListUsers",code="OK"} 2"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"iamd_requests_total{service="iam",action="GetUser",code="NoSuchEntity"} 1"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"iamd_request_duration_seconds_count{service="iam",action="ListUsers"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("# EOF\n"),
+        "OpenMetrics text ends with # EOF"
+    );
+}

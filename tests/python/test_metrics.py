@@ -1,0 +1,97 @@
+"""GET /metrics: Prometheus's own parser reads it (OpenMetrics text), and the counters move
+by exactly the requests this test makes: served ones, AWS errors, refused signatures."""
+
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+from conftest import REGION, ROOT_KEY_ID, ROOT_SECRET, make_client
+
+
+def scrape(endpoint):
+    with urllib.request.urlopen(f"{endpoint}/metrics") as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("application/openmetrics-text")
+        text = resp.read().decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    return families
+
+
+def sample(families, family, name, **labels):
+    # A family with no series yet may be absent.
+    for s in families[family].samples if family in families else []:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    return 0.0
+
+
+def test_metrics_parse_and_count_requests(endpoint, iam):
+    before = scrape(endpoint)
+    for _ in range(3):
+        iam.list_users()
+    for _ in range(2):
+        with pytest.raises(ClientError):
+            iam.get_user(UserName="no-such-user-for-metrics")
+    bad = make_client("iam", endpoint, secret="not-the-secret-of-this-key-at-all0000")
+    with pytest.raises(ClientError) as exc:
+        bad.list_roles()
+    assert exc.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    after = scrape(endpoint)
+
+    def delta(family, name, **labels):
+        return sample(after, family, name, **labels) - sample(before, family, name, **labels)
+
+    assert delta("iamd_requests", "iamd_requests_total", service="iam", action="ListUsers", code="OK") == 3
+    assert delta("iamd_requests", "iamd_requests_total", service="iam", action="GetUser", code="NoSuchEntity") == 2
+    assert (
+        delta("iamd_requests", "iamd_requests_total", service="iam", action="ListRoles", code="SignatureDoesNotMatch")
+        == 1
+    )
+    assert delta("iamd_authentication_failures", "iamd_authentication_failures_total", reason="SignatureDoesNotMatch") == 1
+    assert (
+        delta(
+            "iamd_request_duration_seconds",
+            "iamd_request_duration_seconds_count",
+            service="iam",
+            action="ListUsers",
+        )
+        == 3
+    )
+    info = [s for s in after["iamd_build"].samples if s.name == "iamd_build_info"]
+    assert len(info) == 1 and info[0].labels["store"] == "sqlite" and info[0].value == 1
+    assert sample(after, "iamd_connections", "iamd_connections_total") >= 1
+
+
+def test_an_unknown_action_adds_no_series(endpoint):
+    """An action the models do not have is counted as `unknown`: a client cannot add series."""
+    before = scrape(endpoint)
+    for i in range(3):
+        req = AWSRequest(
+            method="POST",
+            url=f"{endpoint}/",
+            data=f"Action=MadeUpAction{i}&Version=2010-05-08",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        SigV4Auth(Credentials(ROOT_KEY_ID, ROOT_SECRET), "iam", REGION).add_auth(req)
+        raw = urllib.request.Request(req.url, data=req.body, headers=dict(req.headers), method="POST")
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(raw)
+        assert exc.value.code == 400
+        assert b"<Code>InvalidAction</Code>" in exc.value.read()
+    after = scrape(endpoint)
+    def labels(families):
+        found = families["iamd_requests"].samples if "iamd_requests" in families else []
+        return {tuple(sorted(s.labels.items())) for s in found}
+
+    new = labels(after) - labels(before)
+    assert all(dict(l)["action"] == "unknown" for l in new), new
+    unknown = dict(service="iam", action="unknown", code="InvalidAction")
+    assert sample(after, "iamd_requests", "iamd_requests_total", **unknown) - sample(
+        before, "iamd_requests", "iamd_requests_total", **unknown
+    ) == 3
