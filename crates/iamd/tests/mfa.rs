@@ -622,3 +622,72 @@ async fn a_trust_policy_requiring_mfa_admits_only_callers_with_a_code() {
     );
     assert_eq!(e, ("AccessDenied".into(), INVALID_CODE.into()));
 }
+
+#[tokio::test]
+async fn resync_takes_two_consecutive_codes_and_spends_them() {
+    let srv = TestServer::start().await;
+    let (key_id, secret) = srv.user_with_key("eve").await;
+    let (serial, key) = enabled_device(&srv, "eve", "eve-phone").await;
+    let root = srv.root();
+    let s = step_now();
+    let e = err_of(
+        root.resync_mfa_device()
+            .user_name("eve")
+            .serial_number(&serial)
+            .authentication_code1(wrong_code(&key))
+            .authentication_code2(totp(&key, s))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.0, "InvalidAuthenticationCode");
+    // Another user's device is not found for this one.
+    srv.user_with_key("fay").await;
+    let e = err_of(
+        root.resync_mfa_device()
+            .user_name("fay")
+            .serial_number(&serial)
+            .authentication_code1(totp(&key, s - 1))
+            .authentication_code2(totp(&key, s))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.0, "NoSuchEntity");
+    root.resync_mfa_device()
+        .user_name("eve")
+        .serial_number(&serial)
+        .authentication_code1(totp(&key, s))
+        .authentication_code2(totp(&key, s + 1))
+        .send()
+        .await
+        .unwrap();
+    // The resync spent the codes up to s + 1: they no longer make a session.
+    let sts = srv.sts(&key_id, &secret);
+    for step in [s, s + 1] {
+        let e = sts_err(
+            sts.get_session_token()
+                .serial_number(&serial)
+                .token_code(totp(&key, step))
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(e, ("AccessDenied".into(), INVALID_CODE.into()));
+    }
+    // Only one of the two MFA parameters.
+    let e = sts_err(
+        sts.get_session_token()
+            .serial_number(&serial)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        e,
+        (
+            "AccessDenied".into(),
+            "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.".into()
+        )
+    );
+}
