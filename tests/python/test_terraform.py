@@ -1,8 +1,9 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
 profiles, AWS managed policies attached and as permissions boundaries, the account alias,
-service-linked roles) applies, re-plans with no changes, and is destroyed (service-linked
-roles through DeleteServiceLinkedRole and the deletion status the provider polls).
+service-linked roles, a virtual MFA device) applies, re-plans with no changes, and is
+destroyed (service-linked roles through DeleteServiceLinkedRole and the deletion status the
+provider polls).
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
 the machine: the registry is not reachable here, so the provider must come from a
@@ -178,6 +179,12 @@ resource "aws_iam_service_linked_role" "autoscaling" {
   tags             = { owner = "terraform" }
 }
 
+resource "aws_iam_virtual_mfa_device" "app" {
+  virtual_mfa_device_name = "tf-app-phone"
+  path                    = "/apps/"
+  tags                    = { team = "payments" }
+}
+
 output "key_id" {
   value = aws_iam_access_key.app.id
 }
@@ -265,6 +272,10 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert elb["Description"] == "Terraform's load balancers"
     autoscaling = iam.get_role(RoleName="AWSServiceRoleForAutoScaling_tf")["Role"]
     assert autoscaling["Tags"] == [{"Key": "owner", "Value": "terraform"}]
+    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    serial = "arn:aws:iam::123456789012:mfa/apps/tf-app-phone"
+    assert [d["SerialNumber"] for d in devices] == [serial]
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "team", "Value": "payments"}]
 
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
@@ -274,6 +285,7 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
     assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] in ("tf-worker", "tf-bounded")]
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
     assert not iam.list_groups()["Groups"]
     assert not iam.list_instance_profiles()["InstanceProfiles"]
     assert not iam.list_account_aliases()["AccountAliases"]

@@ -11,6 +11,7 @@ use iamd_protocol::{iam, sts};
 use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::CreateInstanceProfileInput;
+use crate::mfa::CreateVirtualMfaDeviceInput;
 use crate::model::{
     self, AccessKey, DeletionStatus, InstanceProfile, KeyStatus, ManagedPolicy, PolicyHolder,
     PolicyVersion, Role, RoleUsage, TaggedKind,
@@ -212,6 +213,28 @@ fn attached(p: &ManagedPolicy) -> iam::AttachedPolicy {
 /// `IsTruncated` always; `Marker` only when truncated.
 fn page_end(marker: &Option<String>) -> (Option<bool>, Option<String>) {
     (Some(marker.is_some()), marker.clone())
+}
+
+/// A virtual MFA device as ListVirtualMFADevices and CreateVirtualMFADevice show it (the
+/// seed and QR code only in CreateVirtualMFADevice's answer).
+fn virtual_mfa_device(d: &model::MfaDevice, with_tags: bool) -> iam::VirtualMFADevice {
+    iam::VirtualMFADevice {
+        serial_number: Some(d.serial_number.clone()),
+        base32_string_seed: None,
+        qr_code_png: None,
+        user: d.user.as_ref().map(|u| user(u, false)),
+        enable_date: d.enable_date,
+        tags: if with_tags { tag_list(&d.tags) } else { None },
+    }
+}
+
+/// A device enabled for a user, as ListMFADevices shows it.
+fn mfa_device(d: &model::MfaDevice) -> iam::MFADevice {
+    iam::MFADevice {
+        user_name: d.user.as_ref().map(|u| u.user_name.clone()),
+        serial_number: Some(d.serial_number.clone()),
+        enable_date: d.enable_date,
+    }
 }
 
 fn mfa(serial: Option<String>, code: Option<String>) -> Option<(String, String)> {
@@ -1678,6 +1701,203 @@ impl Handler for Iam {
         })
     }
 
+    // Virtual MFA devices.
+
+    async fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateVirtualMFADeviceInput,
+    ) -> Result<iam::CreateVirtualMFADeviceOutput, IamError> {
+        let created = Iam::create_virtual_mfa_device(
+            self,
+            ctx,
+            CreateVirtualMfaDeviceInput {
+                name: input.virtual_mfa_device_name,
+                path: input.path,
+                tags: tags(input.tags)?,
+            },
+        )
+        .await?;
+        let mut device = virtual_mfa_device(&created.device, true);
+        // The seed's Base32 text, as a blob (base64 on the wire), shown this once.
+        device.base32_string_seed = Some(created.seed.expose().as_bytes().to_vec());
+        device.qr_code_png = Some(created.qr_code_png);
+        Ok(iam::CreateVirtualMFADeviceOutput {
+            virtual_mfa_device: Some(device),
+        })
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::EnableMFADeviceInput,
+    ) -> Result<(), IamError> {
+        Iam::enable_mfa_device(
+            self,
+            ctx,
+            &input.user_name,
+            &input.serial_number,
+            &input.authentication_code1,
+            &input.authentication_code2,
+        )
+        .await
+    }
+
+    async fn resync_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ResyncMFADeviceInput,
+    ) -> Result<(), IamError> {
+        Iam::resync_mfa_device(
+            self,
+            ctx,
+            &input.user_name,
+            &input.serial_number,
+            &input.authentication_code1,
+            &input.authentication_code2,
+        )
+        .await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeactivateMFADeviceInput,
+    ) -> Result<(), IamError> {
+        Iam::deactivate_mfa_device(self, ctx, input.user_name.as_deref(), &input.serial_number)
+            .await
+    }
+
+    async fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteVirtualMFADeviceInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_virtual_mfa_device(self, ctx, &input.serial_number).await
+    }
+
+    async fn get_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetMFADeviceInput,
+    ) -> Result<iam::GetMFADeviceOutput, IamError> {
+        let device =
+            Iam::get_mfa_device(self, ctx, &input.serial_number, input.user_name.as_deref())
+                .await?;
+        Ok(iam::GetMFADeviceOutput {
+            user_name: device.user.as_ref().map(|u| u.user_name.clone()),
+            serial_number: Some(device.serial_number),
+            enable_date: device.enable_date,
+            certifications: None,
+        })
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListMFADevicesInput,
+    ) -> Result<iam::ListMFADevicesOutput, IamError> {
+        let page = Iam::list_mfa_devices(
+            self,
+            ctx,
+            input.user_name.as_deref(),
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListMFADevicesOutput {
+            mfa_devices: Some(page.items.iter().map(mfa_device).collect()),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListVirtualMFADevicesInput,
+    ) -> Result<iam::ListVirtualMFADevicesOutput, IamError> {
+        // Without `AssignmentStatus`, `Any` (as the model documents).
+        let assigned = match input.assignment_status {
+            Some(iam::AssignmentStatusType::Assigned) => Some(true),
+            Some(iam::AssignmentStatusType::Unassigned) => Some(false),
+            Some(iam::AssignmentStatusType::Any) | None => None,
+        };
+        let page = Iam::list_virtual_mfa_devices(
+            self,
+            ctx,
+            assigned,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListVirtualMFADevicesOutput {
+            virtual_mfa_devices: Some(
+                page.items
+                    .iter()
+                    .map(|d| virtual_mfa_device(d, false))
+                    .collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn tag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::TagMFADeviceInput,
+    ) -> Result<(), IamError> {
+        let tags = tags(Some(input.tags))?;
+        Iam::tag_entity(
+            self,
+            ctx,
+            TaggedKind::MfaDevice,
+            &input.serial_number,
+            &tags,
+        )
+        .await
+    }
+
+    async fn untag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UntagMFADeviceInput,
+    ) -> Result<(), IamError> {
+        Iam::untag_entity(
+            self,
+            ctx,
+            TaggedKind::MfaDevice,
+            &input.serial_number,
+            &input.tag_keys,
+        )
+        .await
+    }
+
+    async fn list_mfa_device_tags(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListMFADeviceTagsInput,
+    ) -> Result<iam::ListMFADeviceTagsOutput, IamError> {
+        let page = Iam::list_entity_tags(
+            self,
+            ctx,
+            TaggedKind::MfaDevice,
+            &input.serial_number,
+            input.marker.as_deref(),
+            max_items(input.max_items),
+        )
+        .await?;
+        let (tags, is_truncated, marker) = tag_page(page);
+        Ok(iam::ListMFADeviceTagsOutput {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
     // STS.
 
     async fn get_caller_identity(
@@ -1960,8 +2180,8 @@ impl Handler for Iam {
         // What iamd counts, and the quotas it enforces; quotas it does not enforce (users,
         // roles, policies, instance profiles per account, attachments per user or role) are
         // left out rather than reported as limits that do not hold. Kinds of entity iamd
-        // cannot hold yet (MFA devices, server and signing certificates, identity
-        // providers, a root password) are 0.
+        // cannot hold yet (server and signing certificates, identity providers, a root
+        // password or MFA device) are 0.
         let map = vec![
             (K::Users, count(n.users)),
             (K::Groups, count(n.groups)),
@@ -1980,8 +2200,8 @@ impl Handler for Iam {
                 K::AccessKeysPerUserQuota,
                 quota(crate::model::ACCESS_KEYS_PER_USER as usize),
             ),
-            (K::MFADevices, 0),
-            (K::MFADevicesInUse, 0),
+            (K::MFADevices, count(n.mfa_devices)),
+            (K::MFADevicesInUse, count(n.mfa_devices_in_use)),
             (K::AccountMFAEnabled, 0),
             (
                 K::AccountAccessKeysPresent,

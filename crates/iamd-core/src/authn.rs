@@ -193,6 +193,7 @@ impl Iam {
                     via: Via::RoleSession {
                         access_key_id: claims.access_key_id,
                         expiration: claims.expiration,
+                        mfa: claims.mfa,
                     },
                     used_key_id: None,
                 })
@@ -201,11 +202,12 @@ impl Iam {
     }
 }
 
-/// As on AWS, session credentials made without MFA cannot call the IAM API; STS answers
-/// them (GetCallerIdentity; GetSessionToken refuses them itself).
+/// As on AWS, GetSessionToken credentials made without MFA cannot call the IAM API (those
+/// made with MFA can); STS answers them (GetCallerIdentity; GetSessionToken refuses them
+/// itself).
 pub fn check_session_reach(service: Service, via: &Via) -> Result<(), IamError> {
     match (service, via) {
-        (Service::Iam, Via::Session { mfa: false, .. }) => Err(invalid_token()),
+        (Service::Iam, Via::Session { mfa: None, .. }) => Err(invalid_token()),
         (Service::Iam | Service::Sts, _) => Ok(()),
     }
 }

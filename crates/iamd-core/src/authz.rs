@@ -195,9 +195,16 @@ fn principal_keys(mut c: Context, tags: &[Tag]) -> Context {
     c
 }
 
-/// The keys that depend on the request.
-fn request_keys(ctx: &RequestContext, mut c: Context) -> Context {
+/// The keys that depend on the request (and on the credentials it was signed with: a
+/// session made with MFA has `aws:MultiFactorAuthPresent` true and an
+/// `aws:MultiFactorAuthAge`).
+pub(crate) fn request_keys(ctx: &RequestContext, mut c: Context) -> Context {
     c = c.current_time(ctx.now);
+    if let Some(at) = ctx.via.mfa_authenticated_at() {
+        c = c
+            .mfa_present(true)
+            .mfa_age((ctx.now - at).whole_seconds().max(0));
+    }
     if !ctx.region.is_empty() {
         c = c.requested_region(&ctx.region);
     }

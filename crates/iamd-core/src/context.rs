@@ -111,12 +111,26 @@ pub enum Via {
     RoleSession {
         access_key_id: String,
         expiration: OffsetDateTime,
+        /// When MFA was presented for the session (see `SessionClaims::mfa`).
+        mfa: Option<OffsetDateTime>,
     },
     /// Session credentials from GetSessionToken, made from `parent_access_key_id`.
     Session {
         access_key_id: String,
         parent_access_key_id: String,
         expiration: OffsetDateTime,
-        mfa: bool,
+        /// When MFA was presented for the session (see `SessionClaims::mfa`).
+        mfa: Option<OffsetDateTime>,
     },
+}
+
+impl Via {
+    /// When the caller's session was MFA-authenticated; `None` for long-term keys and
+    /// sessions made without MFA.
+    pub fn mfa_authenticated_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Via::AccessKey { .. } => None,
+            Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } => *mfa,
+        }
+    }
 }

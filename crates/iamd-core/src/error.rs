@@ -12,6 +12,7 @@ pub enum ErrorCode {
     ExpiredToken,
     IncompleteSignature,
     InvalidAction,
+    InvalidAuthenticationCode,
     InvalidClientTokenId,
     InvalidInput,
     InvalidParameterValue,
@@ -42,6 +43,7 @@ impl ErrorCode {
             ErrorCode::ExpiredToken => "ExpiredToken",
             ErrorCode::IncompleteSignature => "IncompleteSignature",
             ErrorCode::InvalidAction => "InvalidAction",
+            ErrorCode::InvalidAuthenticationCode => "InvalidAuthenticationCode",
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::InvalidParameterValue => "InvalidParameterValue",
@@ -77,6 +79,7 @@ impl ErrorCode {
             | ErrorCode::ValidationError => 400,
             ErrorCode::AccessDenied
             | ErrorCode::ExpiredToken
+            | ErrorCode::InvalidAuthenticationCode
             | ErrorCode::InvalidClientTokenId
             | ErrorCode::MissingAuthenticationToken
             | ErrorCode::SignatureDoesNotMatch => 403,

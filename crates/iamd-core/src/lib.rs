@@ -18,6 +18,7 @@ pub mod error;
 pub mod group;
 pub mod holder;
 pub mod instance_profile;
+pub mod mfa;
 pub mod pagination;
 pub mod policy;
 pub mod policy_entities;

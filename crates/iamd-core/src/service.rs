@@ -151,6 +151,10 @@ impl Iam {
 pub(crate) fn store_failure(e: StoreError) -> IamError {
     match e {
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists

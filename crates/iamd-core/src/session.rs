@@ -49,8 +49,10 @@ pub struct SessionClaims {
     pub access_key_id: String,
     pub issuer: Issuer,
     pub expiration: OffsetDateTime,
-    /// Whether MFA was presented when the session was made.
-    pub mfa: bool,
+    /// When MFA was presented (a code checked) to make the session, if it was: the
+    /// session is MFA-authenticated (`aws:MultiFactorAuthPresent`), and its
+    /// `aws:MultiFactorAuthAge` counts from then.
+    pub mfa: Option<OffsetDateTime>,
     /// Random, so two sessions never share a token.
     pub nonce: String,
 }
@@ -67,7 +69,11 @@ impl SessionClaims {
     /// The signed text. Free-form fields are base64-encoded, so `|` only separates.
     fn payload(&self) -> String {
         let exp = self.expiration.unix_timestamp();
-        let mfa = u8::from(self.mfa);
+        // `0` without MFA (what every token had before MFA existed), `m<unix seconds>`.
+        let mfa = match self.mfa {
+            None => "0".to_owned(),
+            Some(at) => format!("m{}", at.unix_timestamp()),
+        };
         let (id, nonce) = (&self.access_key_id, &self.nonce);
         match &self.issuer {
             Issuer::AccessKey {
@@ -120,7 +126,12 @@ impl SessionClaims {
             access_key_id: f[1].to_owned(),
             issuer,
             expiration,
-            mfa: flag(f[4])?,
+            mfa: match *f.get(4)? {
+                "0" => None,
+                m => Some(
+                    OffsetDateTime::from_unix_timestamp(m.strip_prefix('m')?.parse().ok()?).ok()?,
+                ),
+            },
             nonce: f[5].to_owned(),
         })
     }
@@ -190,7 +201,7 @@ mod tests {
             access_key_id: "ASIAEXAMPLEEXAMPLE00".into(),
             issuer,
             expiration: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
-            mfa: false,
+            mfa: None,
             nonce: "n0nce".into(),
         }
     }
@@ -209,8 +220,15 @@ mod tests {
                 chained: true,
             },
         ];
-        for issuer in issuers {
-            let c = claims(issuer);
+        let mfa_at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        for (issuer, mfa) in issuers
+            .into_iter()
+            .flat_map(|i| [(i.clone(), None), (i, Some(mfa_at))])
+        {
+            let c = SessionClaims {
+                mfa,
+                ..claims(issuer)
+            };
             let parent = SecretKey::new("issuer-secret".into());
             let (token, secret) = mint(&parent, &c);
             assert_eq!(secret.expose().len(), 40);

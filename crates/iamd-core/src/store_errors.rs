@@ -8,9 +8,10 @@
 
 use crate::error::{ErrorCode, IamError};
 use crate::instance_profile::no_such_instance_profile;
+use crate::mfa::no_such_mfa_device;
 use crate::model::{
-    HolderKind, PolicyHolder, TaggedKind, POLICY_VERSIONS_MAX, ROLES_PER_INSTANCE_PROFILE,
-    TAGS_PER_ENTITY,
+    HolderKind, PolicyHolder, TaggedKind, MFA_DEVICES_PER_USER, POLICY_VERSIONS_MAX,
+    ROLES_PER_INSTANCE_PROFILE, TAGS_PER_ENTITY,
 };
 use crate::policy::{no_such_policy, not_attachable};
 use crate::role::no_such_role;
@@ -45,7 +46,13 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::UserInGroups => {
             delete_conflict("Cannot delete entity, must remove users from group first.")
         }
+        StoreError::UserHasMfaDevices => {
+            delete_conflict("Cannot delete entity, must delete MFA device first.")
+        }
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::NoSuchPolicy
@@ -86,6 +93,10 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         StoreError::NoSuchAccessKey => IamError::no_such_access_key(access_key_id),
         StoreError::KeyQuotaExceeded => key_quota_exceeded(),
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::AlreadyExists
         | StoreError::UserHasAccessKeys
         | StoreError::UserHasInlinePolicies
@@ -156,6 +167,10 @@ pub(crate) fn managed_policy_error(
             delete_conflict("Cannot delete the default version of a policy.")
         }
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -186,7 +201,6 @@ pub(crate) fn managed_policy_error(
     }
 }
 
-/// Operations on a role (not its policies: `holder_error`).
 /// Account alias operations: `alias` is the alias the call names.
 pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
     match e {
@@ -230,10 +244,15 @@ pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
         | StoreError::InstanceProfileHasRoles
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices => IamError::service_failure(&e),
     }
 }
 
+/// Operations on a role (not its policies: `holder_error`).
 pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
     match e {
         StoreError::NoSuchRole => no_such_role(role_name),
@@ -248,6 +267,10 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
             delete_conflict("Cannot delete entity, must delete policies first.")
         }
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -306,6 +329,10 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         ),
         StoreError::RoleNotInInstanceProfile => no_such_role(role_name),
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::TagQuotaExceeded
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
@@ -348,6 +375,7 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         (TaggedKind::InstanceProfile, StoreError::NoSuchInstanceProfile) => {
             no_such_instance_profile(name)
         }
+        (TaggedKind::MfaDevice, StoreError::NoSuchMfaDevice) => no_such_mfa_device(name),
         _ => IamError::service_failure(&e),
     };
     match e {
@@ -358,8 +386,12 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         StoreError::NoSuchUser
         | StoreError::NoSuchRole
         | StoreError::NoSuchPolicy
-        | StoreError::NoSuchInstanceProfile => missing(e),
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::NoSuchMfaDevice => missing(e),
         StoreError::Backend(_)
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -477,6 +509,10 @@ pub(crate) fn holder_error(
             ),
         ),
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -556,6 +592,10 @@ pub(crate) fn group_error(
             delete_conflict("Cannot delete entity, must delete policies first.")
         }
         StoreError::Backend(_)
+        | StoreError::NoSuchMfaDevice
+        | StoreError::MfaDeviceInUse
+        | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::UserHasMfaDevices
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::UserHasAccessKeys
@@ -582,6 +622,64 @@ pub(crate) fn group_error(
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
         | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+    }
+}
+
+/// Operations on virtual MFA devices: `serial_number` is the device the call names,
+/// `user_name` the user it names (empty when it names none).
+pub(crate) fn mfa_error(e: StoreError, serial_number: &str, user_name: &str) -> IamError {
+    match e {
+        StoreError::NoSuchUser => IamError::no_such_user(user_name),
+        StoreError::NoSuchMfaDevice => no_such_mfa_device(serial_number),
+        StoreError::AlreadyExists => {
+            already_exists("MFADevice entity at the same path and name already exists.".into())
+        }
+        // Enabling a device that is some user's (or whose codes were used meanwhile).
+        StoreError::MfaDeviceInUse if !user_name.is_empty() => {
+            already_exists("MFA Device is already in use.".into())
+        }
+        // Deleting a device that is some user's.
+        StoreError::MfaDeviceInUse => {
+            delete_conflict("MFA VirtualDevice in use. Must deactivate first.")
+        }
+        StoreError::MfaDeviceQuotaExceeded => {
+            limit_exceeded("MFADevicesPerUser", MFA_DEVICES_PER_USER)
+        }
+        StoreError::Backend(_)
+        | StoreError::NoSuchAccountAlias
+        | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchAccessKey
+        | StoreError::KeyQuotaExceeded
+        | StoreError::UserHasAccessKeys
+        | StoreError::UserHasInlinePolicies
+        | StoreError::UserHasAttachedPolicies
+        | StoreError::NoSuchPolicy
+        | StoreError::NoSuchRole
+        | StoreError::RoleHasInlinePolicies
+        | StoreError::RoleHasAttachedPolicies
+        | StoreError::NoSuchPolicyVersion
+        | StoreError::PolicyNotAttached
+        | StoreError::PolicySizeExceeded
+        | StoreError::PolicyVersionsExceeded
+        | StoreError::PolicyAttached
+        | StoreError::PolicyInUseAsBoundary
+        | StoreError::PolicyHasVersions
+        | StoreError::DefaultPolicyVersion
+        | StoreError::NoSuchGroup
+        | StoreError::GroupQuotaExceeded
+        | StoreError::GroupsPerUserExceeded
+        | StoreError::NotInGroup
+        | StoreError::UserInGroups
+        | StoreError::GroupHasMembers
+        | StoreError::GroupHasInlinePolicies
+        | StoreError::GroupHasAttachedPolicies
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchInstanceProfile
+        | StoreError::InstanceProfileHasRoles
+        | StoreError::RoleInInstanceProfile
+        | StoreError::InstanceProfileRolesExceeded
+        | StoreError::RoleNotInInstanceProfile
+        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
     }
 }
 

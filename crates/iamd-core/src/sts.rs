@@ -1,5 +1,6 @@
-//! STS operations: GetCallerIdentity needs nothing from here; GetSessionToken mints
-//! session credentials (see `session`).
+//! STS operations: GetCallerIdentity needs nothing from here; GetSessionToken and
+//! AssumeRole mint session credentials (see `session`), MFA-authenticated when the request
+//! presents a fresh code of one of the caller's devices (`mfa`).
 
 use time::{Duration, OffsetDateTime};
 
@@ -32,11 +33,30 @@ pub struct SessionCredentials {
 #[derive(Debug, Clone, Default)]
 pub struct GetSessionTokenInput {
     pub duration_seconds: Option<i64>,
-    /// An MFA device serial number and code. iamd has no MFA devices, so none can match.
+    /// An MFA device serial number and code (`SerialNumber`, `TokenCode`): the device must
+    /// be enabled for the calling user, and the code fresh (see `mfa`).
     pub mfa: Option<(String, String)>,
 }
 
 impl Iam {
+    /// Checks the MFA a request presents, if any: when the code was checked.
+    async fn presented_mfa(
+        &self,
+        ctx: &RequestContext,
+        mfa: Option<&(String, String)>,
+    ) -> Result<Option<OffsetDateTime>, IamError> {
+        let Some((serial_number, code)) = mfa else {
+            return Ok(None);
+        };
+        if serial_number.is_empty() || code.is_empty() {
+            return Err(IamError::new(
+                ErrorCode::AccessDenied,
+                "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.",
+            ));
+        }
+        self.check_mfa(ctx, serial_number, code).await.map(Some)
+    }
+
     pub async fn get_session_token(
         &self,
         ctx: &RequestContext,
@@ -51,12 +71,7 @@ impl Iam {
                 "Cannot call GetSessionToken with session credentials",
             ));
         };
-        if input.mfa.is_some() {
-            return Err(IamError::new(
-                ErrorCode::AccessDenied,
-                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-            ));
-        }
+        let mfa = self.presented_mfa(ctx, input.mfa.as_ref()).await?;
         let mut seconds = input.duration_seconds.unwrap_or(SESSION_DEFAULT_SECONDS);
         if matches!(ctx.principal, Principal::Root { .. }) {
             seconds = seconds.min(ROOT_SESSION_MAX_SECONDS);
@@ -85,7 +100,7 @@ impl Iam {
                 parent_access_key_id: parent_id.clone(),
             },
             expiration: now + Duration::seconds(seconds),
-            mfa: false,
+            mfa,
             nonce: ids::nonce(),
         };
         let (session_token, secret_access_key) = session::mint(&parent_secret, &claims);
@@ -149,13 +164,24 @@ fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
 }
 
 /// What a trust policy sees of the caller. Without `with_account`, a statement that trusts
-/// the caller's account (rather than naming the caller) cannot match.
+/// the caller's account (rather than naming the caller) cannot match. `mfa`: when MFA was
+/// presented, with this request or for the caller's session (`aws:MultiFactorAuthPresent`
+/// and `aws:MultiFactorAuthAge`; as on AWS, a long-term key without MFA has neither key,
+/// session credentials without MFA have `aws:MultiFactorAuthPresent` false).
 fn trust_context(
     ctx: &RequestContext,
     external_id: Option<&str>,
     with_account: bool,
+    mfa: Option<OffsetDateTime>,
 ) -> iamd_policy::Context {
     let mut c = iamd_policy::Context::new().current_time(ctx.now);
+    c = match (mfa, &ctx.via) {
+        (Some(at), _) => c
+            .mfa_present(true)
+            .mfa_age((ctx.now - at).whole_seconds().max(0)),
+        (None, Via::AccessKey { .. }) => c,
+        (None, Via::Session { .. } | Via::RoleSession { .. }) => c.mfa_present(false),
+    };
     c = match &ctx.principal {
         Principal::Root { .. } => c
             .principal_arn(&ctx.principal.arn())
@@ -207,12 +233,6 @@ impl Iam {
                 "Roles may not be assumed by root accounts.",
             ));
         }
-        if input.mfa.is_some() {
-            return Err(IamError::new(
-                ErrorCode::AccessDenied,
-                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-            ));
-        }
         if account != ctx.principal.account_id() {
             // Only one account's roles are served here.
             return Err(denied());
@@ -224,6 +244,12 @@ impl Iam {
             .map_err(store_failure)?
             .filter(|r| r.path == path && r.role_name == name)
             .ok_or_else(denied)?;
+        // A code presented now, or the caller's own MFA session: the new session is
+        // MFA-authenticated since then.
+        let mfa = match self.presented_mfa(ctx, input.mfa.as_ref()).await? {
+            Some(at) => Some(at),
+            None => ctx.via.mfa_authenticated_at(),
+        };
 
         if self.authorizer.enforces() {
             let trust = iamd_policy::Policy::parse_as(
@@ -233,7 +259,7 @@ impl Iam {
             .map_err(|_| denied())?
             .compile();
             let evaluate = |with_account: bool| {
-                let context = trust_context(ctx, input.external_id.as_deref(), with_account);
+                let context = trust_context(ctx, input.external_id.as_deref(), with_account, mfa);
                 let request = iamd_policy::Request {
                     action: ctx.action(),
                     resource: &input.role_arn,
@@ -290,7 +316,7 @@ impl Iam {
                 chained,
             },
             expiration: now + Duration::seconds(seconds),
-            mfa: false,
+            mfa,
             nonce: ids::nonce(),
         };
         let (session_token, secret_access_key) = session::mint(&secret, &claims);

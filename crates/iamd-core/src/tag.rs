@@ -1,5 +1,5 @@
 //! Tag operations of every taggable entity: TagUser/UntagUser/ListUserTags, the same for
-//! roles, customer managed policies and instance profiles. Each finds the entity after
+//! roles, customer managed policies, instance profiles and virtual MFA devices. Each finds the entity after
 //! authorizing the operation's action on its ARN (AccessDenied before NoSuchEntity, as for
 //! the entity's other operations), then changes or reads its tags in one store call, which
 //! holds AWS's quota of 50 tags after the change. Keys are compared ignoring case; a request
@@ -19,6 +19,7 @@ fn listing_name(kind: TaggedKind) -> &'static str {
         TaggedKind::Role => "ListRoleTags",
         TaggedKind::Policy => "ListPolicyTags",
         TaggedKind::InstanceProfile => "ListInstanceProfileTags",
+        TaggedKind::MfaDevice => "ListMFADeviceTags",
     }
 }
 
@@ -29,7 +30,7 @@ impl Iam {
     fn principal_tags_changed(&self, kind: TaggedKind) {
         match kind {
             TaggedKind::User | TaggedKind::Role => self.authorizer.policies_changed(),
-            TaggedKind::Policy | TaggedKind::InstanceProfile => {}
+            TaggedKind::Policy | TaggedKind::InstanceProfile | TaggedKind::MfaDevice => {}
         }
     }
 
@@ -63,6 +64,10 @@ impl Iam {
             TaggedKind::InstanceProfile => {
                 let profile = self.instance_profile_for(ctx, name).await?;
                 (profile.account_id, profile.instance_profile_name)
+            }
+            TaggedKind::MfaDevice => {
+                let device = self.mfa_device_for(ctx, name).await?;
+                (device.account_id, device.serial_number)
             }
         })
     }

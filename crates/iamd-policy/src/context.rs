@@ -248,6 +248,11 @@ impl Context {
         self.with_static("aws:multifactorauthpresent", present)
     }
 
+    /// `aws:MultiFactorAuthAge`: seconds since MFA was presented (sessions made with MFA).
+    pub fn mfa_age(self, seconds: i64) -> Self {
+        self.with_static("aws:multifactorauthage", seconds)
+    }
+
     /// The usual keys of an IAM user caller: `aws:username`, `aws:userid`,
     /// `aws:PrincipalArn`, `aws:PrincipalAccount` and `aws:PrincipalType=User`.
     pub fn for_user(account: &str, user_arn: &str, user_name: &str, user_id: &str) -> Self {

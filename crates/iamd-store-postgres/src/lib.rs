@@ -12,6 +12,7 @@ mod aws_policies;
 mod boundaries;
 mod groups;
 mod holders;
+mod mfa;
 mod policies;
 mod profiles;
 mod queries;
@@ -30,10 +31,11 @@ use deadpool_postgres::{
 };
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
-    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User,
+    UserPolicies,
 };
-use iamd_store::secret::Keyring;
+use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
 use tokio_postgres::IsolationLevel;
 
@@ -91,6 +93,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_role_last_used",
         include_str!("../migrations/0009_role_last_used.sql"),
+    ),
+    (
+        "0011_mfa_devices",
+        include_str!("../migrations/0011_mfa_devices.sql"),
     ),
 ];
 
@@ -1266,6 +1272,118 @@ impl Store for PgStore {
             &c,
             account_id,
             deletion_task_id
+        ))
+    }
+
+    async fn create_mfa_device(
+        &self,
+        device: &MfaDevice,
+        seed: &SealedSecret,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| mfa::create_mfa_device(&tx, device, seed))
+    }
+
+    async fn get_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaDevice>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| mfa::get_mfa_device(
+            &tx,
+            account_id,
+            serial_number
+        ))
+    }
+
+    async fn get_mfa_secret(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaSecret>, StoreError> {
+        read!(self, |c| mfa::get_mfa_secret(&c, account_id, serial_number))
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+        step: i64,
+        now: time::OffsetDateTime,
+        max_per_user: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| mfa::enable_mfa_device(
+            &tx,
+            account_id,
+            user_name,
+            serial_number,
+            step,
+            now,
+            max_per_user
+        ))
+    }
+
+    async fn use_mfa_step(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, WRITE, |tx| mfa::use_mfa_step(
+            &tx,
+            account_id,
+            serial_number,
+            step
+        ))
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| mfa::deactivate_mfa_device(
+            &tx,
+            account_id,
+            user_name,
+            serial_number
+        ))
+    }
+
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| mfa::delete_mfa_device(
+            &tx,
+            account_id,
+            serial_number
+        ))
+    }
+
+    async fn list_user_mfa_devices(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| mfa::list_user_mfa_devices(
+            &tx, account_id, user_name, after, limit
+        ))
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        account_id: &str,
+        assigned: Option<bool>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        read!(self, |c| mfa::list_mfa_devices(
+            &c, account_id, assigned, after, limit
         ))
     }
 }

@@ -207,7 +207,9 @@ pub(crate) async fn count_account<C: GenericClient>(
                  (SELECT count(*) FROM instance_profiles WHERE account_id = $1),
                  (SELECT count(*) FROM access_keys WHERE account_id = $1 AND user_id IS NULL),
                  (SELECT count(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id
-                   WHERE p.account_id = $1 AND p.attachment_count > 0)",
+                   WHERE p.account_id = $1 AND p.attachment_count > 0),
+                 (SELECT count(*) FROM mfa_devices WHERE account_id = $1),
+                 (SELECT count(*) FROM mfa_devices WHERE account_id = $1 AND user_id IS NOT NULL)",
             &[&account_id],
         )
         .await?;
@@ -220,6 +222,8 @@ pub(crate) async fn count_account<C: GenericClient>(
         instance_profiles: n(4)?,
         root_access_keys: n(5)?,
         policy_versions_in_use: n(6)?,
+        mfa_devices: n(7)?,
+        mfa_devices_in_use: n(8)?,
     })
 }
 
@@ -273,7 +277,7 @@ pub(crate) async fn create_user<C: GenericClient>(tx: &C, user: &User) -> Result
 }
 
 /// A `users` row as selected by `USER_COLUMNS`, from column `at` on.
-const USER_COLUMNS: &str = "u.user_id, u.account_id, u.user_name, u.path, u.create_date";
+pub(crate) const USER_COLUMNS: &str = "u.user_id, u.account_id, u.user_name, u.path, u.create_date";
 
 fn user_from(row: &Row) -> Result<User> {
     Ok(User {
@@ -460,6 +464,19 @@ pub(crate) async fn delete_user<C: GenericClient>(
     .unwrap_or(false);
     if in_groups {
         return Err(StoreError::UserInGroups.into());
+    }
+    // Enabling a device for the user takes the same user lock.
+    let has_mfa: bool = query_opt(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM mfa_devices WHERE user_id = $1)",
+        &[&user_id],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?
+    .unwrap_or(false);
+    if has_mfa {
+        return Err(StoreError::UserHasMfaDevices.into());
     }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
     execute(tx, "DELETE FROM users WHERE user_id = $1", &[&user_id]).await?;

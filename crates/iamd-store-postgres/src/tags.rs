@@ -48,6 +48,12 @@ fn tables(kind: TaggedKind) -> Tables {
             name_lower: "instance_profile_name_lower",
             tags: "instance_profile_tags",
         },
+        TaggedKind::MfaDevice => Tables {
+            entities: "mfa_devices",
+            id: "serial_number",
+            name_lower: "serial_number_lower",
+            tags: "mfa_device_tags",
+        },
     }
 }
 

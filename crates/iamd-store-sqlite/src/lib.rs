@@ -13,6 +13,7 @@ mod directory;
 mod files;
 mod groups;
 mod holders;
+mod mfa;
 mod policies;
 mod pool;
 mod profiles;
@@ -28,10 +29,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
-    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User,
+    UserPolicies,
 };
-use iamd_store::secret::Keyring;
+use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
 
 pub use files::{data_dir_master_key, private_dir, read_master_key, MASTER_KEY_FILE};
@@ -1409,6 +1411,139 @@ impl Store for SqliteStore {
         let (account_id, deletion_task_id) = (account_id.to_owned(), deletion_task_id.to_owned());
         self.pool
             .read(move |tx| roles::get_deletion_task(tx, &account_id, &deletion_task_id))
+            .await
+    }
+
+    async fn create_mfa_device(
+        &self,
+        device: &MfaDevice,
+        seed: &SealedSecret,
+    ) -> Result<(), StoreError> {
+        let (device, seed) = (device.clone(), seed.clone());
+        self.pool
+            .write(move |tx| mfa::create_mfa_device(tx, &device, &seed))
+            .await
+    }
+
+    async fn get_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaDevice>, StoreError> {
+        let (account_id, serial) = (account_id.to_owned(), serial_number.to_owned());
+        self.pool
+            .read(move |tx| mfa::get_mfa_device(tx, &account_id, &serial))
+            .await
+    }
+
+    async fn get_mfa_secret(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaSecret>, StoreError> {
+        let (account_id, serial) = (account_id.to_owned(), serial_number.to_owned());
+        self.pool
+            .read(move |tx| mfa::get_mfa_secret(tx, &account_id, &serial))
+            .await
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+        step: i64,
+        now: time::OffsetDateTime,
+        max_per_user: usize,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, serial) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            serial_number.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                mfa::enable_mfa_device(
+                    tx,
+                    &account_id,
+                    &user_name,
+                    &serial,
+                    step,
+                    now,
+                    max_per_user,
+                )
+            })
+            .await
+    }
+
+    async fn use_mfa_step(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        let (account_id, serial) = (account_id.to_owned(), serial_number.to_owned());
+        self.pool
+            .write(move |tx| mfa::use_mfa_step(tx, &account_id, &serial, step))
+            .await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, serial) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            serial_number.to_owned(),
+        );
+        self.pool
+            .write(move |tx| mfa::deactivate_mfa_device(tx, &account_id, &user_name, &serial))
+            .await
+    }
+
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, serial) = (account_id.to_owned(), serial_number.to_owned());
+        self.pool
+            .write(move |tx| mfa::delete_mfa_device(tx, &account_id, &serial))
+            .await
+    }
+
+    async fn list_user_mfa_devices(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        let after = after.map(str::to_owned);
+        self.pool
+            .read(move |tx| {
+                mfa::list_user_mfa_devices(tx, &account_id, &user_name, after.as_deref(), limit)
+            })
+            .await
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        account_id: &str,
+        assigned: Option<bool>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        let account_id = account_id.to_owned();
+        let after = after.map(str::to_owned);
+        self.pool
+            .read(move |tx| {
+                mfa::list_mfa_devices(tx, &account_id, assigned, after.as_deref(), limit)
+            })
             .await
     }
 }

@@ -129,7 +129,9 @@ pub(crate) fn count_account(tx: &Connection, account_id: &str) -> Result<Account
              (SELECT count(*) FROM instance_profiles WHERE account_id = ?1),
              (SELECT count(*) FROM access_keys WHERE account_id = ?1 AND user_id IS NULL),
              (SELECT count(*) FROM policy_versions v JOIN managed_policies p ON p.policy_id = v.policy_id
-               WHERE p.account_id = ?1 AND p.attachment_count > 0)",
+               WHERE p.account_id = ?1 AND p.attachment_count > 0),
+             (SELECT count(*) FROM mfa_devices WHERE account_id = ?1),
+             (SELECT count(*) FROM mfa_devices WHERE account_id = ?1 AND user_id IS NOT NULL)",
     )?;
     let n =
         |r: &rusqlite::Row, i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
@@ -142,6 +144,8 @@ pub(crate) fn count_account(tx: &Connection, account_id: &str) -> Result<Account
             instance_profiles: n(r, 4)?,
             root_access_keys: n(r, 5)?,
             policy_versions_in_use: n(r, 6)?,
+            mfa_devices: n(r, 7)?,
+            mfa_devices_in_use: n(r, 8)?,
         })
     })?)
 }
@@ -194,11 +198,11 @@ macro_rules! user_columns {
     };
 }
 
-fn user_of(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, i64)> {
+pub(crate) fn user_of(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn user_from(
+pub(crate) fn user_from(
     (user_id, account_id, user_name, path, created): (String, String, String, String, i64),
 ) -> Result<User> {
     Ok(User {
@@ -409,6 +413,16 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
     )?;
     if in_groups {
         return Err(StoreError::UserInGroups.into());
+    }
+    let has_mfa: bool = query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM mfa_devices INDEXED BY mfa_devices_by_user
+                        WHERE user_id = ?1)",
+        [&user_id],
+        |r| r.get(0),
+    )?;
+    if has_mfa {
+        return Err(StoreError::UserHasMfaDevices.into());
     }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM users WHERE user_id = ?1", [&user_id])?;

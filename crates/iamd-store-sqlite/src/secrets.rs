@@ -16,7 +16,7 @@ pub(crate) struct SecretTable {
     pub(crate) what: &'static str,
 }
 
-pub(crate) const TABLES: [SecretTable; 2] = [
+pub(crate) const TABLES: [SecretTable; 3] = [
     SecretTable {
         table: "access_keys",
         id: "access_key_id",
@@ -28,6 +28,12 @@ pub(crate) const TABLES: [SecretTable; 2] = [
         id: "role_id",
         secret: "session_secret",
         what: "role",
+    },
+    SecretTable {
+        table: "mfa_devices",
+        id: "serial_number",
+        secret: "seed",
+        what: "MFA device",
     },
 ];
 

@@ -17,10 +17,11 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
-    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
-use crate::secret::Keyring;
+use crate::secret::{Keyring, SealedSecret};
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
 
 /// How long another node's change may go unseen: under a second, request time included.
@@ -1022,6 +1023,110 @@ impl Store for CachingStore {
             .get_deletion_task(account_id, deletion_task_id)
             .await
     }
+
+    // MFA devices are not cached: every call goes to the store (a code's single use is
+    // decided there).
+
+    async fn create_mfa_device(
+        &self,
+        device: &MfaDevice,
+        seed: &SealedSecret,
+    ) -> Result<(), StoreError> {
+        self.inner.create_mfa_device(device, seed).await
+    }
+
+    async fn get_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaDevice>, StoreError> {
+        self.inner.get_mfa_device(account_id, serial_number).await
+    }
+
+    async fn get_mfa_secret(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaSecret>, StoreError> {
+        self.inner.get_mfa_secret(account_id, serial_number).await
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+        step: i64,
+        now: time::OffsetDateTime,
+        max_per_user: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .enable_mfa_device(
+                account_id,
+                user_name,
+                serial_number,
+                step,
+                now,
+                max_per_user,
+            )
+            .await
+    }
+
+    async fn use_mfa_step(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .use_mfa_step(account_id, serial_number, step)
+            .await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .deactivate_mfa_device(account_id, user_name, serial_number)
+            .await
+    }
+
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_mfa_device(account_id, serial_number)
+            .await
+    }
+
+    async fn list_user_mfa_devices(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        self.inner
+            .list_user_mfa_devices(account_id, user_name, after, limit)
+            .await
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        account_id: &str,
+        assigned: Option<bool>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError> {
+        self.inner
+            .list_mfa_devices(account_id, assigned, after, limit)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -1587,6 +1692,57 @@ mod tests {
             _: &str,
             _: &str,
         ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_mfa_device(
+            &self,
+            _: &MfaDevice,
+            _: &SealedSecret,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_mfa_device(&self, _: &str, _: &str) -> Result<Option<MfaDevice>, StoreError> {
+            unimplemented!()
+        }
+        async fn get_mfa_secret(&self, _: &str, _: &str) -> Result<Option<MfaSecret>, StoreError> {
+            unimplemented!()
+        }
+        async fn enable_mfa_device(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: i64,
+            _: time::OffsetDateTime,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn use_mfa_step(&self, _: &str, _: &str, _: i64) -> Result<bool, StoreError> {
+            unimplemented!()
+        }
+        async fn deactivate_mfa_device(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_mfa_device(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_user_mfa_devices(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<MfaDevice>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_mfa_devices(
+            &self,
+            _: &str,
+            _: Option<bool>,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<MfaDevice>, StoreError> {
             unimplemented!()
         }
     }

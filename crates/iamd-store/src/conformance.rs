@@ -135,6 +135,10 @@ macro_rules! conformance_tests {
             boundary_writes_race_policy_deletes_safely,
             group_aws_policies_apply_to_members,
             aws_boundaries_are_set_replaced_counted_and_created_with,
+            mfa_devices_are_created_enabled_listed_and_deleted,
+            mfa_codes_are_used_once_and_the_quota_holds,
+            concurrent_uses_of_one_code_let_one_win,
+            mfa_seeds_are_resealed,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -164,6 +168,7 @@ mod aws_policies;
 mod boundaries;
 mod groups;
 mod holders;
+mod mfa;
 mod policies;
 mod profiles;
 mod races;
@@ -201,6 +206,10 @@ pub use holders::{
     holder_policies_gather_inline_and_default_versions,
     inline_policies_are_put_replaced_listed_and_deleted,
     inline_policies_respect_the_aggregate_size, policy_entities_are_listed_by_kind,
+};
+pub use mfa::{
+    concurrent_uses_of_one_code_let_one_win, mfa_codes_are_used_once_and_the_quota_holds,
+    mfa_devices_are_created_enabled_listed_and_deleted, mfa_seeds_are_resealed,
 };
 pub use policies::{
     delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,

@@ -123,6 +123,16 @@ pub fn uuid() -> String {
     )
 }
 
+/// A virtual MFA device's TOTP seed, as AWS gives it (`Base32StringSeed`): 64 base32
+/// characters, i.e. 40 random bytes (320 bits; RFC 4226 asks for at least 128).
+pub fn mfa_seed() -> SecretKey {
+    let seed = random_bytes::<64>()
+        .iter()
+        .map(|b| BASE32[(b & 31) as usize] as char)
+        .collect();
+    SecretKey::new(seed)
+}
+
 /// 16 random base32 characters, for tokens that must never repeat.
 pub fn nonce() -> String {
     random_base32(16)

@@ -36,6 +36,10 @@ pub struct AccountCounts {
     pub root_access_keys: u64,
     /// Versions of customer managed policies that are attached to at least one entity.
     pub policy_versions_in_use: u64,
+    /// Virtual MFA devices, assigned or not.
+    pub mfa_devices: u64,
+    /// MFA devices enabled for a user.
+    pub mfa_devices_in_use: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +82,17 @@ pub enum TaggedKind {
     /// A customer managed policy, named by its name.
     Policy,
     InstanceProfile,
+    /// A virtual MFA device, named by its serial number (its ARN).
+    MfaDevice,
 }
 
 impl TaggedKind {
-    pub const ALL: [TaggedKind; 4] = [
+    pub const ALL: [TaggedKind; 5] = [
         TaggedKind::User,
         TaggedKind::Role,
         TaggedKind::Policy,
         TaggedKind::InstanceProfile,
+        TaggedKind::MfaDevice,
     ];
 }
 
@@ -482,4 +489,35 @@ impl<'a> PolicyHolder<'a> {
     pub fn group(name: &'a str) -> Self {
         PolicyHolder::new(HolderKind::Group, name)
     }
+}
+
+/// At most this many MFA devices per user: AWS's `MFADevicesPerUser` quota (8 since AWS
+/// allowed several devices per user).
+pub const MFA_DEVICES_PER_USER: usize = 8;
+
+/// A virtual MFA device: a TOTP seed with a name. Its seed is not here (it is a secret,
+/// read only by `Store::get_mfa_secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaDevice {
+    pub account_id: AccountId,
+    /// `arn:aws:iam::<account>:mfa<path><name>`; unique per account ignoring case.
+    pub serial_number: String,
+    pub device_name: String,
+    pub path: String,
+    pub create_date: OffsetDateTime,
+    /// When it was enabled for its user (`None` while unassigned).
+    pub enable_date: Option<OffsetDateTime>,
+    /// The user it is enabled for, tags not filled in.
+    pub user: Option<User>,
+    /// Filled in by `get_mfa_device` only.
+    pub tags: Vec<Tag>,
+}
+
+/// What verifying a code needs about a device: the device, its sealed seed, and the last
+/// TOTP time step a code of it was accepted for (a code is single-use).
+#[derive(Debug, Clone)]
+pub struct MfaSecret {
+    pub device: MfaDevice,
+    pub seed: SealedSecret,
+    pub last_step: Option<i64>,
 }

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity,
-    PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -113,6 +114,14 @@ pub enum StoreError {
     InstanceProfileRolesExceeded,
     #[error("the role is not in that instance profile")]
     RoleNotInInstanceProfile,
+    #[error("no such MFA device")]
+    NoSuchMfaDevice,
+    #[error("the MFA device is enabled for a user")]
+    MfaDeviceInUse,
+    #[error("the user already has the maximum number of MFA devices")]
+    MfaDeviceQuotaExceeded,
+    #[error("user still has MFA devices")]
+    UserHasMfaDevices,
     #[error("the entity would have more tags than its quota")]
     TagQuotaExceeded,
     #[error("the account has no such alias")]
@@ -141,6 +150,7 @@ impl TaggedKind {
             TaggedKind::Role => StoreError::NoSuchRole,
             TaggedKind::Policy => StoreError::NoSuchPolicy,
             TaggedKind::InstanceProfile => StoreError::NoSuchInstanceProfile,
+            TaggedKind::MfaDevice => StoreError::NoSuchMfaDevice,
         }
     }
 }
@@ -230,8 +240,9 @@ pub trait Store: Send + Sync + 'static {
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Deletes a user that has no access keys, attached policies or inline policies left
-    /// and is in no group (checked in that order: `UserHasAccessKeys`,
-    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`).
+    /// and is in no group and has no MFA device (checked in that order: `UserHasAccessKeys`,
+    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`,
+    /// `UserHasMfaDevices`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -294,7 +305,7 @@ pub trait Store: Send + Sync + 'static {
     /// Records a batch of key uses; a use older than the stored one is ignored.
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError>;
 
-    /// Re-seals stored secrets (access keys' secrets, roles' session secrets) under the
+    /// Re-seals stored secrets (access keys' secrets, roles' session secrets, MFA seeds) under the
     /// keyring's current master key: the legacy `plain:` ones (`Reseal::Plain`, at every
     /// start), or every one not sealed under that key (`Reseal::NotCurrent`, `iamd rekey`).
     /// Works in batches of at most `batch` rows, each batch one transaction; a row whose
@@ -810,4 +821,85 @@ pub trait Store: Send + Sync + 'static {
         account_id: &str,
         deletion_task_id: &str,
     ) -> Result<Option<DeletionTask>, StoreError>;
+    // Virtual MFA devices, named by their serial number (an ARN, unique per account
+    // ignoring case). A device is enabled for at most one user; its seed is stored sealed
+    // and read only by `get_mfa_secret`; `last_step` is the newest TOTP time step a code
+    // was accepted for, so that each code is used once.
+
+    /// Stores the device (unassigned) with its sealed seed and its tags. `AlreadyExists` on
+    /// a case-insensitive serial-number clash.
+    async fn create_mfa_device(
+        &self,
+        device: &MfaDevice,
+        seed: &SealedSecret,
+    ) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by serial number, with its user and tags.
+    async fn get_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaDevice>, StoreError>;
+    /// The device (tags not filled in), its sealed seed and its last accepted step.
+    async fn get_mfa_secret(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<Option<MfaSecret>, StoreError>;
+    /// Enables the device for the user, recording `step` as its last accepted step:
+    /// `NoSuchUser`, then `NoSuchMfaDevice`, then `MfaDeviceInUse` when it is enabled for
+    /// anyone (this user too), then `MfaDeviceQuotaExceeded` when the user already has
+    /// `max_per_user`. Also refused (`MfaDeviceInUse`) when a code of step `step` or later
+    /// was accepted meanwhile.
+    async fn enable_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+        step: i64,
+        now: time::OffsetDateTime,
+        max_per_user: usize,
+    ) -> Result<(), StoreError>;
+    /// Records `step` as the device's last accepted step if it is newer than the recorded
+    /// one; `Ok(false)` (nothing changes) if it is not: the code was used already, maybe
+    /// by a concurrent request. Of two concurrent uses of one step, exactly one gets
+    /// `Ok(true)`. `NoSuchMfaDevice`.
+    async fn use_mfa_step(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+        step: i64,
+    ) -> Result<bool, StoreError>;
+    /// Disables the device for the user (it stays, unassigned): `NoSuchUser`, then
+    /// `NoSuchMfaDevice` when it is not enabled for that user.
+    async fn deactivate_mfa_device(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchMfaDevice`; `MfaDeviceInUse` while enabled for a user. Its tags go with it.
+    async fn delete_mfa_device(
+        &self,
+        account_id: &str,
+        serial_number: &str,
+    ) -> Result<(), StoreError>;
+    /// The devices enabled for the user, in lower-cased serial-number order after `after`,
+    /// at most `limit` (tags not filled in). `NoSuchUser`.
+    async fn list_user_mfa_devices(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError>;
+    /// The account's devices (`assigned`: only those enabled for a user, or only those
+    /// not; `None`: all), in lower-cased serial-number order after `after`, at most
+    /// `limit`, with their users (tags not filled in).
+    async fn list_mfa_devices(
+        &self,
+        account_id: &str,
+        assigned: Option<bool>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<MfaDevice>, StoreError>;
 }

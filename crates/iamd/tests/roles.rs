@@ -583,7 +583,7 @@ async fn an_expired_role_session_is_expired_token() {
             chained: false,
         },
         expiration: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
-        mfa: false,
+        mfa: None,
         nonce: "expired".into(),
     };
     let (token, secret) = session::mint(

@@ -155,6 +155,19 @@ async fn exercise(endpoint: &str) -> Vec<String> {
         .access_key
         .unwrap();
     secrets.push(root_key2.secret_access_key.clone());
+    // A virtual MFA device's seed is a secret too.
+    let device = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("alice-phone")
+        .send()
+        .await
+        .unwrap();
+    let seed = device
+        .virtual_mfa_device
+        .unwrap()
+        .base32_string_seed
+        .unwrap();
+    secrets.push(String::from_utf8(seed.into_inner()).unwrap());
     iam_client(
         endpoint,
         &root_key2.access_key_id,

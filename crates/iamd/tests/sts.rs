@@ -219,7 +219,7 @@ async fn an_expired_session_is_expired_token() {
             parent_access_key_id: key.clone(),
         },
         expiration: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
-        mfa: false,
+        mfa: None,
         nonce: "expired".into(),
     };
     let (token, session_secret) = session::mint(&SecretKey::new(secret), &claims);

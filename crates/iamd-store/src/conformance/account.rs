@@ -119,6 +119,7 @@ pub async fn account_counts_cover_every_kind(store: Arc<dyn Store>) {
             root_access_keys: 2,
             // Both versions of the attached policy; none of the loose one.
             policy_versions_in_use: 2,
+            ..AccountCounts::default()
         }
     );
     // Another account id counts nothing (a store holds one account; the ids scope it).

@@ -40,6 +40,23 @@ async fn create_entity(store: &Arc<dyn Store>, account_id: &str, kind: TaggedKin
             .create_instance_profile(&new_profile(account_id, name, "/"))
             .await
             .expect("create_instance_profile"),
+        // A device is named by its serial number; the store does not read its form.
+        TaggedKind::MfaDevice => store
+            .create_mfa_device(
+                &crate::model::MfaDevice {
+                    account_id: account_id.to_owned(),
+                    serial_number: name.to_owned(),
+                    device_name: name.to_owned(),
+                    path: "/".to_owned(),
+                    create_date: super::at(0),
+                    enable_date: None,
+                    user: None,
+                    tags: Vec::new(),
+                },
+                &crate::ids::secret_access_key().seal(super::ring()),
+            )
+            .await
+            .expect("create_mfa_device"),
     }
 }
 
