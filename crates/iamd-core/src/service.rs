@@ -155,6 +155,9 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists

@@ -49,10 +49,15 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::UserHasMfaDevices => {
             delete_conflict("Cannot delete entity, must delete MFA device first.")
         }
+        StoreError::UserHasServiceCredentials => {
+            delete_conflict("Cannot delete entity, must remove service specific credentials first.")
+        }
         StoreError::Backend(_)
         | StoreError::NoSuchMfaDevice
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::NoSuchPolicy
@@ -97,6 +102,9 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::AlreadyExists
         | StoreError::UserHasAccessKeys
         | StoreError::UserHasInlinePolicies
@@ -171,6 +179,9 @@ pub(crate) fn managed_policy_error(
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -248,7 +259,10 @@ pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
         | StoreError::NoSuchMfaDevice
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
-        | StoreError::UserHasMfaDevices => IamError::service_failure(&e),
+        | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials => IamError::service_failure(&e),
     }
 }
 
@@ -271,6 +285,9 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -333,6 +350,9 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::TagQuotaExceeded
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
@@ -392,6 +412,9 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -513,6 +536,9 @@ pub(crate) fn holder_error(
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -596,6 +622,9 @@ pub(crate) fn group_error(
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::UserHasAccessKeys
@@ -648,6 +677,9 @@ pub(crate) fn mfa_error(e: StoreError, serial_number: &str, user_name: &str) -> 
         StoreError::Backend(_)
         | StoreError::NoSuchAccountAlias
         | StoreError::UserHasMfaDevices
+        | StoreError::NoSuchServiceCredential
+        | StoreError::ServiceCredentialQuotaExceeded
+        | StoreError::UserHasServiceCredentials
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::UserHasAccessKeys

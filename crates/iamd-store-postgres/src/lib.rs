@@ -18,6 +18,7 @@ mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod service_credentials;
 mod tags;
 #[doc(hidden)]
 pub mod testing;
@@ -32,8 +33,8 @@ use deadpool_postgres::{
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User,
-    UserPolicies,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
+    Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -97,6 +98,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0011_mfa_devices",
         include_str!("../migrations/0011_mfa_devices.sql"),
+    ),
+    (
+        "0012_service_credentials",
+        include_str!("../migrations/0012_service_credentials.sql"),
     ),
 ];
 
@@ -1384,6 +1389,78 @@ impl Store for PgStore {
     ) -> Result<Vec<MfaDevice>, StoreError> {
         read!(self, |c| mfa::list_mfa_devices(
             &c, account_id, assigned, after, limit
+        ))
+    }
+
+    async fn create_service_credential(
+        &self,
+        credential: &ServiceCredential,
+        max_per_service: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| service_credentials::create(
+            &tx,
+            credential,
+            max_per_service
+        ))
+    }
+
+    async fn list_service_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        service_name: Option<&str>,
+    ) -> Result<Vec<ServiceCredential>, StoreError> {
+        read!(self, |c| service_credentials::list(
+            &c,
+            account_id,
+            user_name,
+            service_name
+        ))
+    }
+
+    async fn update_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| service_credentials::update(
+            &tx,
+            account_id,
+            user_name,
+            credential_id,
+            status
+        ))
+    }
+
+    async fn reset_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        password: &SealedSecret,
+    ) -> Result<ServiceCredential, StoreError> {
+        transaction!(self, WRITE, |tx| service_credentials::reset(
+            &tx,
+            account_id,
+            user_name,
+            credential_id,
+            password
+        ))
+    }
+
+    async fn delete_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| service_credentials::delete(
+            &tx,
+            account_id,
+            user_name,
+            credential_id
         ))
     }
 }

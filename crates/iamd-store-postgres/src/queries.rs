@@ -478,6 +478,9 @@ pub(crate) async fn delete_user<C: GenericClient>(
     if has_mfa {
         return Err(StoreError::UserHasMfaDevices.into());
     }
+    if crate::service_credentials::user_has_any(tx, &user_id).await? {
+        return Err(StoreError::UserHasServiceCredentials.into());
+    }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
     execute(tx, "DELETE FROM users WHERE user_id = $1", &[&user_id]).await?;
     Ok(())

@@ -16,7 +16,7 @@ pub(crate) struct SecretTable {
     what: &'static str,
 }
 
-pub(crate) const TABLES: [SecretTable; 3] = [
+pub(crate) const TABLES: [SecretTable; 4] = [
     SecretTable {
         table: "access_keys",
         id: "access_key_id",
@@ -34,6 +34,12 @@ pub(crate) const TABLES: [SecretTable; 3] = [
         id: "serial_number",
         secret: "seed",
         what: "MFA device",
+    },
+    SecretTable {
+        table: "service_credentials",
+        id: "credential_id",
+        secret: "password",
+        what: "service-specific credential",
     },
 ];
 

@@ -20,6 +20,7 @@ mod profiles;
 mod queries;
 mod roles;
 mod secrets;
+mod service_credentials;
 mod tags;
 mod writer;
 
@@ -30,8 +31,8 @@ use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User,
-    UserPolicies,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
+    Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -1544,6 +1545,93 @@ impl Store for SqliteStore {
             .read(move |tx| {
                 mfa::list_mfa_devices(tx, &account_id, assigned, after.as_deref(), limit)
             })
+            .await
+    }
+
+    async fn create_service_credential(
+        &self,
+        credential: &ServiceCredential,
+        max_per_service: usize,
+    ) -> Result<(), StoreError> {
+        let credential = credential.clone();
+        self.pool
+            .write(move |tx| service_credentials::create(tx, &credential, max_per_service))
+            .await
+    }
+
+    async fn list_service_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        service_name: Option<&str>,
+    ) -> Result<Vec<ServiceCredential>, StoreError> {
+        let account_id = account_id.to_owned();
+        let (user_name, service_name) = (
+            user_name.map(str::to_owned),
+            service_name.map(str::to_owned),
+        );
+        self.pool
+            .read(move |tx| {
+                service_credentials::list(
+                    tx,
+                    &account_id,
+                    user_name.as_deref(),
+                    service_name.as_deref(),
+                )
+            })
+            .await
+    }
+
+    async fn update_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, id) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            credential_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| service_credentials::update(tx, &account_id, &user_name, &id, status))
+            .await
+    }
+
+    async fn reset_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        password: &SealedSecret,
+    ) -> Result<ServiceCredential, StoreError> {
+        let (account_id, user_name, id, password) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            credential_id.to_owned(),
+            password.clone(),
+        );
+        self.pool
+            .write(move |tx| {
+                service_credentials::reset(tx, &account_id, &user_name, &id, &password)
+            })
+            .await
+    }
+
+    async fn delete_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, id) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            credential_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| service_credentials::delete(tx, &account_id, &user_name, &id))
             .await
     }
 }

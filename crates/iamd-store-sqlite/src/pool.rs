@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_account_aliases_service_roles.sql"),
     include_str!("../migrations/0011_role_last_used.sql"),
     include_str!("../migrations/0013_mfa_devices.sql"),
+    include_str!("../migrations/0014_service_credentials.sql"),
 ];
 
 pub(crate) struct Pool {

@@ -424,6 +424,9 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
     if has_mfa {
         return Err(StoreError::UserHasMfaDevices.into());
     }
+    if crate::service_credentials::user_has_any(tx, &user_id)? {
+        return Err(StoreError::UserHasServiceCredentials.into());
+    }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM users WHERE user_id = ?1", [&user_id])?;
     Ok(())

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged,
-    TaggedKind, User, UserPolicies,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
+    Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -1127,6 +1127,64 @@ impl Store for CachingStore {
             .list_mfa_devices(account_id, assigned, after, limit)
             .await
     }
+
+    // Service-specific credentials are not cached (they sign nothing iamd checks).
+
+    async fn create_service_credential(
+        &self,
+        credential: &ServiceCredential,
+        max_per_service: usize,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .create_service_credential(credential, max_per_service)
+            .await
+    }
+
+    async fn list_service_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        service_name: Option<&str>,
+    ) -> Result<Vec<ServiceCredential>, StoreError> {
+        self.inner
+            .list_service_credentials(account_id, user_name, service_name)
+            .await
+    }
+
+    async fn update_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_service_credential(account_id, user_name, credential_id, status)
+            .await
+    }
+
+    async fn reset_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        password: &SealedSecret,
+    ) -> Result<ServiceCredential, StoreError> {
+        self.inner
+            .reset_service_credential(account_id, user_name, credential_id, password)
+            .await
+    }
+
+    async fn delete_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .delete_service_credential(account_id, user_name, credential_id)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -1743,6 +1801,47 @@ mod tests {
             _: Option<&str>,
             _: usize,
         ) -> Result<Vec<MfaDevice>, StoreError> {
+            unimplemented!()
+        }
+        async fn create_service_credential(
+            &self,
+            _: &ServiceCredential,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_service_credentials(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: Option<&str>,
+        ) -> Result<Vec<ServiceCredential>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_service_credential(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: KeyStatus,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn reset_service_credential(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: &SealedSecret,
+        ) -> Result<ServiceCredential, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_service_credential(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), StoreError> {
             unimplemented!()
         }
     }

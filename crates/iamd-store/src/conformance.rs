@@ -139,6 +139,7 @@ macro_rules! conformance_tests {
             mfa_codes_are_used_once_and_the_quota_holds,
             concurrent_uses_of_one_code_let_one_win,
             mfa_seeds_are_resealed,
+            service_credentials_are_kept_per_user_and_service,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -174,6 +175,7 @@ mod profiles;
 mod races;
 mod roles;
 mod secrets;
+mod service_credentials;
 mod service_roles;
 mod tags;
 mod users;
@@ -232,6 +234,7 @@ pub use roles::{
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
 pub use secrets::secrets_are_resealed_in_batches;
+pub use service_credentials::service_credentials_are_kept_per_user_and_service;
 pub use service_roles::{
     account_aliases_are_replaced_unique_and_deleted, concurrent_alias_changes_leave_one_alias,
     service_linked_roles_are_deleted_with_a_task,

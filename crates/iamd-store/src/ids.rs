@@ -28,6 +28,14 @@ pub fn access_key_id(account_id: &str) -> String {
     key_id_with_prefix("AKIA", account_id)
 }
 
+/// A service-specific credential's id: `ACCA` + 17 characters, the account encoded as in
+/// access key ids.
+pub fn service_credential_id(account_id: &str) -> String {
+    let mut id = key_id_with_prefix("ACCA", account_id);
+    id.push(BASE32[(random_bytes::<1>()[0] & 31) as usize] as char);
+    id
+}
+
 /// A temporary (STS) access key id: `ASIA` + 16 characters.
 pub fn temporary_access_key_id(account_id: &str) -> String {
     key_id_with_prefix("ASIA", account_id)

@@ -495,6 +495,24 @@ impl<'a> PolicyHolder<'a> {
 /// allowed several devices per user).
 pub const MFA_DEVICES_PER_USER: usize = 8;
 
+/// A service-specific credential (CodeCommit's Git credentials, Amazon Keyspaces'): a user
+/// name and a generated password for one service, owned by an IAM user. The password is a
+/// secret, stored sealed and shown only by Create/ResetServiceSpecificCredential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCredential {
+    pub account_id: AccountId,
+    /// `ACCA…`, with the account encoded as in access key ids.
+    pub credential_id: String,
+    /// The owner's current name (read with the credential).
+    pub user_name: String,
+    pub service_name: String,
+    /// `<user>-at-<account>`, fixed at creation.
+    pub service_user_name: String,
+    pub password: SealedSecret,
+    pub status: KeyStatus,
+    pub create_date: OffsetDateTime,
+}
+
 /// A virtual MFA device: a TOTP seed with a name. Its seed is not here (it is a secret,
 /// read only by `Store::get_mfa_secret`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged,
-    TaggedKind, User, UserPolicies,
+    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
+    Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -122,6 +122,12 @@ pub enum StoreError {
     MfaDeviceQuotaExceeded,
     #[error("user still has MFA devices")]
     UserHasMfaDevices,
+    #[error("no such service-specific credential")]
+    NoSuchServiceCredential,
+    #[error("the user already has the maximum number of credentials for that service")]
+    ServiceCredentialQuotaExceeded,
+    #[error("user still has service-specific credentials")]
+    UserHasServiceCredentials,
     #[error("the entity would have more tags than its quota")]
     TagQuotaExceeded,
     #[error("the account has no such alias")]
@@ -240,9 +246,10 @@ pub trait Store: Send + Sync + 'static {
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Deletes a user that has no access keys, attached policies or inline policies left
-    /// and is in no group and has no MFA device (checked in that order: `UserHasAccessKeys`,
-    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`,
-    /// `UserHasMfaDevices`).
+    /// and is in no group and has no MFA device and no service-specific credential (checked
+    /// in that order: `UserHasAccessKeys`, `UserHasAttachedPolicies`,
+    /// `UserHasInlinePolicies`, `UserInGroups`, `UserHasMfaDevices`,
+    /// `UserHasServiceCredentials`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -902,4 +909,47 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<MfaDevice>, StoreError>;
+
+    // Service-specific credentials, each a user's (found ignoring case; `NoSuchUser`
+    // otherwise), listed in creation order. The password is stored sealed.
+
+    /// Stores the credential for the user named `credential.user_name`, unless the user
+    /// already has `max_per_service` for its service (`ServiceCredentialQuotaExceeded`).
+    async fn create_service_credential(
+        &self,
+        credential: &ServiceCredential,
+        max_per_service: usize,
+    ) -> Result<(), StoreError>;
+    /// The credentials of one user (or, with `None`, of every user of the account), of one
+    /// service if given, in creation order.
+    async fn list_service_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        service_name: Option<&str>,
+    ) -> Result<Vec<ServiceCredential>, StoreError>;
+    /// Sets the status of the user's credential: `NoSuchUser`, then
+    /// `NoSuchServiceCredential` (ids are matched exactly).
+    async fn update_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError>;
+    /// Replaces the password of the user's credential and returns the credential.
+    async fn reset_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+        password: &SealedSecret,
+    ) -> Result<ServiceCredential, StoreError>;
+    /// Deletes the user's credential.
+    async fn delete_service_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        credential_id: &str,
+    ) -> Result<(), StoreError>;
 }

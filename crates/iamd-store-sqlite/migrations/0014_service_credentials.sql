@@ -1,0 +1,21 @@
+-- iamd's SQLite schema: service-specific credentials (CodeCommit's Git credentials, Amazon
+-- Keyspaces'), each an IAM user's. Applied once, inside one transaction, and recorded in
+-- `PRAGMA user_version`; never edit a released migration, add a new one instead.
+
+-- The password is sealed with the master key, as access keys' secrets are (`secrets`
+-- re-seals it). Times are unix seconds.
+CREATE TABLE service_credentials (
+    credential_id     TEXT PRIMARY KEY,
+    account_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL REFERENCES users (user_id),
+    service_name      TEXT NOT NULL,
+    service_user_name TEXT NOT NULL,
+    password          TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    create_date       INTEGER NOT NULL
+);
+
+-- A user's credentials of a service (the quota's count, listings, DeleteUser's check).
+CREATE INDEX service_credentials_by_user ON service_credentials (user_id, service_name);
+-- An account's credentials in creation order (ListServiceSpecificCredentials AllUsers).
+CREATE INDEX service_credentials_by_account ON service_credentials (account_id, create_date);
