@@ -1,7 +1,7 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
 profiles, AWS managed policies attached and as permissions boundaries, the account alias,
-service-linked roles, a virtual MFA device) applies, re-plans with no changes, and is
+service-linked roles, a virtual MFA device, a CodeCommit credential) applies, re-plans with no changes, and is
 destroyed (service-linked roles through DeleteServiceLinkedRole and the deletion status the
 provider polls).
 
@@ -61,6 +61,11 @@ resource "aws_iam_user" "app" {
 
 resource "aws_iam_access_key" "app" {
   user = aws_iam_user.app.name
+}
+
+resource "aws_iam_service_specific_credential" "git" {
+  service_name = "codecommit.amazonaws.com"
+  user_name    = aws_iam_user.app.name
 }
 
 resource "aws_iam_user_policy" "app" {
@@ -276,6 +281,10 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     serial = "arn:aws:iam::123456789012:mfa/apps/tf-app-phone"
     assert [d["SerialNumber"] for d in devices] == [serial]
     assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "team", "Value": "payments"}]
+    git = iam.list_service_specific_credentials(UserName="tf-app")["ServiceSpecificCredentials"]
+    assert [(c["ServiceName"], c["ServiceUserName"]) for c in git] == [
+        ("codecommit.amazonaws.com", "tf-app-at-123456789012")
+    ]
 
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)

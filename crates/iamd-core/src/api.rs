@@ -137,6 +137,38 @@ fn role(r: &Role, with_tags: bool) -> iam::Role {
     }
 }
 
+/// A service-specific credential as Create/Reset show it, with its password.
+fn service_credential(
+    c: &model::ServiceCredential,
+    password: &crate::secret::SecretKey,
+) -> iam::ServiceSpecificCredential {
+    iam::ServiceSpecificCredential {
+        create_date: Some(c.create_date),
+        service_name: Some(c.service_name.clone()),
+        service_user_name: Some(c.service_user_name.clone()),
+        service_password: Some(password.expose().to_owned()),
+        service_specific_credential_id: Some(c.credential_id.clone()),
+        user_name: Some(c.user_name.clone()),
+        status: Some(key_status(c.status)),
+        ..Default::default()
+    }
+}
+
+/// A service-specific credential as listings show it: no password.
+fn service_credential_metadata(
+    c: &model::ServiceCredential,
+) -> iam::ServiceSpecificCredentialMetadata {
+    iam::ServiceSpecificCredentialMetadata {
+        user_name: Some(c.user_name.clone()),
+        status: Some(key_status(c.status)),
+        service_user_name: Some(c.service_user_name.clone()),
+        create_date: Some(c.create_date),
+        service_specific_credential_id: Some(c.credential_id.clone()),
+        service_name: Some(c.service_name.clone()),
+        ..Default::default()
+    }
+}
+
 /// GetRole's `RoleLastUsed`: empty for a role never used, as AWS sends it.
 fn role_last_used(used: Option<RoleUsage>) -> iam::RoleLastUsed {
     match used {
@@ -1504,6 +1536,104 @@ impl Handler for Iam {
             ctx,
             &input.instance_profile_name,
             &input.role_name,
+        )
+        .await
+    }
+
+    // Service-specific credentials.
+
+    async fn create_service_specific_credential(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateServiceSpecificCredentialInput,
+    ) -> Result<iam::CreateServiceSpecificCredentialOutput, IamError> {
+        if input.credential_age_days.is_some() {
+            // Only the API keys of Bedrock and CloudWatch Logs expire; iamd issues neither.
+            return Err(IamError::validation(format!(
+                "CredentialAgeDays is not supported for {}.",
+                input.service_name
+            )));
+        }
+        let (created, password) = self
+            .create_service_credential(ctx, &input.user_name, &input.service_name)
+            .await?;
+        Ok(iam::CreateServiceSpecificCredentialOutput {
+            service_specific_credential: Some(service_credential(&created, &password)),
+        })
+    }
+
+    async fn list_service_specific_credentials(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListServiceSpecificCredentialsInput,
+    ) -> Result<iam::ListServiceSpecificCredentialsOutput, IamError> {
+        let page = self
+            .list_service_credentials(
+                ctx,
+                input.user_name.as_deref(),
+                input.service_name.as_deref(),
+                input.all_users.unwrap_or(false),
+                input.marker.as_deref(),
+                max_items(input.max_items),
+            )
+            .await?;
+        let (is_truncated, marker) = page_end(&page.marker);
+        Ok(iam::ListServiceSpecificCredentialsOutput {
+            service_specific_credentials: Some(
+                page.items.iter().map(service_credential_metadata).collect(),
+            ),
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn update_service_specific_credential(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateServiceSpecificCredentialInput,
+    ) -> Result<(), IamError> {
+        let status = match input.status {
+            iam::StatusType::Active => KeyStatus::Active,
+            iam::StatusType::Inactive => KeyStatus::Inactive,
+            iam::StatusType::Expired => {
+                return Err(IamError::validation("Status Expired cannot be set."))
+            }
+        };
+        self.update_service_credential(
+            ctx,
+            input.user_name.as_deref(),
+            &input.service_specific_credential_id,
+            status,
+        )
+        .await
+    }
+
+    async fn reset_service_specific_credential(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ResetServiceSpecificCredentialInput,
+    ) -> Result<iam::ResetServiceSpecificCredentialOutput, IamError> {
+        let (reset, password) = self
+            .reset_service_credential(
+                ctx,
+                input.user_name.as_deref(),
+                &input.service_specific_credential_id,
+            )
+            .await?;
+        Ok(iam::ResetServiceSpecificCredentialOutput {
+            service_specific_credential: Some(service_credential(&reset, &password)),
+        })
+    }
+
+    async fn delete_service_specific_credential(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteServiceSpecificCredentialInput,
+    ) -> Result<(), IamError> {
+        self.delete_service_credential(
+            ctx,
+            input.user_name.as_deref(),
+            &input.service_specific_credential_id,
         )
         .await
     }

@@ -26,6 +26,7 @@ pub mod principal;
 pub mod role;
 pub mod service;
 pub mod service_access;
+pub mod service_credential;
 pub mod service_role;
 pub mod session;
 mod store_errors;

@@ -105,6 +105,17 @@ pub fn instance_profile_id() -> String {
     format!("AIPA{}", random_base32(17))
 }
 
+/// A service-specific credential's password as AWS makes them: 59 characters from
+/// `[A-Za-z0-9+/]` and a final `=` (60 in all; not base64, despite the look).
+pub fn service_password() -> SecretKey {
+    let mut password: String = random_bytes::<59>()
+        .iter()
+        .map(|b| SECRET_ALPHABET[(b & 63) as usize] as char)
+        .collect();
+    password.push('=');
+    SecretKey::new(password)
+}
+
 /// A 40-character secret access key from `[A-Za-z0-9+/]`.
 pub fn secret_access_key() -> SecretKey {
     let secret = random_bytes::<40>()

@@ -80,7 +80,7 @@ pub async fn service_credentials_are_kept_per_user_and_service(store: Arc<dyn St
         .list_service_credentials(&acct, Some("dev"), Some(ks))
         .await
         .expect("by service");
-    assert_eq!(ids(by_service), [keyspaces.credential_id.clone()]);
+    assert_eq!(ids(by_service), vec![keyspaces.credential_id.clone()]);
     let everyone = store
         .list_service_credentials(&acct, None, Some(cc))
         .await
