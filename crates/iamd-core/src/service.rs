@@ -184,7 +184,9 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 

@@ -33,6 +33,9 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::AlreadyExists => {
             already_exists(format!("User with name {taken_name} already exists."))
         }
+        StoreError::UserHasLoginProfile => {
+            delete_conflict("Cannot delete entity, must delete login profile first.")
+        }
         StoreError::UserHasAccessKeys => {
             delete_conflict("Cannot delete entity, must delete access keys first.")
         }
@@ -73,7 +76,8 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -115,7 +119,9 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -179,7 +185,9 @@ pub(crate) fn managed_policy_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -226,7 +234,9 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::InstanceProfileHasRoles
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -256,6 +266,8 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         StoreError::RoleNotInInstanceProfile => no_such_role(role_name),
         StoreError::Backend(_)
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -336,7 +348,9 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::GroupHasMembers
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
-        | StoreError::AttachmentQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::AttachmentQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -450,7 +464,9 @@ pub(crate) fn holder_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -526,7 +542,9 @@ pub(crate) fn group_error(
         | StoreError::RoleInInstanceProfile
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
-        | StoreError::TagQuotaExceeded => IamError::service_failure(&e),
+        | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 

@@ -10,6 +10,7 @@
 mod boundaries;
 mod groups;
 mod holders;
+mod passwords;
 mod policies;
 mod profiles;
 mod queries;
@@ -28,8 +29,8 @@ use deadpool_postgres::{
 };
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, User, UserPolicies,
+    KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, NewAccessKey, NewPassword, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::Keyring;
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -81,6 +82,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_role_last_used",
         include_str!("../migrations/0009_role_last_used.sql"),
+    ),
+    (
+        "0010_login_profiles",
+        include_str!("../migrations/0010_login_profiles.sql"),
     ),
 ];
 
@@ -1126,6 +1131,93 @@ impl Store for PgStore {
     ) -> Result<Vec<Tag>, StoreError> {
         transaction!(self, SNAPSHOT, |tx| tags::list_entity_tags(
             &tx, account_id, entity
+        ))
+    }
+
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::create_login_profile(
+            &tx, account_id, user_name, profile
+        ))
+    }
+
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError> {
+        read!(self, |c| passwords::get_login_profile(
+            &c, account_id, user_name
+        ))
+    }
+
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::update_login_profile(
+            &tx,
+            account_id,
+            user_name,
+            password,
+            password_reset_required
+        ))
+    }
+
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::delete_login_profile(
+            &tx, account_id, user_name
+        ))
+    }
+
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::record_password_use(
+            &tx, user_id, when
+        ))
+    }
+
+    async fn get_password_last_used(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
+        read!(self, |c| passwords::get_password_last_used(&c, user_id))
+    }
+
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::put_password_policy(
+            &tx, account_id, policy
+        ))
+    }
+
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError> {
+        read!(self, |c| passwords::get_password_policy(&c, account_id))
+    }
+
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError> {
+        transaction!(self, WRITE, |tx| passwords::delete_password_policy(
+            &tx, account_id
         ))
     }
 }

@@ -296,7 +296,8 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             (4, "0004_groups".to_owned()),
             (5, "0005_instance_profiles".to_owned()),
             (6, "0006_permissions_boundaries".to_owned()),
-            (7, "0009_role_last_used".to_owned())
+            (7, "0009_role_last_used".to_owned()),
+            (8, "0010_login_profiles".to_owned())
         ]
     );
     store

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_instance_profiles.sql"),
     include_str!("../migrations/0008_permissions_boundaries.sql"),
     include_str!("../migrations/0011_role_last_used.sql"),
+    include_str!("../migrations/0012_login_profiles.sql"),
 ];
 
 pub(crate) struct Pool {

@@ -108,6 +108,10 @@ macro_rules! conformance_tests {
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
             role_usage_keeps_the_newest,
+            login_profiles_are_created_read_updated_and_deleted,
+            password_uses_keep_the_newest_and_outlive_the_profile,
+            password_policies_are_set_replaced_and_deleted,
+            login_profile_creation_races_user_deletion_safely,
             instance_profiles_are_found_ignoring_case_with_tags_and_roles,
             instance_profiles_hold_one_role_and_block_deletes,
             list_instance_profiles_filters_orders_and_pages,
@@ -157,6 +161,7 @@ mod account;
 mod boundaries;
 mod groups;
 mod holders;
+mod passwords;
 mod policies;
 mod profiles;
 mod races;
@@ -189,6 +194,12 @@ pub use holders::{
     holder_policies_gather_inline_and_default_versions,
     inline_policies_are_put_replaced_listed_and_deleted,
     inline_policies_respect_the_aggregate_size, policy_entities_are_listed_by_kind,
+};
+pub use passwords::{
+    login_profile_creation_races_user_deletion_safely,
+    login_profiles_are_created_read_updated_and_deleted,
+    password_policies_are_set_replaced_and_deleted,
+    password_uses_keep_the_newest_and_outlive_the_profile,
 };
 pub use policies::{
     delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,

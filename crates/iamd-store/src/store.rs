@@ -6,8 +6,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, Credential, Group, HolderKind, InstanceProfile, KeyOwner,
-    KeyStatus, KeyUsage, ManagedPolicy, NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion,
-    Role, RoleUsage, Tag, Tagged, TaggedKind, User, UserPolicies,
+    KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, NewAccessKey, NewPassword, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, Tag, Tagged, TaggedKind, User,
+    UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -115,6 +116,10 @@ pub enum StoreError {
     RoleNotInInstanceProfile,
     #[error("the entity would have more tags than its quota")]
     TagQuotaExceeded,
+    #[error("no such login profile")]
+    NoSuchLoginProfile,
+    #[error("user still has a login profile")]
+    UserHasLoginProfile,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -227,9 +232,10 @@ pub trait Store: Send + Sync + 'static {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// Deletes a user that has no access keys, attached policies or inline policies left
-    /// and is in no group (checked in that order: `UserHasAccessKeys`,
-    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`).
+    /// Deletes a user that has no login profile, access keys, attached policies or inline
+    /// policies left and is in no group (checked in that order: `UserHasLoginProfile`,
+    /// `UserHasAccessKeys`, `UserHasAttachedPolicies`, `UserHasInlinePolicies`,
+    /// `UserInGroups`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -705,4 +711,65 @@ pub trait Store: Send + Sync + 'static {
         account_id: &str,
         entity: Tagged<'_>,
     ) -> Result<Vec<Tag>, StoreError>;
+
+    // Login profiles (a user's console password, as hashes only) and the account's
+    // password policy. A user has at most one login profile; it goes before the user does
+    // (`delete_user`'s `UserHasLoginProfile`).
+
+    /// `NoSuchUser`; `AlreadyExists` when the user has one.
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError>;
+    /// The user (found ignoring case) and its profile. `Err(NoSuchUser)`; `Ok(None)` when the
+    /// user has no profile.
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError>;
+    /// Sets a new password (the current hash becomes the newest earlier one, and at most
+    /// `keep_previous` are kept) and/or the reset flag, each only when given. `NoSuchUser`,
+    /// then `NoSuchLoginProfile`.
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchUser`, then `NoSuchLoginProfile`.
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError>;
+    /// Records a sign-in with the password of the user with id `user_id` (GetUser's
+    /// `PasswordLastUsed`); an older time never replaces a newer one; an unknown user is
+    /// ignored.
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// When the user with id `user_id` last signed in with a password; kept when its login
+    /// profile is deleted, as AWS keeps it.
+    async fn get_password_last_used(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<time::OffsetDateTime>, StoreError>;
+    /// Sets (replaces) the account's password policy.
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError>;
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError>;
+    /// Whether there was one to delete.
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError>;
 }
