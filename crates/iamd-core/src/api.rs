@@ -7,6 +7,7 @@ use iamd_protocol::decode::Invalid;
 use iamd_protocol::encode::encode_document;
 use iamd_protocol::generated::Handler;
 use iamd_protocol::{iam, sts};
+use zeroize::Zeroizing;
 
 use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
@@ -89,6 +90,15 @@ fn user(u: &model::User, with_tags: bool) -> iam::User {
         password_last_used: None,
         permissions_boundary: None,
         tags: if with_tags { tag_list(&u.tags) } else { None },
+    }
+}
+
+fn login_profile(user: &model::User, profile: &model::LoginProfile) -> iam::LoginProfile {
+    iam::LoginProfile {
+        user_name: Some(user.user_name.clone()),
+        create_date: Some(profile.create_date),
+        password_reset_required: Some(profile.password_reset_required),
+        max_signin_session_duration: None,
     }
 }
 
@@ -320,6 +330,7 @@ impl Handler for Iam {
                     .await?;
                 iam::User {
                     permissions_boundary: boundary(arn),
+                    password_last_used: self.password_last_used(&u.user_id).await?,
                     ..user(&u, true)
                 }
             }
@@ -383,6 +394,123 @@ impl Handler for Iam {
         input: iam::DeleteUserInput,
     ) -> Result<(), IamError> {
         Iam::delete_user(self, ctx, &input.user_name).await
+    }
+
+    // Login profiles, the password policy and ChangePassword (`password`). Passwords go
+    // into `Zeroizing` buffers as soon as they leave the generated input.
+
+    async fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateLoginProfileInput,
+    ) -> Result<iam::CreateLoginProfileOutput, IamError> {
+        let (user, profile) = Iam::create_login_profile(
+            self,
+            ctx,
+            input.user_name.as_deref(),
+            input.password.map(Zeroizing::new),
+            input.password_reset_required.unwrap_or(false),
+        )
+        .await?;
+        Ok(iam::CreateLoginProfileOutput {
+            login_profile: Some(login_profile(&user, &profile)),
+        })
+    }
+
+    async fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetLoginProfileInput,
+    ) -> Result<iam::GetLoginProfileOutput, IamError> {
+        let (user, profile) = Iam::get_login_profile(self, ctx, input.user_name.as_deref()).await?;
+        Ok(iam::GetLoginProfileOutput {
+            login_profile: Some(login_profile(&user, &profile)),
+        })
+    }
+
+    async fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateLoginProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::update_login_profile(
+            self,
+            ctx,
+            &input.user_name,
+            input.password.map(Zeroizing::new),
+            input.password_reset_required,
+        )
+        .await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteLoginProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_login_profile(self, ctx, input.user_name.as_deref()).await
+    }
+
+    async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ChangePasswordInput,
+    ) -> Result<(), IamError> {
+        Iam::change_password(
+            self,
+            ctx,
+            Zeroizing::new(input.old_password),
+            Zeroizing::new(input.new_password),
+        )
+        .await
+    }
+
+    async fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateAccountPasswordPolicyInput,
+    ) -> Result<(), IamError> {
+        let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok());
+        // AWS's defaults for what the request leaves out: length 6, no requirement, no
+        // expiry, no reuse prevention.
+        let policy = model::PasswordPolicy {
+            minimum_password_length: count(input.minimum_password_length).unwrap_or(6),
+            require_symbols: input.require_symbols.unwrap_or(false),
+            require_numbers: input.require_numbers.unwrap_or(false),
+            require_uppercase_characters: input.require_uppercase_characters.unwrap_or(false),
+            require_lowercase_characters: input.require_lowercase_characters.unwrap_or(false),
+            allow_users_to_change_password: input.allow_users_to_change_password.unwrap_or(false),
+            max_password_age: count(input.max_password_age),
+            password_reuse_prevention: count(input.password_reuse_prevention),
+            hard_expiry: input.hard_expiry.unwrap_or(false),
+        };
+        Iam::update_account_password_policy(self, ctx, policy).await
+    }
+
+    async fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<iam::GetAccountPasswordPolicyOutput, IamError> {
+        let p = Iam::get_account_password_policy(self, ctx).await?;
+        let count = |n: Option<u32>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        Ok(iam::GetAccountPasswordPolicyOutput {
+            password_policy: Some(iam::PasswordPolicy {
+                minimum_password_length: count(Some(p.minimum_password_length)),
+                require_symbols: Some(p.require_symbols),
+                require_numbers: Some(p.require_numbers),
+                require_uppercase_characters: Some(p.require_uppercase_characters),
+                require_lowercase_characters: Some(p.require_lowercase_characters),
+                allow_users_to_change_password: Some(p.allow_users_to_change_password),
+                expire_passwords: Some(p.max_password_age.is_some_and(|d| d > 0)),
+                max_password_age: count(p.max_password_age),
+                password_reuse_prevention: count(p.password_reuse_prevention),
+                hard_expiry: Some(p.hard_expiry),
+            }),
+        })
+    }
+
+    async fn delete_account_password_policy(&self, ctx: &RequestContext) -> Result<(), IamError> {
+        Iam::delete_account_password_policy(self, ctx).await
     }
 
     // Access keys.

@@ -9,12 +9,14 @@ pub enum ErrorCode {
     AccessDenied,
     DeleteConflict,
     EntityAlreadyExists,
+    EntityTemporarilyUnmodifiable,
     ExpiredToken,
     IncompleteSignature,
     InvalidAction,
     InvalidClientTokenId,
     InvalidInput,
     InvalidParameterValue,
+    InvalidUserType,
     LimitExceeded,
     MalformedPolicyDocument,
     MalformedQueryString,
@@ -22,6 +24,7 @@ pub enum ErrorCode {
     NoSuchEntity,
     NotFound,
     NotImplemented,
+    PasswordPolicyViolation,
     RequestEntityTooLarge,
     RequestTimeout,
     ServiceFailure,
@@ -38,12 +41,14 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::DeleteConflict => "DeleteConflict",
             ErrorCode::EntityAlreadyExists => "EntityAlreadyExists",
+            ErrorCode::EntityTemporarilyUnmodifiable => "EntityTemporarilyUnmodifiable",
             ErrorCode::ExpiredToken => "ExpiredToken",
             ErrorCode::IncompleteSignature => "IncompleteSignature",
             ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::InvalidParameterValue => "InvalidParameterValue",
+            ErrorCode::InvalidUserType => "InvalidUserType",
             ErrorCode::LimitExceeded => "LimitExceeded",
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::MalformedQueryString => "MalformedQueryString",
@@ -51,6 +56,7 @@ impl ErrorCode {
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
             ErrorCode::NotImplemented => "NotImplemented",
+            ErrorCode::PasswordPolicyViolation => "PasswordPolicyViolation",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
             ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::ServiceFailure => "ServiceFailure",
@@ -68,7 +74,9 @@ impl ErrorCode {
             | ErrorCode::InvalidAction
             | ErrorCode::InvalidInput
             | ErrorCode::InvalidParameterValue
+            | ErrorCode::InvalidUserType
             | ErrorCode::MalformedPolicyDocument
+            | ErrorCode::PasswordPolicyViolation
             | ErrorCode::MalformedQueryString
             | ErrorCode::Throttling
             | ErrorCode::ValidationError => 400,
@@ -81,6 +89,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => 408,
             ErrorCode::DeleteConflict
             | ErrorCode::EntityAlreadyExists
+            | ErrorCode::EntityTemporarilyUnmodifiable
             | ErrorCode::LimitExceeded => 409,
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

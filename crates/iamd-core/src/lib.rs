@@ -17,6 +17,7 @@ pub mod group;
 pub mod holder;
 pub mod instance_profile;
 pub mod pagination;
+pub mod password;
 pub mod policy;
 pub mod policy_entities;
 pub mod principal;

@@ -5,6 +5,7 @@ mod auth;
 mod handler;
 mod http2;
 pub mod server;
+mod signin;
 pub mod tls;
 
 pub use server::{start, Config, Running, DEFAULT_LISTEN};

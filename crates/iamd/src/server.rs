@@ -404,6 +404,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         auth_failures: crate::auth::AuthFailures::new(config.limits.auth_failures_per_minute),
         body_budget: Default::default(),
         limits: config.limits.clone(),
+        sign_in: Default::default(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
@@ -434,6 +435,8 @@ pub(crate) struct State {
     pub auth_failures: crate::auth::AuthFailures,
     pub body_budget: crate::handler::BodyBudget,
     pub limits: Limits,
+    /// `POST /iamd/v1/sign-in`'s back-off tables.
+    pub sign_in: crate::signin::SignIn,
 }
 
 /// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's
