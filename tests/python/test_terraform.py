@@ -1,6 +1,7 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
-profiles) applies, re-plans with no changes, and is destroyed.
+profiles, the account password policy, a login profile with a generated password, and a
+`force_destroy` user whose login profile was made out of band) applies, re-plans with no changes, and is destroyed.
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
 the machine: the registry is not reachable here, so the provider must come from a
@@ -12,11 +13,13 @@ import os
 import shutil
 import subprocess
 import textwrap
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import REGION, ROOT_KEY_ID, ROOT_SECRET
+from conftest import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET
 
 PLUGIN_DIR = Path(os.environ.get("IAMD_TF_PLUGIN_DIR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
@@ -137,10 +140,57 @@ resource "aws_iam_instance_profile" "worker" {
   tags = { purpose = "ec2" }
 }
 
+resource "aws_iam_account_password_policy" "strict" {
+  minimum_password_length        = 14
+  require_lowercase_characters   = true
+  require_uppercase_characters   = true
+  require_numbers                = true
+  require_symbols                = true
+  allow_users_to_change_password = true
+  password_reuse_prevention      = 5
+  max_password_age               = 90
+}
+
+resource "aws_iam_user" "console" {
+  name          = "tf-console"
+  force_destroy = true
+}
+
+# The provider generates the password (20 characters of every kind) and shows it once.
+resource "aws_iam_user_login_profile" "console" {
+  user                    = aws_iam_user.console.name
+  password_length         = 24
+  password_reset_required = true
+  depends_on              = [aws_iam_account_password_policy.strict]
+}
+
+# A user whose login profile Terraform does not manage (made out of band below):
+# force_destroy deletes it with the user.
+resource "aws_iam_user" "forced" {
+  name          = "tf-forced"
+  force_destroy = true
+}
+
 output "key_id" {
   value = aws_iam_access_key.app.id
 }
+
+output "console_password" {
+  value     = aws_iam_user_login_profile.console.password
+  sensitive = true
+}
 """
+
+
+def sign_in_json(endpoint, user, password):
+    """iamd's `POST /iamd/v1/sign-in`: (status, answer)."""
+    body = json.dumps({"account": ACCOUNT_ID, "user": user, "password": password}).encode()
+    req = urllib.request.Request(endpoint + "/iamd/v1/sign-in", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 def run(workdir, *args, env):
@@ -210,13 +260,25 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     profiles = iam.list_instance_profiles_for_role(RoleName="tf-worker")["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["tf-worker-profile"]
 
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["MinimumPasswordLength"], policy["MaxPasswordAge"], policy["PasswordReusePrevention"]) == (14, 90, 5)
+    profile = iam.get_login_profile(UserName="tf-console")["LoginProfile"]
+    assert profile["PasswordResetRequired"] is True
+    password = json.loads(run(tmp_path, "output", "-json", env=env).stdout)["console_password"]["value"]
+    assert len(password) == 24
+    status, answer = sign_in_json(endpoint, "tf-console", password)
+    assert (status, answer["result"], answer["passwordResetRequired"]) == (200, "ok", True)
+    iam.create_login_profile(UserName="tf-forced", Password="Out-Of-Band-Pa55word")
+
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
     destroy = run(tmp_path, "destroy", "-auto-approve", "-input=false", "-no-color", env=env)
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
-    assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
+    assert not [u for u in iam.list_users()["Users"] if u["UserName"].startswith("tf-")]
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_account_password_policy()
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "tf-worker"]
     assert not iam.list_groups()["Groups"]
     assert not iam.list_instance_profiles()["InstanceProfiles"]

@@ -513,6 +513,81 @@ impl Handler for Iam {
         Iam::delete_account_password_policy(self, ctx).await
     }
 
+    // Credentials iamd cannot hold yet (`credentials`): empty listings.
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListSSHPublicKeysInput,
+    ) -> Result<iam::ListSSHPublicKeysOutput, IamError> {
+        self.list_no_credentials(ctx, input.user_name.as_deref())
+            .await?;
+        Ok(iam::ListSSHPublicKeysOutput {
+            ssh_public_keys: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn list_signing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListSigningCertificatesInput,
+    ) -> Result<iam::ListSigningCertificatesOutput, IamError> {
+        self.list_no_credentials(ctx, input.user_name.as_deref())
+            .await?;
+        Ok(iam::ListSigningCertificatesOutput {
+            certificates: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn list_service_specific_credentials(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListServiceSpecificCredentialsInput,
+    ) -> Result<iam::ListServiceSpecificCredentialsOutput, IamError> {
+        if input.all_users == Some(true) {
+            self.list_no_account_credentials(ctx).await?;
+        } else {
+            self.list_no_credentials(ctx, input.user_name.as_deref())
+                .await?;
+        }
+        Ok(iam::ListServiceSpecificCredentialsOutput {
+            service_specific_credentials: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListMFADevicesInput,
+    ) -> Result<iam::ListMFADevicesOutput, IamError> {
+        self.list_no_credentials(ctx, input.user_name.as_deref())
+            .await?;
+        Ok(iam::ListMFADevicesOutput {
+            mfa_devices: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::ListVirtualMFADevicesInput,
+    ) -> Result<iam::ListVirtualMFADevicesOutput, IamError> {
+        self.list_no_account_credentials(ctx).await?;
+        Ok(iam::ListVirtualMFADevicesOutput {
+            virtual_mfa_devices: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
     // Access keys.
 
     async fn create_access_key(

@@ -12,6 +12,7 @@ pub mod authorization_details;
 pub mod authz;
 pub mod boundary;
 pub mod context;
+pub mod credentials;
 pub mod error;
 pub mod group;
 pub mod holder;

@@ -444,3 +444,52 @@ async fn passwords_are_not_stored_in_clear() {
     }
     assert!(seen > 1_000_000_000, "an argon2id hash is stored");
 }
+
+/// What Terraform's `force_destroy` lists before deleting a user: kinds of credentials
+/// iamd cannot hold, listed empty for a user that exists.
+#[tokio::test]
+async fn credentials_iamd_cannot_hold_list_empty() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    root.create_user().user_name("frank").send().await.unwrap();
+    let ssh = root
+        .list_ssh_public_keys()
+        .user_name("frank")
+        .send()
+        .await
+        .unwrap();
+    assert!(ssh.ssh_public_keys.unwrap_or_default().is_empty());
+    let certs = root
+        .list_signing_certificates()
+        .user_name("frank")
+        .send()
+        .await
+        .unwrap();
+    assert!(certs.certificates.is_empty());
+    let creds = root
+        .list_service_specific_credentials()
+        .user_name("frank")
+        .send()
+        .await
+        .unwrap();
+    assert!(creds
+        .service_specific_credentials
+        .unwrap_or_default()
+        .is_empty());
+    let mfa = root
+        .list_mfa_devices()
+        .user_name("frank")
+        .send()
+        .await
+        .unwrap();
+    assert!(mfa.mfa_devices.is_empty());
+    let virtual_mfa = root.list_virtual_mfa_devices().send().await.unwrap();
+    assert!(virtual_mfa.virtual_mfa_devices.is_empty());
+    let e = root
+        .list_ssh_public_keys()
+        .user_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err_of(e).0, "NoSuchEntity");
+}
