@@ -42,7 +42,8 @@ pub const FIRST_DELAY: Duration = Duration::from_secs(1);
 pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 /// A key with no failure for this long starts over.
 pub const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
-/// Keys tracked at most per table (users, sources): about 64 bytes each.
+/// Keys tracked at most per table (users, sources): at most ~150 bytes each (a user key
+/// is an account id and a lower-cased name of at most 64 bytes).
 pub const MAX_TRACKED: usize = 100_000;
 /// Password checks (argon2id, ~20 MiB and tens of milliseconds each) running at once.
 const CONCURRENT_CHECKS: usize = 4;
@@ -254,8 +255,25 @@ pub(crate) async fn handle(
     };
     let signin = &state.sign_in;
     let source = peer.ip();
-    let user_key = (request.account.clone(), request.user.to_lowercase());
     let now = Instant::now();
+    // No such account id or user name can exist: denied without a look-up, counted against
+    // the source only, so that the user table's keys stay short (at most 12 + 64 bytes).
+    let plausible = request.account.len() == 12
+        && request.account.bytes().all(|b| b.is_ascii_digit())
+        && !request.user.is_empty()
+        && request.user.len() <= 64;
+    if !plausible {
+        if let Some(wait) = signin.sources.blocked(&source, now) {
+            signin.log_locked(&request.account, &request.user, source, wait);
+            return locked(wait);
+        }
+        signin.sources.failed(&source, now);
+        return json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({"result": "denied"}),
+        );
+    }
+    let user_key = (request.account.clone(), request.user.to_lowercase());
     let wait = signin
         .users
         .blocked(&user_key, now)
