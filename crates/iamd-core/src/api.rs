@@ -364,8 +364,19 @@ impl Handler for Iam {
         )
         .await?;
         let (is_truncated, marker) = page_end(&out.marker);
+        let ids: Vec<String> = out.users.iter().map(|u| u.user_id.clone()).collect();
+        let used: std::collections::HashMap<String, time::OffsetDateTime> =
+            self.password_uses(&ids).await?.into_iter().collect();
         Ok(iam::ListUsersOutput {
-            users: Some(out.users.iter().map(|u| user(u, false)).collect()),
+            users: Some(
+                out.users
+                    .iter()
+                    .map(|u| iam::User {
+                        password_last_used: used.get(&u.user_id).copied(),
+                        ..user(u, false)
+                    })
+                    .collect(),
+            ),
             is_truncated,
             marker,
         })

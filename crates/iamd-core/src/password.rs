@@ -476,8 +476,21 @@ impl Iam {
         &self,
         user_id: &str,
     ) -> Result<Option<OffsetDateTime>, IamError> {
+        Ok(self
+            .password_uses(&[user_id.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, at)| at))
+    }
+
+    /// When each of these users last signed in with a password (those that ever did).
+    pub async fn password_uses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, OffsetDateTime)>, IamError> {
         self.store
-            .get_password_last_used(user_id)
+            .get_password_uses(user_ids)
             .await
             .map_err(store_failure)
     }

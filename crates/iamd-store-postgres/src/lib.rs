@@ -1191,11 +1191,14 @@ impl Store for PgStore {
         ))
     }
 
-    async fn get_password_last_used(
+    async fn get_password_uses(
         &self,
-        user_id: &str,
-    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
-        read!(self, |c| passwords::get_password_last_used(&c, user_id))
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        read!(self, |c| passwords::get_password_uses(&c, user_ids))
     }
 
     async fn put_password_policy(

@@ -10,7 +10,7 @@ use iamd_store::model::{LoginProfile, NewPassword, PasswordPolicy};
 use iamd_store::StoreError;
 use time::OffsetDateTime;
 
-use crate::queries::{execute, lock_user_by_name, query_opt, time_of, Fail, Result};
+use crate::queries::{execute, lock_user_by_name, query, query_opt, time_of, Fail, Result};
 
 /// Earlier hashes as stored: newest first, one per line.
 fn join_hashes(hashes: &[String]) -> String {
@@ -217,17 +217,21 @@ pub(crate) async fn record_password_use<C: GenericClient>(
     Ok(())
 }
 
-pub(crate) async fn get_password_last_used<C: GenericClient>(
+/// One statement (one snapshot, one round trip) for the whole page.
+pub(crate) async fn get_password_uses<C: GenericClient>(
     c: &C,
-    user_id: &str,
-) -> Result<Option<OffsetDateTime>> {
-    let row = query_opt(
+    user_ids: &[String],
+) -> Result<Vec<(String, OffsetDateTime)>> {
+    let ids = user_ids.to_vec();
+    let rows = query(
         c,
-        "SELECT last_used FROM password_uses WHERE user_id = $1",
-        &[&user_id],
+        "SELECT user_id, last_used FROM password_uses WHERE user_id = ANY($1)",
+        &[&ids],
     )
     .await?;
-    row.map(|r| time_of(r.try_get(0)?)).transpose()
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, time_of(r.try_get(1)?)?)))
+        .collect()
 }
 
 pub(crate) async fn put_password_policy<C: GenericClient>(

@@ -1303,13 +1303,16 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn get_password_last_used(
+    async fn get_password_uses(
         &self,
-        user_id: &str,
-    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
-        let user_id = user_id.to_owned();
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let user_ids = user_ids.to_vec();
         self.pool
-            .read(move |tx| passwords::get_password_last_used(tx, &user_id))
+            .read(move |tx| passwords::get_password_uses(tx, &user_ids))
             .await
     }
 

@@ -173,18 +173,20 @@ pub(crate) fn record_password_use(
     Ok(())
 }
 
-pub(crate) fn get_password_last_used(
+/// One primary-key probe per user, on one snapshot.
+pub(crate) fn get_password_uses(
     tx: &Connection,
-    user_id: &str,
-) -> Result<Option<OffsetDateTime>> {
-    let secs: Option<i64> = query_one(
-        tx,
-        "SELECT last_used FROM password_uses WHERE user_id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )
-    .optional()?;
-    secs.map(time_of).transpose()
+    user_ids: &[String],
+) -> Result<Vec<(String, OffsetDateTime)>> {
+    let mut select = tx.prepare_cached("SELECT last_used FROM password_uses WHERE user_id = ?1")?;
+    let mut uses = Vec::new();
+    for id in user_ids {
+        let secs: Option<i64> = select.query_row([id], |r| r.get(0)).optional()?;
+        if let Some(secs) = secs {
+            uses.push((id.clone(), time_of(secs)?));
+        }
+    }
+    Ok(uses)
 }
 
 pub(crate) fn put_password_policy(

@@ -945,11 +945,11 @@ impl Store for CachingStore {
         self.inner.record_password_use(user_id, when).await
     }
 
-    async fn get_password_last_used(
+    async fn get_password_uses(
         &self,
-        user_id: &str,
-    ) -> Result<Option<time::OffsetDateTime>, StoreError> {
-        self.inner.get_password_last_used(user_id).await
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        self.inner.get_password_uses(user_ids).await
     }
 
     async fn put_password_policy(
@@ -1491,10 +1491,10 @@ mod tests {
         ) -> Result<(), StoreError> {
             unimplemented!()
         }
-        async fn get_password_last_used(
+        async fn get_password_uses(
             &self,
-            _: &str,
-        ) -> Result<Option<time::OffsetDateTime>, StoreError> {
+            _: &[String],
+        ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
             unimplemented!()
         }
         async fn put_password_policy(&self, _: &str, _: &PasswordPolicy) -> Result<(), StoreError> {

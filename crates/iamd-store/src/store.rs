@@ -754,12 +754,13 @@ pub trait Store: Send + Sync + 'static {
         user_id: &str,
         when: time::OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// When the user with id `user_id` last signed in with a password; kept when its login
-    /// profile is deleted, as AWS keeps it.
-    async fn get_password_last_used(
+    /// When each of the users with these ids last signed in with a password (those that
+    /// ever did; in no particular order), in one read; kept when a login profile is
+    /// deleted, as AWS keeps it.
+    async fn get_password_uses(
         &self,
-        user_id: &str,
-    ) -> Result<Option<time::OffsetDateTime>, StoreError>;
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError>;
     /// Sets (replaces) the account's password policy.
     async fn put_password_policy(
         &self,

@@ -379,6 +379,12 @@ async fn sign_in_checks_records_use_and_backs_off() {
         .user
         .unwrap();
     assert!(user.password_last_used.is_some(), "recorded");
+    let listed = root.list_users().send().await.unwrap().users;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].password_last_used, user.password_last_used,
+        "ListUsers shows it too"
+    );
 
     // Unknown users and wrong passwords look alike.
     let (status, body) = sign_in(&srv, "nobody", GOOD).await;

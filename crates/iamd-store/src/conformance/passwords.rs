@@ -152,13 +152,8 @@ pub async fn login_profiles_are_created_read_updated_and_deleted(store: Arc<dyn 
 pub async fn password_uses_keep_the_newest_and_outlive_the_profile(store: Arc<dyn Store>) {
     let (account_id, _) = account(&store).await;
     let user = create(&store, &account_id, "bob", "/").await;
-    assert_eq!(
-        store
-            .get_password_last_used(&user.user_id)
-            .await
-            .expect("read"),
-        None
-    );
+    let ids = vec![user.user_id.clone(), "AIDANOSUCHUSER".to_owned()];
+    assert_eq!(store.get_password_uses(&ids).await.expect("read"), vec![]);
     store
         .create_login_profile(&account_id, "bob", &profile("h"))
         .await
@@ -172,22 +167,16 @@ pub async fn password_uses_keep_the_newest_and_outlive_the_profile(store: Arc<dy
         .await
         .expect("older use");
     assert_eq!(
-        store
-            .get_password_last_used(&user.user_id)
-            .await
-            .expect("read"),
-        Some(at(10))
+        store.get_password_uses(&ids).await.expect("read"),
+        vec![(user.user_id.clone(), at(10))]
     );
     store
         .delete_login_profile(&account_id, "bob")
         .await
         .expect("delete profile");
     assert_eq!(
-        store
-            .get_password_last_used(&user.user_id)
-            .await
-            .expect("read"),
-        Some(at(10)),
+        store.get_password_uses(&ids).await.expect("read"),
+        vec![(user.user_id.clone(), at(10))],
         "kept after the profile goes"
     );
     store
