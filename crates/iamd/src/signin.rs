@@ -34,6 +34,7 @@ use crate::server::State;
 pub(crate) const PATH: &str = "/iamd/v1/sign-in";
 /// Larger than any valid body (a 128-character password, a 64-character name).
 pub(crate) const MAX_SIGN_IN_BODY: usize = 4096;
+/// (Names are logged with `?`, escaped: they are the client's text.)
 /// Failures allowed before back-off starts: per user, per source address.
 pub const USER_FREE_FAILURES: u32 = 5;
 pub const SOURCE_FREE_FAILURES: u32 = 20;
@@ -156,8 +157,8 @@ impl SignIn {
         log.1 += 1;
         let suppressed = std::mem::take(&mut log.2);
         warn!(
-            account = %truncated(account),
-            user = %truncated(user),
+            account = ?truncated(account),
+            user = ?truncated(user),
             %source,
             retry_after_s = wait.as_secs(),
             suppressed,
