@@ -67,7 +67,7 @@ class IamdServer:
     """A running iamd process; `endpoint` is `http://127.0.0.1:PORT` (`https://` when
     `extra_args` turn TLS on)."""
 
-    def __init__(self, binary: Path, extra_args=()):
+    def __init__(self, binary: Path, extra_args=(), env_extra=None, stderr=None):
         self.data_dir = Path(tempfile.mkdtemp(prefix="iamd-pytest-"))
         env = dict(os.environ)
         env.update(
@@ -78,12 +78,13 @@ class IamdServer:
                 "IAMD_LOG": "warn",
             }
         )
+        env.update(env_extra or {})
         for name in ("IAMD_LISTEN", "IAMD_DATA_DIR", "IAMD_TLS_CERT", "IAMD_TLS_KEY", "IAMD_HTTP2"):
             env.pop(name, None)
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir), *extra_args],
             stdout=subprocess.PIPE,
-            stderr=None,  # inherit: pytest shows it on failure
+            stderr=stderr,  # None: inherit, pytest shows it on failure
             env=env,
             text=True,
         )

@@ -343,11 +343,22 @@ def test_every_operation_answers(clients, svc, op_name):
 
 def test_operation_counts():
     """Runs after the walk above (pytest keeps file order): all 193 were answered, at least
-    the 110 iamd serves (with virtual MFA devices and service-specific credentials) without
+    the 120 iamd serves (with MFA devices, service-specific credentials and passwords) without
     NotImplemented."""
     total = len(RESULTS["implemented"]) + len(RESULTS["not-implemented"])
     assert total == OPERATION_COUNT == 193
-    assert len(RESULTS["implemented"]) >= 110
+    assert len(RESULTS["implemented"]) >= 120
+    passwords = {
+        "CreateLoginProfile",
+        "GetLoginProfile",
+        "UpdateLoginProfile",
+        "DeleteLoginProfile",
+        "ChangePassword",
+        "UpdateAccountPasswordPolicy",
+        "GetAccountPasswordPolicy",
+        "DeleteAccountPasswordPolicy",
+    }
+    assert passwords <= set(RESULTS["implemented"]), passwords - set(RESULTS["implemented"])
     print(f"\n{len(RESULTS['implemented'])} operations served, {len(RESULTS['not-implemented'])} NotImplemented")
 
 

@@ -1,8 +1,10 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
 profiles, AWS managed policies attached and as permissions boundaries, the account alias,
-service-linked roles, a virtual MFA device, a CodeCommit credential) applies, re-plans with no changes, and is
-destroyed (service-linked roles through DeleteServiceLinkedRole and the deletion status the
+service-linked roles, a virtual MFA device, a CodeCommit credential, the account password
+policy, a login profile with a generated password, and a `force_destroy` user whose login
+profile was made out of band) applies, re-plans with no changes, and is destroyed
+(service-linked roles through DeleteServiceLinkedRole and the deletion status the
 provider polls).
 
 Skips (with the reason) when `terraform` or a local mirror of the AWS provider is not on
@@ -15,11 +17,13 @@ import os
 import shutil
 import subprocess
 import textwrap
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import REGION, ROOT_KEY_ID, ROOT_SECRET
+from conftest import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET
 
 PLUGIN_DIR = Path(os.environ.get("IAMD_TF_PLUGIN_DIR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
@@ -190,10 +194,57 @@ resource "aws_iam_virtual_mfa_device" "app" {
   tags                    = { team = "payments" }
 }
 
+resource "aws_iam_account_password_policy" "strict" {
+  minimum_password_length        = 14
+  require_lowercase_characters   = true
+  require_uppercase_characters   = true
+  require_numbers                = true
+  require_symbols                = true
+  allow_users_to_change_password = true
+  password_reuse_prevention      = 5
+  max_password_age               = 90
+}
+
+resource "aws_iam_user" "console" {
+  name          = "tf-console"
+  force_destroy = true
+}
+
+# The provider generates the password (20 characters of every kind) and shows it once.
+resource "aws_iam_user_login_profile" "console" {
+  user                    = aws_iam_user.console.name
+  password_length         = 24
+  password_reset_required = true
+  depends_on              = [aws_iam_account_password_policy.strict]
+}
+
+# A user whose login profile Terraform does not manage (made out of band below):
+# force_destroy deletes it with the user.
+resource "aws_iam_user" "forced" {
+  name          = "tf-forced"
+  force_destroy = true
+}
+
 output "key_id" {
   value = aws_iam_access_key.app.id
 }
+
+output "console_password" {
+  value     = aws_iam_user_login_profile.console.password
+  sensitive = true
+}
 """
+
+
+def sign_in_json(endpoint, user, password):
+    """iamd's `POST /iamd/v1/sign-in`: (status, answer)."""
+    body = json.dumps({"account": ACCOUNT_ID, "user": user, "password": password}).encode()
+    req = urllib.request.Request(endpoint + "/iamd/v1/sign-in", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 def run(workdir, *args, env):
@@ -286,13 +337,25 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
         ("codecommit.amazonaws.com", "tf-app-at-123456789012")
     ]
 
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["MinimumPasswordLength"], policy["MaxPasswordAge"], policy["PasswordReusePrevention"]) == (14, 90, 5)
+    profile = iam.get_login_profile(UserName="tf-console")["LoginProfile"]
+    assert profile["PasswordResetRequired"] is True
+    password = json.loads(run(tmp_path, "output", "-json", env=env).stdout)["console_password"]["value"]
+    assert len(password) == 24
+    status, answer = sign_in_json(endpoint, "tf-console", password)
+    assert (status, answer["result"], answer["passwordResetRequired"]) == (200, "ok", True)
+    iam.create_login_profile(UserName="tf-forced", Password="Out-Of-Band-Pa55word")
+
     # Re-plan: nothing to change (exit code 0; 2 would mean a diff).
     plan = run(tmp_path, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env)
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
     destroy = run(tmp_path, "destroy", "-auto-approve", "-input=false", "-no-color", env=env)
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
-    assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "tf-app"]
+    assert not [u for u in iam.list_users()["Users"] if u["UserName"].startswith("tf-")]
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_account_password_policy()
     assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"] in ("tf-worker", "tf-bounded")]
     assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
     assert not iam.list_groups()["Groups"]

@@ -7,6 +7,7 @@ use iamd_protocol::decode::Invalid;
 use iamd_protocol::encode::encode_document;
 use iamd_protocol::generated::Handler;
 use iamd_protocol::{iam, sts};
+use zeroize::Zeroizing;
 
 use crate::access_key::ListAccessKeysInput;
 use crate::error::{ErrorCode, IamError};
@@ -91,6 +92,15 @@ fn user(u: &model::User, with_tags: bool) -> iam::User {
         password_last_used: None,
         permissions_boundary: None,
         tags: if with_tags { tag_list(&u.tags) } else { None },
+    }
+}
+
+fn login_profile(user: &model::User, profile: &model::LoginProfile) -> iam::LoginProfile {
+    iam::LoginProfile {
+        user_name: Some(user.user_name.clone()),
+        create_date: Some(profile.create_date),
+        password_reset_required: Some(profile.password_reset_required),
+        max_signin_session_duration: None,
     }
 }
 
@@ -376,6 +386,7 @@ impl Handler for Iam {
                     .await?;
                 iam::User {
                     permissions_boundary: boundary(arn),
+                    password_last_used: self.password_last_used(&u.user_id).await?,
                     ..user(&u, true)
                 }
             }
@@ -409,8 +420,19 @@ impl Handler for Iam {
         )
         .await?;
         let (is_truncated, marker) = page_end(&out.marker);
+        let ids: Vec<String> = out.users.iter().map(|u| u.user_id.clone()).collect();
+        let used: std::collections::HashMap<String, time::OffsetDateTime> =
+            self.password_uses(&ids).await?.into_iter().collect();
         Ok(iam::ListUsersOutput {
-            users: Some(out.users.iter().map(|u| user(u, false)).collect()),
+            users: Some(
+                out.users
+                    .iter()
+                    .map(|u| iam::User {
+                        password_last_used: used.get(&u.user_id).copied(),
+                        ..user(u, false)
+                    })
+                    .collect(),
+            ),
             is_truncated,
             marker,
         })
@@ -439,6 +461,153 @@ impl Handler for Iam {
         input: iam::DeleteUserInput,
     ) -> Result<(), IamError> {
         Iam::delete_user(self, ctx, &input.user_name).await
+    }
+
+    // Login profiles, the password policy and ChangePassword (`password`). Passwords go
+    // into `Zeroizing` buffers as soon as they leave the generated input.
+
+    async fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::CreateLoginProfileInput,
+    ) -> Result<iam::CreateLoginProfileOutput, IamError> {
+        let (user, profile) = Iam::create_login_profile(
+            self,
+            ctx,
+            input.user_name.as_deref(),
+            input.password.map(Zeroizing::new),
+            input.password_reset_required.unwrap_or(false),
+        )
+        .await?;
+        Ok(iam::CreateLoginProfileOutput {
+            login_profile: Some(login_profile(&user, &profile)),
+        })
+    }
+
+    async fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetLoginProfileInput,
+    ) -> Result<iam::GetLoginProfileOutput, IamError> {
+        let (user, profile) = Iam::get_login_profile(self, ctx, input.user_name.as_deref()).await?;
+        Ok(iam::GetLoginProfileOutput {
+            login_profile: Some(login_profile(&user, &profile)),
+        })
+    }
+
+    async fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateLoginProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::update_login_profile(
+            self,
+            ctx,
+            &input.user_name,
+            input.password.map(Zeroizing::new),
+            input.password_reset_required,
+        )
+        .await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: iam::DeleteLoginProfileInput,
+    ) -> Result<(), IamError> {
+        Iam::delete_login_profile(self, ctx, input.user_name.as_deref()).await
+    }
+
+    async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ChangePasswordInput,
+    ) -> Result<(), IamError> {
+        Iam::change_password(
+            self,
+            ctx,
+            Zeroizing::new(input.old_password),
+            Zeroizing::new(input.new_password),
+        )
+        .await
+    }
+
+    async fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::UpdateAccountPasswordPolicyInput,
+    ) -> Result<(), IamError> {
+        let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok());
+        // AWS's defaults for what the request leaves out: length 6, no requirement, no
+        // expiry, no reuse prevention.
+        let policy = model::PasswordPolicy {
+            minimum_password_length: count(input.minimum_password_length).unwrap_or(6),
+            require_symbols: input.require_symbols.unwrap_or(false),
+            require_numbers: input.require_numbers.unwrap_or(false),
+            require_uppercase_characters: input.require_uppercase_characters.unwrap_or(false),
+            require_lowercase_characters: input.require_lowercase_characters.unwrap_or(false),
+            allow_users_to_change_password: input.allow_users_to_change_password.unwrap_or(false),
+            max_password_age: count(input.max_password_age),
+            password_reuse_prevention: count(input.password_reuse_prevention),
+            hard_expiry: input.hard_expiry.unwrap_or(false),
+        };
+        Iam::update_account_password_policy(self, ctx, policy).await
+    }
+
+    async fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<iam::GetAccountPasswordPolicyOutput, IamError> {
+        let p = Iam::get_account_password_policy(self, ctx).await?;
+        let count = |n: Option<u32>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        Ok(iam::GetAccountPasswordPolicyOutput {
+            password_policy: Some(iam::PasswordPolicy {
+                minimum_password_length: count(Some(p.minimum_password_length)),
+                require_symbols: Some(p.require_symbols),
+                require_numbers: Some(p.require_numbers),
+                require_uppercase_characters: Some(p.require_uppercase_characters),
+                require_lowercase_characters: Some(p.require_lowercase_characters),
+                allow_users_to_change_password: Some(p.allow_users_to_change_password),
+                expire_passwords: Some(p.max_password_age.is_some_and(|d| d > 0)),
+                max_password_age: count(p.max_password_age),
+                password_reuse_prevention: count(p.password_reuse_prevention),
+                hard_expiry: Some(p.hard_expiry),
+            }),
+        })
+    }
+
+    async fn delete_account_password_policy(&self, ctx: &RequestContext) -> Result<(), IamError> {
+        Iam::delete_account_password_policy(self, ctx).await
+    }
+
+    // Credentials iamd cannot hold yet (`credentials`): empty listings.
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListSSHPublicKeysInput,
+    ) -> Result<iam::ListSSHPublicKeysOutput, IamError> {
+        self.list_no_credentials(ctx, input.user_name.as_deref())
+            .await?;
+        Ok(iam::ListSSHPublicKeysOutput {
+            ssh_public_keys: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    async fn list_signing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: iam::ListSigningCertificatesInput,
+    ) -> Result<iam::ListSigningCertificatesOutput, IamError> {
+        self.list_no_credentials(ctx, input.user_name.as_deref())
+            .await?;
+        Ok(iam::ListSigningCertificatesOutput {
+            certificates: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
     }
 
     // Access keys.

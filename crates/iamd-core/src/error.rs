@@ -9,6 +9,7 @@ pub enum ErrorCode {
     AccessDenied,
     DeleteConflict,
     EntityAlreadyExists,
+    EntityTemporarilyUnmodifiable,
     ExpiredToken,
     IncompleteSignature,
     InvalidAction,
@@ -16,6 +17,7 @@ pub enum ErrorCode {
     InvalidClientTokenId,
     InvalidInput,
     InvalidParameterValue,
+    InvalidUserType,
     LimitExceeded,
     MalformedPolicyDocument,
     MalformedQueryString,
@@ -23,6 +25,7 @@ pub enum ErrorCode {
     NoSuchEntity,
     NotFound,
     NotImplemented,
+    PasswordPolicyViolation,
     RequestEntityTooLarge,
     RequestTimeout,
     ServiceFailure,
@@ -40,6 +43,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::DeleteConflict => "DeleteConflict",
             ErrorCode::EntityAlreadyExists => "EntityAlreadyExists",
+            ErrorCode::EntityTemporarilyUnmodifiable => "EntityTemporarilyUnmodifiable",
             ErrorCode::ExpiredToken => "ExpiredToken",
             ErrorCode::IncompleteSignature => "IncompleteSignature",
             ErrorCode::InvalidAction => "InvalidAction",
@@ -47,6 +51,7 @@ impl ErrorCode {
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::InvalidParameterValue => "InvalidParameterValue",
+            ErrorCode::InvalidUserType => "InvalidUserType",
             ErrorCode::LimitExceeded => "LimitExceeded",
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::MalformedQueryString => "MalformedQueryString",
@@ -54,6 +59,7 @@ impl ErrorCode {
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
             ErrorCode::NotImplemented => "NotImplemented",
+            ErrorCode::PasswordPolicyViolation => "PasswordPolicyViolation",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
             ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::ServiceFailure => "ServiceFailure",
@@ -72,7 +78,9 @@ impl ErrorCode {
             | ErrorCode::InvalidAction
             | ErrorCode::InvalidInput
             | ErrorCode::InvalidParameterValue
+            | ErrorCode::InvalidUserType
             | ErrorCode::MalformedPolicyDocument
+            | ErrorCode::PasswordPolicyViolation
             | ErrorCode::MalformedQueryString
             | ErrorCode::Throttling
             | ErrorCode::UnmodifiableEntity
@@ -87,6 +95,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => 408,
             ErrorCode::DeleteConflict
             | ErrorCode::EntityAlreadyExists
+            | ErrorCode::EntityTemporarilyUnmodifiable
             | ErrorCode::LimitExceeded => 409,
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

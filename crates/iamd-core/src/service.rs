@@ -192,7 +192,9 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 

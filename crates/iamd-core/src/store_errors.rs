@@ -34,6 +34,9 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::AlreadyExists => {
             already_exists(format!("User with name {taken_name} already exists."))
         }
+        StoreError::UserHasLoginProfile => {
+            delete_conflict("Cannot delete entity, must delete login profile first.")
+        }
         StoreError::UserHasAccessKeys => {
             delete_conflict("Cannot delete entity, must delete access keys first.")
         }
@@ -86,7 +89,8 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -136,7 +140,9 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -208,7 +214,9 @@ pub(crate) fn managed_policy_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -262,7 +270,9 @@ pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
         | StoreError::UserHasMfaDevices
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
-        | StoreError::UserHasServiceCredentials => IamError::service_failure(&e),
+        | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -288,6 +298,8 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -354,6 +366,8 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -444,7 +458,9 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::GroupHasInlinePolicies
         | StoreError::GroupHasAttachedPolicies
         | StoreError::AttachmentQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -566,7 +582,9 @@ pub(crate) fn holder_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -650,7 +668,9 @@ pub(crate) fn group_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
-        | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
+        | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
 }
 
@@ -680,6 +700,8 @@ pub(crate) fn mfa_error(e: StoreError, serial_number: &str, user_name: &str) -> 
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchLoginProfile
+        | StoreError::UserHasLoginProfile
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::UserHasAccessKeys

@@ -13,6 +13,7 @@ mod boundaries;
 mod groups;
 mod holders;
 mod mfa;
+mod passwords;
 mod policies;
 mod profiles;
 mod queries;
@@ -32,9 +33,9 @@ use deadpool_postgres::{
 };
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
-    Tag, Tagged, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
+    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
+    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -94,6 +95,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_role_last_used",
         include_str!("../migrations/0009_role_last_used.sql"),
+    ),
+    (
+        "0010_login_profiles",
+        include_str!("../migrations/0010_login_profiles.sql"),
     ),
     (
         "0011_mfa_devices",
@@ -1461,6 +1466,96 @@ impl Store for PgStore {
             account_id,
             user_name,
             credential_id
+        ))
+    }
+
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::create_login_profile(
+            &tx, account_id, user_name, profile
+        ))
+    }
+
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError> {
+        read!(self, |c| passwords::get_login_profile(
+            &c, account_id, user_name
+        ))
+    }
+
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::update_login_profile(
+            &tx,
+            account_id,
+            user_name,
+            password,
+            password_reset_required
+        ))
+    }
+
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::delete_login_profile(
+            &tx, account_id, user_name
+        ))
+    }
+
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::record_password_use(
+            &tx, user_id, when
+        ))
+    }
+
+    async fn get_password_uses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        read!(self, |c| passwords::get_password_uses(&c, user_ids))
+    }
+
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| passwords::put_password_policy(
+            &tx, account_id, policy
+        ))
+    }
+
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError> {
+        read!(self, |c| passwords::get_password_policy(&c, account_id))
+    }
+
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError> {
+        transaction!(self, WRITE, |tx| passwords::delete_password_policy(
+            &tx, account_id
         ))
     }
 }

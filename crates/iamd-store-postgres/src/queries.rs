@@ -421,6 +421,10 @@ pub(crate) async fn delete_user<C: GenericClient>(
     let user_id = lock_user_by_name(tx, account_id, user_name)
         .await?
         .ok_or(StoreError::NoSuchUser)?;
+    // Creating a login profile takes the same user lock.
+    if crate::passwords::has_login_profile(tx, &user_id).await? {
+        return Err(StoreError::UserHasLoginProfile.into());
+    }
     let has_keys: bool = query_opt(
         tx,
         "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = $1)",
@@ -482,6 +486,12 @@ pub(crate) async fn delete_user<C: GenericClient>(
         return Err(StoreError::UserHasServiceCredentials.into());
     }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
+    execute(
+        tx,
+        "DELETE FROM password_uses WHERE user_id = $1",
+        &[&user_id],
+    )
+    .await?;
     execute(tx, "DELETE FROM users WHERE user_id = $1", &[&user_id]).await?;
     Ok(())
 }

@@ -299,8 +299,9 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             (7, "0007_aws_managed_policies".to_owned()),
             (8, "0008_account_aliases_service_roles".to_owned()),
             (9, "0009_role_last_used".to_owned()),
-            (10, "0011_mfa_devices".to_owned()),
-            (11, "0012_service_credentials".to_owned())
+            (10, "0010_login_profiles".to_owned()),
+            (11, "0011_mfa_devices".to_owned()),
+            (12, "0012_service_credentials".to_owned())
         ]
     );
     store

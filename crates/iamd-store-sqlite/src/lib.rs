@@ -14,6 +14,7 @@ mod files;
 mod groups;
 mod holders;
 mod mfa;
+mod passwords;
 mod policies;
 mod pool;
 mod profiles;
@@ -30,9 +31,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
-    Tag, Tagged, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
+    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
+    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -1477,6 +1478,55 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, profile) =
+            (account_id.to_owned(), user_name.to_owned(), profile.clone());
+        self.pool
+            .write(move |tx| passwords::create_login_profile(tx, &account_id, &user_name, &profile))
+            .await
+    }
+
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        self.pool
+            .read(move |tx| passwords::get_login_profile(tx, &account_id, &user_name))
+            .await
+    }
+
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, password) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            password.cloned(),
+        );
+        self.pool
+            .write(move |tx| {
+                passwords::update_login_profile(
+                    tx,
+                    &account_id,
+                    &user_name,
+                    password.as_ref(),
+                    password_reset_required,
+                )
+            })
+            .await
+    }
+
     async fn use_mfa_step(
         &self,
         account_id: &str,
@@ -1632,6 +1682,69 @@ impl Store for SqliteStore {
         );
         self.pool
             .write(move |tx| service_credentials::delete(tx, &account_id, &user_name, &id))
+            .await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.to_owned());
+        self.pool
+            .write(move |tx| passwords::delete_login_profile(tx, &account_id, &user_name))
+            .await
+    }
+
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        self.pool
+            .write(move |tx| passwords::record_password_use(tx, &user_id, when))
+            .await
+    }
+
+    async fn get_password_uses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let user_ids = user_ids.to_vec();
+        self.pool
+            .read(move |tx| passwords::get_password_uses(tx, &user_ids))
+            .await
+    }
+
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError> {
+        let (account_id, policy) = (account_id.to_owned(), policy.clone());
+        self.pool
+            .write(move |tx| passwords::put_password_policy(tx, &account_id, &policy))
+            .await
+    }
+
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .read(move |tx| passwords::get_password_policy(tx, &account_id))
+            .await
+    }
+
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .write(move |tx| passwords::delete_password_policy(tx, &account_id))
             .await
     }
 }

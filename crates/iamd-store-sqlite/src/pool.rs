@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_aws_managed_policies.sql"),
     include_str!("../migrations/0010_account_aliases_service_roles.sql"),
     include_str!("../migrations/0011_role_last_used.sql"),
+    include_str!("../migrations/0012_login_profiles.sql"),
     include_str!("../migrations/0013_mfa_devices.sql"),
     include_str!("../migrations/0014_service_credentials.sql"),
 ];

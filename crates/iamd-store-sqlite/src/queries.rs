@@ -376,6 +376,9 @@ pub(crate) fn update_user(
 
 pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) -> Result<()> {
     let user_id = user_id_by_name(tx, account_id, user_name)?.ok_or(StoreError::NoSuchUser)?;
+    if crate::passwords::has_login_profile(tx, &user_id)? {
+        return Err(StoreError::UserHasLoginProfile.into());
+    }
     let has_keys: bool = query_one(
         tx,
         "SELECT EXISTS (SELECT 1 FROM access_keys WHERE user_id = ?1)",
@@ -428,6 +431,7 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
         return Err(StoreError::UserHasServiceCredentials.into());
     }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
+    tx.execute("DELETE FROM password_uses WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM users WHERE user_id = ?1", [&user_id])?;
     Ok(())
 }

@@ -17,9 +17,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
-    Tag, Tagged, TaggedKind, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
+    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
+    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -1185,6 +1185,81 @@ impl Store for CachingStore {
             .delete_service_credential(account_id, user_name, credential_id)
             .await
     }
+
+    // Login profiles and password policies touch nothing this cache keeps.
+
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .create_login_profile(account_id, user_name, profile)
+            .await
+    }
+
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError> {
+        self.inner.get_login_profile(account_id, user_name).await
+    }
+
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_login_profile(account_id, user_name, password, password_reset_required)
+            .await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_login_profile(account_id, user_name).await
+    }
+
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.inner.record_password_use(user_id, when).await
+    }
+
+    async fn get_password_uses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+        self.inner.get_password_uses(user_ids).await
+    }
+
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError> {
+        self.inner.put_password_policy(account_id, policy).await
+    }
+
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError> {
+        self.inner.get_password_policy(account_id).await
+    }
+
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError> {
+        self.inner.delete_password_policy(account_id).await
+    }
 }
 
 #[cfg(test)]
@@ -1842,6 +1917,55 @@ mod tests {
             _: &str,
             _: &str,
         ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_login_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: &LoginProfile,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_login_profile(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<LoginProfile>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_login_profile(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&NewPassword>,
+            _: Option<bool>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_login_profile(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn record_password_use(
+            &self,
+            _: &str,
+            _: time::OffsetDateTime,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_password_uses(
+            &self,
+            _: &[String],
+        ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
+            unimplemented!()
+        }
+        async fn put_password_policy(&self, _: &str, _: &PasswordPolicy) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_password_policy(&self, _: &str) -> Result<Option<PasswordPolicy>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_password_policy(&self, _: &str) -> Result<bool, StoreError> {
             unimplemented!()
         }
     }

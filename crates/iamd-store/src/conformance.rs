@@ -111,6 +111,10 @@ macro_rules! conformance_tests {
             concurrent_role_and_user_attachments_keep_the_count_exact,
             role_changes_race_safely,
             role_usage_keeps_the_newest,
+            login_profiles_are_created_read_updated_and_deleted,
+            password_uses_keep_the_newest_and_outlive_the_profile,
+            password_policies_are_set_replaced_and_deleted,
+            login_profile_creation_races_user_deletion_safely,
             instance_profiles_are_found_ignoring_case_with_tags_and_roles,
             instance_profiles_hold_one_role_and_block_deletes,
             list_instance_profiles_filters_orders_and_pages,
@@ -170,6 +174,7 @@ mod boundaries;
 mod groups;
 mod holders;
 mod mfa;
+mod passwords;
 mod policies;
 mod profiles;
 mod races;
@@ -212,6 +217,12 @@ pub use holders::{
 pub use mfa::{
     concurrent_uses_of_one_code_let_one_win, mfa_codes_are_used_once_and_the_quota_holds,
     mfa_devices_are_created_enabled_listed_and_deleted, mfa_seeds_are_resealed,
+};
+pub use passwords::{
+    login_profile_creation_races_user_deletion_safely,
+    login_profiles_are_created_read_updated_and_deleted,
+    password_policies_are_set_replaced_and_deleted,
+    password_uses_keep_the_newest_and_outlive_the_profile,
 };
 pub use policies::{
     delete_policy_requires_no_attachments_or_other_versions, delete_user_requires_no_policies,

@@ -539,3 +539,45 @@ pub struct MfaSecret {
     pub seed: SealedSecret,
     pub last_step: Option<i64>,
 }
+
+/// A user's console password (AWS's login profile). Only hashes are kept: PHC strings
+/// (argon2id with their own salt), made and checked by the domain; the store never sees a
+/// password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginProfile {
+    pub create_date: OffsetDateTime,
+    pub password_reset_required: bool,
+    /// The current password's hash.
+    pub password_hash: String,
+    /// When the current password was set (the policy's `MaxPasswordAge` counts from it).
+    pub password_set: OffsetDateTime,
+    /// Hashes of the passwords before the current one, newest first, as many as the
+    /// password policy's reuse prevention asked for when the password last changed.
+    pub previous_hashes: Vec<String>,
+}
+
+/// A new password for an existing login profile: its hash, when it is set, and how many
+/// earlier hashes to keep (the current one becomes the newest of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPassword {
+    pub hash: String,
+    pub at: OffsetDateTime,
+    pub keep_previous: usize,
+}
+
+/// The account's password policy, as UpdateAccountPasswordPolicy sets it (every field;
+/// a field the request omits has AWS's default there, not here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    pub allow_users_to_change_password: bool,
+    /// Days; `None`: passwords do not expire.
+    pub max_password_age: Option<u32>,
+    /// How many earlier passwords may not be used again; `None`: no prevention.
+    pub password_reuse_prevention: Option<u32>,
+    pub hard_expiry: bool,
+}

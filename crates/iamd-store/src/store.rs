@@ -6,9 +6,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
-    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, ManagedPolicy, MfaDevice, MfaSecret,
-    NewAccessKey, PolicyEntity, PolicyHolder, PolicyVersion, Role, RoleUsage, ServiceCredential,
-    Tag, Tagged, TaggedKind, User, UserPolicies,
+    InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
+    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
+    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -132,6 +132,10 @@ pub enum StoreError {
     TagQuotaExceeded,
     #[error("the account has no such alias")]
     NoSuchAccountAlias,
+    #[error("no such login profile")]
+    NoSuchLoginProfile,
+    #[error("user still has a login profile")]
+    UserHasLoginProfile,
     /// The backend failed (I/O, connection, corruption). Retryable from the client's view.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -245,11 +249,11 @@ pub trait Store: Send + Sync + 'static {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// Deletes a user that has no access keys, attached policies or inline policies left
-    /// and is in no group and has no MFA device and no service-specific credential (checked
-    /// in that order: `UserHasAccessKeys`, `UserHasAttachedPolicies`,
-    /// `UserHasInlinePolicies`, `UserInGroups`, `UserHasMfaDevices`,
-    /// `UserHasServiceCredentials`).
+    /// Deletes a user that has no login profile, access keys, attached policies or inline
+    /// policies left and is in no group and has no MFA device and no service-specific
+    /// credential (checked in that order: `UserHasLoginProfile`, `UserHasAccessKeys`,
+    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`,
+    /// `UserHasMfaDevices`, `UserHasServiceCredentials`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -952,4 +956,66 @@ pub trait Store: Send + Sync + 'static {
         user_name: &str,
         credential_id: &str,
     ) -> Result<(), StoreError>;
+
+    // Login profiles (a user's console password, as hashes only) and the account's
+    // password policy. A user has at most one login profile; it goes before the user does
+    // (`delete_user`'s `UserHasLoginProfile`).
+
+    /// `NoSuchUser`; `AlreadyExists` when the user has one.
+    async fn create_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        profile: &LoginProfile,
+    ) -> Result<(), StoreError>;
+    /// The user (found ignoring case) and its profile. `Err(NoSuchUser)`; `Ok(None)` when the
+    /// user has no profile.
+    async fn get_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<LoginProfile>, StoreError>;
+    /// Sets a new password (the current hash becomes the newest earlier one, and at most
+    /// `keep_previous` are kept) and/or the reset flag, each only when given. `NoSuchUser`,
+    /// then `NoSuchLoginProfile`.
+    async fn update_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: Option<&NewPassword>,
+        password_reset_required: Option<bool>,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchUser`, then `NoSuchLoginProfile`.
+    async fn delete_login_profile(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError>;
+    /// Records a sign-in with the password of the user with id `user_id` (GetUser's
+    /// `PasswordLastUsed`); an older time never replaces a newer one; an unknown user is
+    /// ignored.
+    async fn record_password_use(
+        &self,
+        user_id: &str,
+        when: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// When each of the users with these ids last signed in with a password (those that
+    /// ever did; in no particular order), in one read; kept when a login profile is
+    /// deleted, as AWS keeps it.
+    async fn get_password_uses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError>;
+    /// Sets (replaces) the account's password policy.
+    async fn put_password_policy(
+        &self,
+        account_id: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<(), StoreError>;
+    async fn get_password_policy(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PasswordPolicy>, StoreError>;
+    /// Whether there was one to delete.
+    async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError>;
 }

@@ -33,7 +33,7 @@ const MAX_DISCARDED_BYTES: usize = 4 * 1024 * 1024;
 pub struct BodyBudget(AtomicUsize);
 
 /// One request's share of the `BodyBudget`, given back when it is dropped.
-struct BodyShare<'a> {
+pub(crate) struct BodyShare<'a> {
     budget: &'a BodyBudget,
     bytes: usize,
 }
@@ -64,7 +64,7 @@ impl Drop for BodyShare<'_> {
 /// client's every few bytes over as a frame that pins its whole read buffer), within
 /// `MAX_BODY_BYTES`, the shared `BodyBudget`, and before `limits.body_timeout` has passed
 /// since the headers. The buffer's capacity is what is counted against the budget.
-async fn read_body<'a>(
+pub(crate) async fn read_body<'a>(
     mut body: Incoming,
     limits: &Limits,
     budget: &'a BodyBudget,
@@ -138,6 +138,9 @@ pub async fn handle(
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
+    if req.uri().path() == crate::signin::PATH {
+        return crate::signin::handle(state, req, peer).await;
+    }
     if let Some(probe) = crate::health::answer(state, req.method(), req.uri().path()).await {
         return probe;
     }

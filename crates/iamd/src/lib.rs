@@ -7,6 +7,7 @@ mod health;
 mod http2;
 mod metrics;
 pub mod server;
+mod signin;
 pub mod tls;
 
 pub use server::{start, Config, Running, DEFAULT_LISTEN};

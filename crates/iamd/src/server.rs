@@ -413,6 +413,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         store_kind,
         readiness: Default::default(),
         metrics: crate::metrics::Metrics::new(store_kind),
+        sign_in: Default::default(),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
@@ -452,6 +453,8 @@ pub(crate) struct State {
     pub store_kind: &'static str,
     pub readiness: crate::health::Readiness,
     pub metrics: crate::metrics::Metrics,
+    /// `POST /iamd/v1/sign-in`'s back-off tables.
+    pub sign_in: crate::signin::SignIn,
 }
 
 /// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's

@@ -11,9 +11,9 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
     let srv = TestServer::start().await;
     let e = srv
         .root()
-        .create_login_profile()
+        .upload_ssh_public_key()
         .user_name("alice")
-        .password("correct-horse-battery-staple")
+        .ssh_public_key_body("ssh-rsa AAAAB3NzaC1yc2E")
         .send()
         .await
         .unwrap_err();
@@ -21,16 +21,16 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
         err_of(e),
         (
             "NotImplemented".to_owned(),
-            "The operation CreateLoginProfile is not implemented by iamd.".to_owned(),
+            "The operation UploadSSHPublicKey is not implemented by iamd.".to_owned(),
             501
         )
     );
     // Its input is still checked against the model first.
     let e = srv
         .root()
-        .create_login_profile()
+        .upload_ssh_public_key()
         .user_name("a".repeat(65))
-        .password("correct-horse-battery-staple")
+        .ssh_public_key_body("ssh-rsa AAAAB3NzaC1yc2E")
         .send()
         .await
         .unwrap_err();

@@ -192,6 +192,38 @@ async fn exercise(endpoint: &str) -> Vec<String> {
         .await
         .unwrap();
 
+    // Console passwords: set by root, changed by alice, checked at the sign-in endpoint
+    // (a wrong one too); none may reach the logs or the database in clear.
+    let passwords = [
+        "Secret-Console-Pa55-1",
+        "Secret-Console-Pa55-2",
+        "Secret-Wrong-Pa55-3",
+    ];
+    root.create_login_profile()
+        .user_name("alice")
+        .password(passwords[0])
+        .send()
+        .await
+        .unwrap();
+    iam_client(endpoint, &key.access_key_id, &key.secret_access_key)
+        .change_password()
+        .old_password(passwords[0])
+        .new_password(passwords[1])
+        .send()
+        .await
+        .unwrap();
+    let addr: std::net::SocketAddr = endpoint.trim_start_matches("http://").parse().unwrap();
+    for (password, want) in [(passwords[2], 401), (passwords[1], 200)] {
+        let body = format!(r#"{{"account":"{ACCOUNT}","user":"alice","password":"{password}"}}"#);
+        let request = format!(
+            "POST /iamd/v1/sign-in HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (status, _) = common::raw_http(addr, request.as_bytes()).await;
+        assert_eq!(status, want);
+    }
+    secrets.extend(passwords.iter().map(|p| (*p).to_owned()));
+
     let alice = sts_client(endpoint, &key.access_key_id, &key.secret_access_key, None);
     let session = alice.get_session_token().send().await.unwrap();
     let c = session.credentials.unwrap();
