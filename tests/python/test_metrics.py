@@ -95,3 +95,25 @@ def test_an_unknown_action_adds_no_series(endpoint):
     assert sample(after, "iamd_requests", "iamd_requests_total", **unknown) - sample(
         before, "iamd_requests", "iamd_requests_total", **unknown
     ) == 3
+
+
+def test_the_grafana_dashboard_reads_only_metrics_iamd_exports(endpoint, iam):
+    """ops/grafana/iamd-dashboard.json: every series its queries name is one /metrics has."""
+    import json
+    import re
+    from pathlib import Path
+
+    iam.list_users()
+    dashboard = json.loads((Path(__file__).parents[2] / "ops/grafana/iamd-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert exprs
+    exported = set()
+    for family in scrape(endpoint).values():
+        exported.add(family.name)
+        exported.update(s.name for s in family.samples)
+        if family.type == "histogram":
+            exported.update(f"{family.name}_{suffix}" for suffix in ("bucket", "count", "sum"))
+        if family.type == "counter":
+            exported.add(f"{family.name}_total")
+    names = {n for e in exprs for n in re.findall(r"\b(iamd_[a-z_]+)", e)}
+    assert names and names <= exported, names - exported
