@@ -119,6 +119,25 @@ pub fn decode_offset(listing: &Listing<'_>, marker: &str, len: usize) -> Result<
     }
 }
 
+/// One page of a listing held whole in memory, in offset order (`SortKey::Offset`): the
+/// items from `marker`'s offset (the start without one), at most `max_items`, and the
+/// marker of the next page when items are left.
+pub fn offset_page<T>(
+    listing: &Listing<'_>,
+    marker: Option<&str>,
+    mut items: Vec<T>,
+    max_items: usize,
+) -> Result<(Vec<T>, Option<String>), IamError> {
+    let start = match marker {
+        Some(m) => decode_offset(listing, m, items.len())?,
+        None => 0,
+    };
+    let end = start.saturating_add(max_items).min(items.len());
+    let next = (end < items.len()).then(|| encode_offset(listing, end));
+    items.truncate(end);
+    Ok((items.split_off(start), next))
+}
+
 /// The name a name-sorted listing's marker points after (`None` without a marker).
 pub fn name_after(listing: &Listing<'_>, marker: Option<&str>) -> Result<Option<String>, IamError> {
     match marker.map(|m| decode(listing, m)).transpose()? {

@@ -145,16 +145,8 @@ impl Iam {
             scope: &scope,
             sorted_by: SortKey::Offset,
         };
-        let start = match marker {
-            Some(m) => pagination::decode_offset(&listing, m, all.len())?,
-            None => 0,
-        };
-        let end = start.saturating_add(max_items).min(all.len());
-        let marker = (end < all.len()).then(|| pagination::encode_offset(&listing, end));
-        Ok(Page {
-            items: all[start..end].to_vec(),
-            marker,
-        })
+        let (items, marker) = pagination::offset_page(&listing, marker, all, max_items)?;
+        Ok(Page { items, marker })
     }
 
     /// UpdateServiceSpecificCredential.

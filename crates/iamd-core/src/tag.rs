@@ -140,16 +140,8 @@ impl Iam {
             scope: &scope,
             sorted_by: SortKey::Offset,
         };
-        let start = match marker {
-            Some(m) => pagination::decode_offset(&listing, m, tags.len())?,
-            None => 0,
-        };
-        let end = start.saturating_add(max_items).min(tags.len());
-        let marker = (end < tags.len()).then(|| pagination::encode_offset(&listing, end));
-        Ok(Page {
-            items: tags[start..end].to_vec(),
-            marker,
-        })
+        let (items, marker) = pagination::offset_page(&listing, marker, tags, max_items)?;
+        Ok(Page { items, marker })
     }
 }
 
