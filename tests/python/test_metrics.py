@@ -66,6 +66,16 @@ def test_metrics_parse_and_count_requests(endpoint, iam):
     info = [s for s in after["iamd_build"].samples if s.name == "iamd_build_info"]
     assert len(info) == 1 and info[0].labels["store"] == "sqlite" and info[0].value == 1
     assert sample(after, "iamd_connections", "iamd_connections_total") >= 1
+    # Three ListUsers signed by one key: the credential cache answered at least two (the
+    # first may have missed), and holds that key.
+    assert delta("iamd_cache_hits", "iamd_cache_hits_total", cache="credentials") >= 2
+    assert sample(after, "iamd_cache_entries", "iamd_cache_entries", cache="credentials") >= 1
+    for cache in ("credentials", "users", "keys"):
+        assert "iamd_cache_misses" in after
+        assert any(s.labels.get("cache") == cache for s in after["iamd_cache_misses"].samples)
+    # Exported from start, at 0 while nothing was dropped (no audit log in this suite).
+    assert "iamd_audit_records_dropped" in after
+    assert sample(after, "iamd_audit_records_dropped", "iamd_audit_records_dropped_total") == 0
 
 
 def test_an_unknown_action_adds_no_series(endpoint):
@@ -97,13 +107,37 @@ def test_an_unknown_action_adds_no_series(endpoint):
     ) == 3
 
 
-def test_the_grafana_dashboard_reads_only_metrics_iamd_exports(endpoint, iam):
-    """ops/grafana/iamd-dashboard.json: every series its queries name is one /metrics has."""
+def deny_and_sign_in(endpoint, iam, new_user, user_client):
+    """One AccessDenied of an authenticated caller and one refused sign-in."""
+    import json
+
+    name = new_user("denied")
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    with pytest.raises(ClientError) as exc:
+        user_client(key).list_roles()
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    body = json.dumps({"account": "123456789012", "user": name, "password": "not-it"}).encode()
+    req = urllib.request.Request(
+        f"{endpoint}/iamd/v1/sign-in", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(req)
+    assert denied.value.code == 401
+
+
+def test_the_grafana_dashboard_reads_only_metrics_iamd_exports(endpoint, iam, new_user, user_client):
+    """ops/grafana/iamd-dashboard.json: every series its queries name is one /metrics has
+    (a family appears with its first sample: the events behind each are made first)."""
     import json
     import re
     from pathlib import Path
 
     iam.list_users()
+    deny_and_sign_in(endpoint, iam, new_user, user_client)
+    # A refusal the store makes, for iamd_store_errors_total's first sample.
+    taken = new_user("dashboard")
+    with pytest.raises(ClientError):
+        iam.create_user(UserName=taken)
     dashboard = json.loads((Path(__file__).parents[2] / "ops/grafana/iamd-dashboard.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     assert exprs
@@ -117,3 +151,44 @@ def test_the_grafana_dashboard_reads_only_metrics_iamd_exports(endpoint, iam):
             exported.add(f"{family.name}_total")
     names = {n for e in exprs for n in re.findall(r"\b(iamd_[a-z_]+)", e)}
     assert names and names <= exported, names - exported
+
+
+def test_denials_and_sign_ins_are_counted(endpoint, iam, new_user, user_client):
+    """An authenticated caller refused AccessDenied counts in iamd_authorization_denials;
+    each answer of the sign-in check in iamd_sign_ins by outcome."""
+    before = scrape(endpoint)
+    deny_and_sign_in(endpoint, iam, new_user, user_client)
+    after = scrape(endpoint)
+
+    def delta(family, name, **labels):
+        return sample(after, family, name, **labels) - sample(before, family, name, **labels)
+
+    assert (
+        delta("iamd_authorization_denials", "iamd_authorization_denials_total", service="iam", action="ListRoles")
+        == 1
+    )
+    assert delta("iamd_sign_ins", "iamd_sign_ins_total", outcome="denied") == 1
+
+
+def test_store_calls_are_timed_and_their_errors_counted(endpoint, iam, unique_name):
+    """iamd_store_operation_duration_seconds counts each call that reaches the store (a
+    CreateUser makes one create_user call); iamd_store_errors_total counts a refusal by kind."""
+    before = scrape(endpoint)
+    backend = [s for s in before["iamd_build"].samples if s.name == "iamd_build_info"][0].labels["store"]
+    name = unique_name("store-metrics")
+    iam.create_user(UserName=name)
+    with pytest.raises(ClientError) as exc:
+        iam.create_user(UserName=name)
+    assert exc.value.response["Error"]["Code"] == "EntityAlreadyExists"
+    after = scrape(endpoint)
+
+    def delta(family, name, **labels):
+        return sample(after, family, name, **labels) - sample(before, family, name, **labels)
+
+    timed = dict(backend=backend, operation="create_user")
+    assert (
+        delta("iamd_store_operation_duration_seconds", "iamd_store_operation_duration_seconds_count", **timed) == 2
+    )
+    assert delta("iamd_store_errors", "iamd_store_errors_total", kind="conflict", **timed) == 1
+    assert delta("iamd_store_errors", "iamd_store_errors_total", kind="unavailable", **timed) == 0
+    iam.delete_user(UserName=name)

@@ -343,11 +343,38 @@ def test_every_operation_answers(clients, svc, op_name):
 
 def test_operation_counts():
     """Runs after the walk above (pytest keeps file order): all 193 were answered, at least
-    the 120 iamd serves (with MFA devices, service-specific credentials and passwords) without
-    NotImplemented."""
+    the 158 iamd serves (with MFA devices, service-specific credentials, passwords, SSH keys,
+    signing and server certificates, the credential report, OIDC and SAML providers,
+    AssumeRoleWithWebIdentity, GetFederationToken) without NotImplemented."""
     total = len(RESULTS["implemented"]) + len(RESULTS["not-implemented"])
     assert total == OPERATION_COUNT == 193
-    assert len(RESULTS["implemented"]) >= 120
+    assert len(RESULTS["implemented"]) >= 158
+    oidc = {
+        "CreateOpenIDConnectProvider",
+        "GetOpenIDConnectProvider",
+        "ListOpenIDConnectProviders",
+        "DeleteOpenIDConnectProvider",
+        "AddClientIDToOpenIDConnectProvider",
+        "RemoveClientIDFromOpenIDConnectProvider",
+        "UpdateOpenIDConnectProviderThumbprint",
+        "UpdateOpenIDConnectProvider",
+        "TagOpenIDConnectProvider",
+        "UntagOpenIDConnectProvider",
+        "ListOpenIDConnectProviderTags",
+        "AssumeRoleWithWebIdentity",
+    }
+    assert oidc <= set(RESULTS["implemented"]), oidc - set(RESULTS["implemented"])
+    saml = {
+        "CreateSAMLProvider",
+        "GetSAMLProvider",
+        "ListSAMLProviders",
+        "UpdateSAMLProvider",
+        "DeleteSAMLProvider",
+        "TagSAMLProvider",
+        "UntagSAMLProvider",
+        "ListSAMLProviderTags",
+    }
+    assert saml <= set(RESULTS["implemented"]), saml - set(RESULTS["implemented"])
     passwords = {
         "CreateLoginProfile",
         "GetLoginProfile",
@@ -357,6 +384,23 @@ def test_operation_counts():
         "UpdateAccountPasswordPolicy",
         "GetAccountPasswordPolicy",
         "DeleteAccountPasswordPolicy",
+        "UploadSSHPublicKey",
+        "GetSSHPublicKey",
+        "UpdateSSHPublicKey",
+        "DeleteSSHPublicKey",
+        "UploadSigningCertificate",
+        "UpdateSigningCertificate",
+        "DeleteSigningCertificate",
+        "UploadServerCertificate",
+        "GetServerCertificate",
+        "ListServerCertificates",
+        "UpdateServerCertificate",
+        "DeleteServerCertificate",
+        "TagServerCertificate",
+        "UntagServerCertificate",
+        "ListServerCertificateTags",
+        "GenerateCredentialReport",
+        "GetCredentialReport",
     }
     assert passwords <= set(RESULTS["implemented"]), passwords - set(RESULTS["implemented"])
     print(f"\n{len(RESULTS['implemented'])} operations served, {len(RESULTS['not-implemented'])} NotImplemented")

@@ -46,6 +46,28 @@ fn owner_scope(account_id: &str, owner: &KeyOwner) -> String {
 }
 
 impl Iam {
+    /// The id of an active root key of `account_id`, the oldest first: what the emulator
+    /// mode's made-up key ids (`FOOBARKEY`) stand for, so that GetSessionToken and
+    /// GetFederationToken, whose sessions are keyed by their parent key's secret, work
+    /// for them too.
+    pub async fn active_root_key_id(&self, account_id: &str) -> Result<Option<String>, IamError> {
+        let keys = self
+            .store
+            .list_access_keys(
+                account_id,
+                &KeyOwner::Root,
+                &After::Start,
+                crate::store::ALL_KEYS,
+            )
+            .await
+            .map_err(store_failure)?;
+        Ok(keys
+            .into_iter()
+            .filter(|k| k.status == KeyStatus::Active)
+            .min_by_key(|k| k.create_date)
+            .map(|k| k.access_key_id))
+    }
+
     pub async fn create_access_key(
         &self,
         ctx: &RequestContext,

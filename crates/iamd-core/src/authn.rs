@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::{ErrorCode, IamError};
 use crate::model::{Credential, KeyStatus, KeyUsage, RoleUsage};
-use crate::principal::{Principal, RoleSession};
+use crate::principal::{FederatedUser, Principal, RoleSession};
 use crate::secret::{SealedSecret, SecretKey};
 use crate::service::{Iam, Via};
 use crate::session::{self, Issuer, SessionClaims};
@@ -52,7 +52,7 @@ impl Caller {
                 when,
                 region: region.to_owned(),
             })),
-            Principal::Root { .. } | Principal::User(_) => None,
+            Principal::Root { .. } | Principal::User(_) | Principal::FederatedUser(_) => None,
         }
     }
 }
@@ -154,6 +154,98 @@ impl Iam {
                     used_key_id: Some(parent.key.access_key_id),
                 })
             }
+            Issuer::Federation {
+                parent_access_key_id,
+                ..
+            } => {
+                let parent = self
+                    .active_credential(parent_access_key_id)
+                    .await?
+                    .ok_or_else(invalid_token)?;
+                let parent_secret = parent.secret.open(&self.keyring).map_err(|e| failure(&e))?;
+                let claims = session::verify(&parent_secret, token).ok_or_else(invalid_token)?;
+                if now > claims.expiration {
+                    return Err(expired());
+                }
+                let signer = Signer::Clear(session::session_secret(&parent_secret, &claims));
+                let Issuer::Federation {
+                    name,
+                    policy,
+                    policy_arns,
+                    tags,
+                    ..
+                } = claims.issuer
+                else {
+                    return Err(invalid_token());
+                };
+                Ok(Caller {
+                    principal: Principal::FederatedUser(Box::new(FederatedUser {
+                        account_id: parent.key.account_id.clone(),
+                        name,
+                        user: parent.user.clone(),
+                        policy,
+                        policy_arns,
+                        tags: tags.tags,
+                    })),
+                    signer,
+                    via: Via::Federated {
+                        access_key_id: claims.access_key_id,
+                        parent_access_key_id: parent_access_key_id.clone(),
+                        expiration: claims.expiration,
+                    },
+                    used_key_id: Some(parent.key.access_key_id),
+                })
+            }
+            Issuer::Console {
+                account_id,
+                user_name,
+                user_id,
+                ..
+            } => {
+                // Gone with the user (a new one of the same name has another id) or its
+                // login profile; keyed by the current password's hash.
+                let user = self
+                    .store
+                    .get_user(account_id, user_name)
+                    .await
+                    .map_err(|e| failure(&e))?
+                    .filter(|u| &u.user_id == user_id)
+                    .ok_or_else(invalid_token)?;
+                let profile = self
+                    .store
+                    .get_login_profile(account_id, &user.user_name)
+                    .await
+                    .map_err(|e| failure(&e))?
+                    .ok_or_else(invalid_token)?;
+                let (secret, claims) = self
+                    .keyring
+                    .derived_keys()
+                    .find_map(|derived| {
+                        let secret = crate::console::console_secret(derived, user_id, &profile);
+                        session::verify(&secret, token).map(|claims| (secret, claims))
+                    })
+                    .ok_or_else(invalid_token)?;
+                if now > claims.expiration {
+                    return Err(expired());
+                }
+                let Issuer::Console {
+                    password_change_only,
+                    ..
+                } = claims.issuer
+                else {
+                    return Err(invalid_token());
+                };
+                Ok(Caller {
+                    signer: Signer::Clear(session::session_secret(&secret, &claims)),
+                    principal: Principal::User(user),
+                    via: Via::Console {
+                        access_key_id: claims.access_key_id.clone(),
+                        expiration: claims.expiration,
+                        password_change_only,
+                    },
+                    used_key_id: None,
+                })
+            }
             Issuer::Role { role_id, .. } => {
                 // A deleted role ends its sessions: its session secret is gone.
                 let role = self
@@ -176,6 +268,7 @@ impl Iam {
                     policy,
                     policy_arns,
                     chained,
+                    tags,
                     ..
                 } = claims.issuer
                 else {
@@ -188,6 +281,7 @@ impl Iam {
                         policy,
                         policy_arns,
                         chained,
+                        tags,
                     })),
                     signer,
                     via: Via::RoleSession {
@@ -203,11 +297,14 @@ impl Iam {
 }
 
 /// As on AWS, GetSessionToken credentials made without MFA cannot call the IAM API (those
-/// made with MFA can); STS answers them (GetCallerIdentity; GetSessionToken refuses them
-/// itself).
+/// made with MFA can), and neither can GetFederationToken's; STS answers them
+/// (GetCallerIdentity; GetSessionToken refuses them itself, and a federated user is
+/// refused every other STS action by `authz` and the STS operations).
 pub fn check_session_reach(service: Service, via: &Via) -> Result<(), IamError> {
     match (service, via) {
-        (Service::Iam, Via::Session { mfa: None, .. }) => Err(invalid_token()),
+        (Service::Iam, Via::Session { mfa: None, .. } | Via::Federated { .. }) => {
+            Err(invalid_token())
+        }
         (Service::Iam | Service::Sts, _) => Ok(()),
     }
 }

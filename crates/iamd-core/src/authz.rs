@@ -20,7 +20,7 @@ use iamd_policy::{evaluate, CompiledPolicy, Context, Decision, Policy, PolicyKin
 use crate::context::RequestContext;
 use crate::error::{ErrorCode, IamError};
 use crate::model::{HolderKind, Role, Tag, User, UserPolicies};
-use crate::principal::{Principal, RoleSession};
+use crate::principal::{FederatedUser, Principal, RoleSession};
 use crate::store::Store;
 
 /// How long a policy change made on another node may go unseen.
@@ -266,7 +266,31 @@ pub fn role_session_context(ctx: &RequestContext, session: &RoleSession) -> Cont
         .principal_arn(&session.role.arn())
         .principal_account(&session.role.account_id)
         .principal_type("AssumedRole");
-    common_context(ctx, c, &session.role.tags)
+    let c = match &session.tags.source_identity {
+        Some(si) => c.with("aws:SourceIdentity", si.as_str()),
+        None => c,
+    };
+    common_context(ctx, c, &session.principal_tags())
+}
+
+/// The request context of a federated user session: `aws:userid` is `ACCOUNT:name`,
+/// `aws:PrincipalArn` the federated user's ARN, and `aws:username` is absent.
+/// `aws:PrincipalTag/…`: the user's tags (`user_tags`) overridden by the session tags.
+pub fn federated_context(
+    ctx: &RequestContext,
+    session: &FederatedUser,
+    user_tags: &[Tag],
+) -> Context {
+    let arn = format!(
+        "arn:aws:sts::{}:federated-user/{}",
+        session.account_id, session.name
+    );
+    let c = Context::new()
+        .userid(&format!("{}:{}", session.account_id, session.name))
+        .principal_arn(&arn)
+        .principal_account(&session.account_id)
+        .principal_type("FederatedUser");
+    common_context(ctx, c, &session.principal_tags(user_tags))
 }
 
 /// Whose policies apply.
@@ -505,15 +529,16 @@ impl PolicyAuthorizer {
     /// versions of the managed ones (a managed policy that no longer exists allows nothing).
     async fn session_policies(
         &self,
-        session: &RoleSession,
+        policy: Option<&str>,
+        policy_arns: &[String],
     ) -> Result<Vec<(String, CompiledPolicy)>, IamError> {
         let mut out = Vec::new();
-        if let Some(doc) = &session.policy {
+        if let Some(doc) = policy {
             if let Ok(p) = Policy::parse_as(doc, PolicyKind::Identity) {
                 out.push(("session-policy".to_owned(), p.compile()));
             }
         }
-        for arn in &session.policy_arns {
+        for arn in policy_arns {
             let Some(parsed) = crate::arn::PolicyArn::parse(arn) else {
                 continue;
             };
@@ -575,12 +600,44 @@ impl Authorizer for PolicyAuthorizer {
                 let has_session_policies =
                     session.policy.is_some() || !session.policy_arns.is_empty();
                 let session_decision = if has_session_policies {
-                    let policies = self.session_policies(session).await?;
+                    let policies = self
+                        .session_policies(session.policy.as_deref(), &session.policy_arns)
+                        .await?;
                     Some(eval(&policies, action, &resource.arn, &context))
                 } else {
                     None
                 };
                 verdict(ctx, action, resource, identity, boundary, session_decision)
+            }
+            Principal::FederatedUser(session) => {
+                // The federated user's (or root's) policies, intersected with the session
+                // policies; without any session policy the session is allowed nothing.
+                let compiled = match &session.user {
+                    None => None,
+                    Some(user) => Some(self.compiled(Entity::User(user)).await?),
+                };
+                let user_tags = compiled.as_ref().map_or(&[][..], |c| &c.tags[..]);
+                let context = federated_context(ctx, session, user_tags);
+                let context = resource_and_request_keys(context, ctx, resource);
+                let (identity, boundary) = match &compiled {
+                    None => (Decision::Allowed, None),
+                    Some(compiled) => (
+                        eval(&compiled.policies, action, &resource.arn, &context),
+                        boundary_decision(compiled, action, &resource.arn, &context),
+                    ),
+                };
+                let policies = self
+                    .session_policies(session.policy.as_deref(), &session.policy_arns)
+                    .await?;
+                let session_decision = eval(&policies, action, &resource.arn, &context);
+                verdict(
+                    ctx,
+                    action,
+                    resource,
+                    identity,
+                    boundary,
+                    Some(session_decision),
+                )
             }
         }
     }

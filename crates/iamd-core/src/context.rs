@@ -122,6 +122,20 @@ pub enum Via {
         /// When MFA was presented for the session (see `SessionClaims::mfa`).
         mfa: Option<OffsetDateTime>,
     },
+    /// Federated user credentials from GetFederationToken, made from
+    /// `parent_access_key_id`. They may call neither IAM nor STS (but GetCallerIdentity).
+    Federated {
+        access_key_id: String,
+        parent_access_key_id: String,
+        expiration: OffsetDateTime,
+    },
+    /// A console session of an IAM user who signed in with a password (`crate::console`).
+    Console {
+        access_key_id: String,
+        expiration: OffsetDateTime,
+        /// The password must be changed before anything else.
+        password_change_only: bool,
+    },
 }
 
 impl Via {
@@ -129,7 +143,7 @@ impl Via {
     /// sessions made without MFA.
     pub fn mfa_authenticated_at(&self) -> Option<OffsetDateTime> {
         match self {
-            Via::AccessKey { .. } => None,
+            Via::AccessKey { .. } | Via::Federated { .. } | Via::Console { .. } => None,
             Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } => *mfa,
         }
     }

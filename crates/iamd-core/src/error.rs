@@ -8,24 +8,44 @@ use std::fmt;
 pub enum ErrorCode {
     AccessDenied,
     DeleteConflict,
+    DuplicateCertificate,
+    DuplicateSSHPublicKey,
     EntityAlreadyExists,
     EntityTemporarilyUnmodifiable,
     ExpiredToken,
+    /// AssumeRoleWithWebIdentity: the token has expired.
+    ExpiredTokenException,
+    /// AssumeRoleWithWebIdentity: the issuer could not be reached for its keys.
+    IdpCommunicationError,
+    /// AssumeRoleWithWebIdentity: the issuer's answer was refused.
+    IdpRejectedClaim,
     IncompleteSignature,
+    /// AssumeRoleWithWebIdentity: the token is not one iamd accepts.
+    InvalidIdentityToken,
     InvalidAction,
     InvalidAuthenticationCode,
+    InvalidCertificate,
     InvalidClientTokenId,
     InvalidInput,
     InvalidParameterValue,
+    InvalidPublicKey,
     InvalidUserType,
+    KeyPairMismatch,
     LimitExceeded,
+    MalformedCertificate,
     MalformedPolicyDocument,
     MalformedQueryString,
     MissingAuthenticationToken,
     NoSuchEntity,
     NotFound,
     NotImplemented,
+    /// Session policies and tags too large for a session token.
+    PackedPolicyTooLarge,
     PasswordPolicyViolation,
+    ReportExpired,
+    ReportGenerationLimitExceeded,
+    ReportInProgress,
+    ReportNotPresent,
     RequestEntityTooLarge,
     RequestTimeout,
     ServiceFailure,
@@ -33,6 +53,7 @@ pub enum ErrorCode {
     SignatureDoesNotMatch,
     Throttling,
     UnmodifiableEntity,
+    UnrecognizedPublicKeyEncoding,
     UnsupportedMediaType,
     ValidationError,
 }
@@ -42,24 +63,39 @@ impl ErrorCode {
         match self {
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::DeleteConflict => "DeleteConflict",
+            ErrorCode::DuplicateCertificate => "DuplicateCertificate",
+            ErrorCode::DuplicateSSHPublicKey => "DuplicateSSHPublicKey",
             ErrorCode::EntityAlreadyExists => "EntityAlreadyExists",
             ErrorCode::EntityTemporarilyUnmodifiable => "EntityTemporarilyUnmodifiable",
             ErrorCode::ExpiredToken => "ExpiredToken",
+            ErrorCode::ExpiredTokenException => "ExpiredTokenException",
+            ErrorCode::IdpCommunicationError => "IDPCommunicationError",
+            ErrorCode::IdpRejectedClaim => "IDPRejectedClaim",
+            ErrorCode::InvalidIdentityToken => "InvalidIdentityToken",
             ErrorCode::IncompleteSignature => "IncompleteSignature",
             ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidAuthenticationCode => "InvalidAuthenticationCode",
+            ErrorCode::InvalidCertificate => "InvalidCertificate",
             ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInput => "InvalidInput",
             ErrorCode::InvalidParameterValue => "InvalidParameterValue",
+            ErrorCode::InvalidPublicKey => "InvalidPublicKey",
             ErrorCode::InvalidUserType => "InvalidUserType",
+            ErrorCode::KeyPairMismatch => "KeyPairMismatch",
             ErrorCode::LimitExceeded => "LimitExceeded",
+            ErrorCode::MalformedCertificate => "MalformedCertificate",
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::MalformedQueryString => "MalformedQueryString",
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
             ErrorCode::NotImplemented => "NotImplemented",
+            ErrorCode::PackedPolicyTooLarge => "PackedPolicyTooLarge",
             ErrorCode::PasswordPolicyViolation => "PasswordPolicyViolation",
+            ErrorCode::ReportExpired => "ReportExpired",
+            ErrorCode::ReportGenerationLimitExceeded => "ReportGenerationLimitExceeded",
+            ErrorCode::ReportInProgress => "ReportInProgress",
+            ErrorCode::ReportNotPresent => "ReportNotPresent",
             ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
             ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::ServiceFailure => "ServiceFailure",
@@ -67,6 +103,7 @@ impl ErrorCode {
             ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             ErrorCode::Throttling => "Throttling",
             ErrorCode::UnmodifiableEntity => "UnmodifiableEntity",
+            ErrorCode::UnrecognizedPublicKeyEncoding => "UnrecognizedPublicKeyEncoding",
             ErrorCode::UnsupportedMediaType => "UnsupportedMediaType",
             ErrorCode::ValidationError => "ValidationError",
         }
@@ -75,11 +112,21 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::IncompleteSignature
+            | ErrorCode::ExpiredTokenException
+            | ErrorCode::IdpCommunicationError
+            | ErrorCode::InvalidIdentityToken
+            | ErrorCode::DuplicateSSHPublicKey
+            | ErrorCode::InvalidCertificate
+            | ErrorCode::InvalidPublicKey
+            | ErrorCode::KeyPairMismatch
+            | ErrorCode::MalformedCertificate
+            | ErrorCode::UnrecognizedPublicKeyEncoding
             | ErrorCode::InvalidAction
             | ErrorCode::InvalidInput
             | ErrorCode::InvalidParameterValue
             | ErrorCode::InvalidUserType
             | ErrorCode::MalformedPolicyDocument
+            | ErrorCode::PackedPolicyTooLarge
             | ErrorCode::PasswordPolicyViolation
             | ErrorCode::MalformedQueryString
             | ErrorCode::Throttling
@@ -87,16 +134,20 @@ impl ErrorCode {
             | ErrorCode::ValidationError => 400,
             ErrorCode::AccessDenied
             | ErrorCode::ExpiredToken
+            | ErrorCode::IdpRejectedClaim
             | ErrorCode::InvalidAuthenticationCode
             | ErrorCode::InvalidClientTokenId
             | ErrorCode::MissingAuthenticationToken
             | ErrorCode::SignatureDoesNotMatch => 403,
-            ErrorCode::NoSuchEntity | ErrorCode::NotFound => 404,
+            ErrorCode::NoSuchEntity | ErrorCode::NotFound | ErrorCode::ReportInProgress => 404,
             ErrorCode::RequestTimeout => 408,
             ErrorCode::DeleteConflict
+            | ErrorCode::DuplicateCertificate
+            | ErrorCode::ReportGenerationLimitExceeded
             | ErrorCode::EntityAlreadyExists
             | ErrorCode::EntityTemporarilyUnmodifiable
             | ErrorCode::LimitExceeded => 409,
+            ErrorCode::ReportExpired | ErrorCode::ReportNotPresent => 410,
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ServiceFailure => 500,

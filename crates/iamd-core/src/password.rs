@@ -456,14 +456,18 @@ impl Iam {
         if !matches_any(password, vec![profile.password_hash.clone()]).await? {
             return Ok(None);
         }
-        self.store
-            .record_password_use(&user.user_id, now)
-            .await
-            .map_err(store_failure)?;
         let rules = self.password_rules(account_id).await?;
         let expired = rules
             .expiry(profile.password_set)
             .is_some_and(|at| now >= at);
+        // A hard-expired password signs nobody in (only an administrator can reset it):
+        // no use is recorded.
+        if !(expired && rules.hard_expiry()) {
+            self.store
+                .record_password_use(&user.user_id, now)
+                .await
+                .map_err(store_failure)?;
+        }
         Ok(Some(SignedIn {
             password_reset_required: profile.password_reset_required,
             password_expired: expired,

@@ -18,6 +18,11 @@ pub struct Iam {
     pub(crate) usage: Arc<UsageRecorder>,
     /// The master keys that seal the secrets this service stores and open the ones it reads.
     pub(crate) keyring: Arc<Keyring>,
+    /// Where OIDC issuers' signing keys come from (AssumeRoleWithWebIdentity); without
+    /// one, web identity tokens are refused with IDPCommunicationError.
+    pub(crate) issuer_keys: Option<Arc<dyn crate::oidc::IssuerKeys>>,
+    /// The credential reports this node generated (`credential_report`).
+    pub(crate) reports: crate::credential_report::Reports,
 }
 
 /// The user an operation acts on: named explicitly, or the caller itself.
@@ -55,7 +60,15 @@ impl Iam {
             authorizer,
             usage,
             keyring,
+            issuer_keys: None,
+            reports: Default::default(),
         }
+    }
+
+    /// The source of OIDC issuers' keys (the binary's HTTPS fetcher and cache).
+    pub fn with_issuer_keys(mut self, keys: Arc<dyn crate::oidc::IssuerKeys>) -> Self {
+        self.issuer_keys = Some(keys);
+        self
     }
 
     pub fn keyring(&self) -> &Arc<Keyring> {
@@ -137,7 +150,9 @@ impl Iam {
                 Ok(Target::User(user))
             }
             (None, Principal::Root { .. }) => Ok(Target::Root),
-            (None, Principal::RoleSession(_)) => Err(non_user_credentials()),
+            (None, Principal::RoleSession(_) | Principal::FederatedUser(_)) => {
+                Err(non_user_credentials())
+            }
             (None, Principal::User(me)) => {
                 self.authorize(ctx, action, &Resource::user(me)).await?;
                 Ok(Target::User(me.clone()))
@@ -158,6 +173,12 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
@@ -192,6 +213,11 @@ pub(crate) fn store_failure(e: StoreError) -> IamError {
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),

@@ -64,7 +64,7 @@ fn check_service(service: &str) -> Result<(), IamError> {
 impl Iam {
     /// The user a credential operation acts on (named, or the calling user), after
     /// authorizing the operation on it. Root and role sessions must name one.
-    async fn credential_owner(
+    pub(crate) async fn credential_owner(
         &self,
         ctx: &RequestContext,
         user_name: Option<&str>,

@@ -3,7 +3,8 @@
 //! issuer's secret; the session's secret access key is derived from the same secret.
 //!
 //! The issuer is either a long-term access key (GetSessionToken: its secret keys the MAC)
-//! or a role (AssumeRole: the role's own `session_secret`). Any node that can read the
+//! or a role (AssumeRole: the role's own `session_secret`); GetFederationToken's sessions
+//! are issued by the long-term key too. Any node that can read the
 //! issuer can verify a session, and deactivating or deleting the key, or deleting the
 //! role, ends every session it issued.
 
@@ -39,7 +40,91 @@ pub enum Issuer {
         policy_arns: Vec<String>,
         /// Assumed with role-session credentials (role chaining).
         chained: bool,
+        /// Session tags and which of them pass on to chained sessions.
+        tags: SessionTags,
     },
+    /// GetFederationToken, called with this long-term key: a federated user session
+    /// named `name`, narrowed by its session policies.
+    Federation {
+        parent_access_key_id: String,
+        name: String,
+        policy: Option<String>,
+        policy_arns: Vec<String>,
+        /// Session tags (GetFederationToken's `Tags`; no transitive keys, no source
+        /// identity).
+        tags: SessionTags,
+    },
+    /// iamd's console sign-in with a password (`POST /iamd/v1/console-session`): the user
+    /// itself, keyed by a MAC key derived from the master key and the user's current
+    /// password hash (`crate::console`), so that a new password, a deleted login profile
+    /// or a deleted user ends the session.
+    Console {
+        account_id: String,
+        user_name: String,
+        user_id: String,
+        /// The password must be changed first: the session may do nothing else.
+        password_change_only: bool,
+    },
+}
+
+/// What a role session carries besides its role and policies: its tags (AssumeRole's
+/// `Tags`, a web identity token's `principal_tags`, and those inherited through role
+/// chaining), its transitive tag keys, and its source identity (which chained sessions
+/// keep).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionTags {
+    pub tags: Vec<crate::model::Tag>,
+    /// Keys (as given) of the tags that chained sessions inherit.
+    pub transitive_keys: Vec<String>,
+    /// `SourceIdentity` (`aws:SourceIdentity`), set once and kept through chaining.
+    pub source_identity: Option<String>,
+}
+
+impl SessionTags {
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.transitive_keys.is_empty() && self.source_identity.is_none()
+    }
+
+    /// The tags a session assumed from this one inherits: the transitive ones.
+    pub fn inherited(&self) -> SessionTags {
+        let transitive = |k: &str| {
+            self.transitive_keys
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(k))
+        };
+        SessionTags {
+            tags: self
+                .tags
+                .iter()
+                .filter(|t| transitive(&t.key))
+                .cloned()
+                .collect(),
+            transitive_keys: self.transitive_keys.clone(),
+            source_identity: self.source_identity.clone(),
+        }
+    }
+
+    fn encode(&self) -> String {
+        let pairs: Vec<[&str; 2]> = self
+            .tags
+            .iter()
+            .map(|t| [t.key.as_str(), t.value.as_str()])
+            .collect();
+        serde_json::json!([pairs, self.transitive_keys, self.source_identity]).to_string()
+    }
+
+    fn decode(text: &str) -> Option<SessionTags> {
+        let (pairs, keys, source_identity): (Vec<(String, String)>, Vec<String>, Option<String>) =
+            serde_json::from_str(text).ok()?;
+        Some(SessionTags {
+            tags: pairs
+                .into_iter()
+                .map(|(key, value)| crate::model::Tag { key, value })
+                .collect(),
+            transitive_keys: keys,
+            source_identity,
+        })
+    }
 }
 
 /// What a session token says about itself.
@@ -87,12 +172,53 @@ impl SessionClaims {
                 policy,
                 policy_arns,
                 chained,
+                tags,
+            } => {
+                // `r1` (no tags) is what every role session token had before session tags;
+                // `r2` adds them.
+                let r1 = format!(
+                    "{id}|{role_id}|{exp}|{mfa}|{nonce}|{}|{}|{}|{}",
+                    b64(session_name),
+                    u8::from(*chained),
+                    b64(policy.as_deref().unwrap_or("")),
+                    b64(&policy_arns.join("\n")),
+                );
+                if tags.is_empty() {
+                    format!("r1|{r1}")
+                } else {
+                    format!("r2|{r1}|{}", b64(&tags.encode()))
+                }
+            }
+            Issuer::Federation {
+                parent_access_key_id,
+                name,
+                policy,
+                policy_arns,
+                tags,
+            } => {
+                // `f1` (no tags) is what every federation token had before session tags;
+                // `f2` adds them.
+                let f1 = format!(
+                    "{id}|{parent_access_key_id}|{exp}|{mfa}|{nonce}|{}|{}|{}",
+                    b64(name),
+                    b64(policy.as_deref().unwrap_or("")),
+                    b64(&policy_arns.join("\n")),
+                );
+                if tags.is_empty() {
+                    format!("f1|{f1}")
+                } else {
+                    format!("f2|{f1}|{}", b64(&tags.encode()))
+                }
+            }
+            Issuer::Console {
+                account_id,
+                user_name,
+                user_id,
+                password_change_only,
             } => format!(
-                "r1|{id}|{role_id}|{exp}|{mfa}|{nonce}|{}|{}|{}|{}",
-                b64(session_name),
-                u8::from(*chained),
-                b64(policy.as_deref().unwrap_or("")),
-                b64(&policy_arns.join("\n")),
+                "c1|{id}|{user_id}|{exp}|{mfa}|{nonce}|{account_id}|{}|{}",
+                b64(user_name),
+                u8::from(*password_change_only),
             ),
         }
     }
@@ -109,17 +235,43 @@ impl SessionClaims {
             ("s1", 6) => Issuer::AccessKey {
                 parent_access_key_id: f[2].to_owned(),
             },
-            ("r1", 10) => {
+            ("r1", 10) | ("r2", 11) => {
                 let policy = unb64(f[8])?;
                 let arns = unb64(f[9])?;
+                let tags = match f.get(10) {
+                    Some(t) => SessionTags::decode(&unb64(t)?)?,
+                    None => SessionTags::default(),
+                };
                 Issuer::Role {
                     role_id: f[2].to_owned(),
                     session_name: unb64(f[6])?,
                     chained: flag(f[7])?,
                     policy: (!policy.is_empty()).then_some(policy),
                     policy_arns: arns.lines().map(str::to_owned).collect(),
+                    tags,
                 }
             }
+            ("f1", 9) | ("f2", 10) => {
+                let policy = unb64(f[7])?;
+                let arns = unb64(f[8])?;
+                let tags = match f.get(9) {
+                    Some(t) => SessionTags::decode(&unb64(t)?)?,
+                    None => SessionTags::default(),
+                };
+                Issuer::Federation {
+                    parent_access_key_id: f[2].to_owned(),
+                    name: unb64(f[6])?,
+                    policy: (!policy.is_empty()).then_some(policy),
+                    policy_arns: arns.lines().map(str::to_owned).collect(),
+                    tags,
+                }
+            }
+            ("c1", 9) => Issuer::Console {
+                user_id: f[2].to_owned(),
+                account_id: f[6].to_owned(),
+                user_name: unb64(f[7])?,
+                password_change_only: flag(f[8])?,
+            },
             _ => return None,
         };
         Some(SessionClaims {
@@ -218,6 +370,48 @@ mod tests {
                 policy: Some(r#"{"a":"|b|"}"#.into()),
                 policy_arns: vec!["arn:aws:iam::123456789012:policy/p".into()],
                 chained: true,
+                tags: SessionTags::default(),
+            },
+            Issuer::Role {
+                role_id: "AROAEXAMPLE".into(),
+                session_name: "s".into(),
+                policy: None,
+                policy_arns: vec![],
+                chained: false,
+                tags: SessionTags {
+                    tags: vec![crate::model::Tag {
+                        key: "team|x".into(),
+                        value: "blue \"b\"".into(),
+                    }],
+                    transitive_keys: vec!["team|x".into()],
+                    source_identity: Some("alice@example.com".into()),
+                },
+            },
+            Issuer::Console {
+                account_id: "123456789012".into(),
+                user_name: "alice|x=1".into(),
+                user_id: "AIDAEXAMPLE".into(),
+                password_change_only: true,
+            },
+            Issuer::Federation {
+                parent_access_key_id: "AKIAEXAMPLEEXAMPLE00".into(),
+                name: "bob@x=1,y.z-".into(),
+                policy: Some(r#"{"a":"|b|"}"#.into()),
+                policy_arns: vec!["arn:aws:iam::123456789012:policy/p".into()],
+                tags: SessionTags::default(),
+            },
+            Issuer::Federation {
+                parent_access_key_id: "AKIAEXAMPLEEXAMPLE00".into(),
+                name: "bob".into(),
+                policy: None,
+                policy_arns: vec![],
+                tags: SessionTags {
+                    tags: vec![crate::model::Tag {
+                        key: "team|x".into(),
+                        value: "blue \"b\"".into(),
+                    }],
+                    ..SessionTags::default()
+                },
             },
         ];
         let mfa_at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();

@@ -55,7 +55,17 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         StoreError::UserHasServiceCredentials => {
             delete_conflict("Cannot delete entity, must remove service specific credentials first.")
         }
+        // AWS's recorded text for a user with SSH keys; for signing certificates it is
+        // UNCONFIRMED, and taken to be the same.
+        StoreError::UserHasPublicCredentials(_) => {
+            delete_conflict("Cannot delete entity, must remove referenced objects first.")
+        }
         StoreError::Backend(_)
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchMfaDevice
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
@@ -89,6 +99,11 @@ pub(crate) fn user_error(e: StoreError, user_name: &str, taken_name: &str) -> Ia
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile => IamError::service_failure(&e),
     }
@@ -109,6 +124,12 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::AlreadyExists
         | StoreError::UserHasAccessKeys
         | StoreError::UserHasInlinePolicies
@@ -140,6 +161,11 @@ pub(crate) fn access_key_error(e: StoreError, user_name: &str, access_key_id: &s
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
@@ -188,6 +214,12 @@ pub(crate) fn managed_policy_error(
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchUser
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
@@ -214,6 +246,11 @@ pub(crate) fn managed_policy_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
@@ -264,6 +301,11 @@ pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchMfaDevice
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
@@ -271,6 +313,12 @@ pub(crate) fn account_alias_error(e: StoreError, alias: &str) -> IamError {
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
@@ -298,6 +346,12 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile
         | StoreError::NoSuchUser
@@ -329,6 +383,11 @@ pub(crate) fn role_error(e: StoreError, role_name: &str) -> IamError {
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias => IamError::service_failure(&e),
     }
 }
@@ -365,7 +424,18 @@ pub(crate) fn instance_profile_error(e: StoreError, name: &str, role_name: &str)
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile
         | StoreError::NoSuchUser
@@ -410,6 +480,9 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
             no_such_instance_profile(name)
         }
         (TaggedKind::MfaDevice, StoreError::NoSuchMfaDevice) => no_such_mfa_device(name),
+        (TaggedKind::ServerCertificate, StoreError::NoSuchServerCertificate) => {
+            crate::server_certificate::no_such_server_certificate(name)
+        }
         _ => IamError::service_failure(&e),
     };
     match e {
@@ -421,7 +494,8 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::NoSuchRole
         | StoreError::NoSuchPolicy
         | StoreError::NoSuchInstanceProfile
-        | StoreError::NoSuchMfaDevice => missing(e),
+        | StoreError::NoSuchMfaDevice
+        | StoreError::NoSuchServerCertificate => missing(e),
         StoreError::Backend(_)
         | StoreError::MfaDeviceInUse
         | StoreError::MfaDeviceQuotaExceeded
@@ -429,6 +503,11 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -459,6 +538,11 @@ pub(crate) fn tag_error(e: StoreError, kind: TaggedKind, name: &str) -> IamError
         | StoreError::GroupHasAttachedPolicies
         | StoreError::AttachmentQuotaExceeded
         | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
     }
@@ -555,6 +639,12 @@ pub(crate) fn holder_error(
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchAccessKey
         | StoreError::AlreadyExists
         | StoreError::KeyQuotaExceeded
@@ -582,6 +672,11 @@ pub(crate) fn holder_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
@@ -643,6 +738,12 @@ pub(crate) fn group_error(
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchAccessKey
         | StoreError::KeyQuotaExceeded
         | StoreError::UserHasAccessKeys
@@ -668,6 +769,11 @@ pub(crate) fn group_error(
         | StoreError::InstanceProfileRolesExceeded
         | StoreError::RoleNotInInstanceProfile
         | StoreError::TagQuotaExceeded
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::NoSuchAccountAlias
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile => IamError::service_failure(&e),
@@ -696,10 +802,21 @@ pub(crate) fn mfa_error(e: StoreError, serial_number: &str, user_name: &str) -> 
         }
         StoreError::Backend(_)
         | StoreError::NoSuchAccountAlias
+        | StoreError::NoSuchOidcProvider
+        | StoreError::OidcProviderQuotaExceeded
+        | StoreError::NoSuchSamlProvider
+        | StoreError::SamlProviderQuotaExceeded
+        | StoreError::OidcClientIdQuotaExceeded
         | StoreError::UserHasMfaDevices
         | StoreError::NoSuchServiceCredential
         | StoreError::ServiceCredentialQuotaExceeded
         | StoreError::UserHasServiceCredentials
+        | StoreError::NoSuchPublicCredential
+        | StoreError::PublicCredentialQuotaExceeded
+        | StoreError::DuplicatePublicCredential
+        | StoreError::UserHasPublicCredentials(_)
+        | StoreError::NoSuchServerCertificate
+        | StoreError::ServerCertificateQuotaExceeded
         | StoreError::NoSuchLoginProfile
         | StoreError::UserHasLoginProfile
         | StoreError::NoSuchAccessKey

@@ -20,6 +20,7 @@ fn listing_name(kind: TaggedKind) -> &'static str {
         TaggedKind::Policy => "ListPolicyTags",
         TaggedKind::InstanceProfile => "ListInstanceProfileTags",
         TaggedKind::MfaDevice => "ListMFADeviceTags",
+        TaggedKind::ServerCertificate => "ListServerCertificateTags",
     }
 }
 
@@ -30,7 +31,10 @@ impl Iam {
     fn principal_tags_changed(&self, kind: TaggedKind) {
         match kind {
             TaggedKind::User | TaggedKind::Role => self.authorizer.policies_changed(),
-            TaggedKind::Policy | TaggedKind::InstanceProfile | TaggedKind::MfaDevice => {}
+            TaggedKind::Policy
+            | TaggedKind::InstanceProfile
+            | TaggedKind::MfaDevice
+            | TaggedKind::ServerCertificate => {}
         }
     }
 
@@ -68,6 +72,10 @@ impl Iam {
             TaggedKind::MfaDevice => {
                 let device = self.mfa_device_for(ctx, name).await?;
                 (device.account_id, device.serial_number)
+            }
+            TaggedKind::ServerCertificate => {
+                let cert = self.server_certificate_for(ctx, name).await?;
+                (cert.account_id, cert.name)
             }
         })
     }

@@ -67,43 +67,50 @@ impl UsageRecorder {
         pending.roles.get(role_id).cloned()
     }
 
-    /// Takes everything pending, for a flush.
-    fn drain(&self) -> (Vec<KeyUsage>, Vec<RoleUsage>) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+    /// A copy of everything pending, for a flush. The uses stay pending until the flush
+    /// has written them (`written`), so that a read on this node meanwhile still sees them.
+    fn snapshot(&self) -> (Vec<KeyUsage>, Vec<RoleUsage>) {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         (
-            pending.keys.drain().map(|(_, u)| u).collect(),
-            pending.roles.drain().map(|(_, u)| u).collect(),
+            pending.keys.values().cloned().collect(),
+            pending.roles.values().cloned().collect(),
         )
     }
 
-    /// Puts back a batch whose flush failed; newer uses recorded since then win.
-    fn requeue(&self, keys: Vec<KeyUsage>, roles: Vec<RoleUsage>) {
+    /// Forgets the key uses a flush wrote, unless a newer one was recorded meanwhile.
+    fn keys_written(&self, keys: &[KeyUsage]) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         for usage in keys {
-            self.record(Usage::Key(usage));
+            if pending.keys.get(&usage.access_key_id) == Some(usage) {
+                pending.keys.remove(&usage.access_key_id);
+            }
         }
+    }
+
+    /// Forgets the role uses a flush wrote, unless a newer one was recorded meanwhile.
+    fn roles_written(&self, roles: &[RoleUsage]) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         for usage in roles {
-            self.record(Usage::Role(usage));
+            if pending.roles.get(&usage.role_id) == Some(usage) {
+                pending.roles.remove(&usage.role_id);
+            }
         }
     }
 }
 
 impl crate::service::Iam {
-    /// Writes the key and role uses recorded since the last flush; on a storage failure
-    /// what was not written is kept for the next one, and the failure returned for the
-    /// caller to log.
+    /// Writes the key and role uses recorded since the last flush; they stay visible to
+    /// this node's reads until written. On a storage failure what was not written is kept
+    /// for the next one, and the failure returned for the caller to log.
     pub async fn flush_usage(&self) -> Result<(), crate::store::StoreError> {
-        let (keys, roles) = self.usage.drain();
+        let (keys, roles) = self.usage.snapshot();
         if !keys.is_empty() {
-            if let Err(e) = self.store.record_key_usage(&keys).await {
-                self.usage.requeue(keys, roles);
-                return Err(e);
-            }
+            self.store.record_key_usage(&keys).await?;
+            self.usage.keys_written(&keys);
         }
         if !roles.is_empty() {
-            if let Err(e) = self.store.record_role_usage(&roles).await {
-                self.usage.requeue(Vec::new(), roles);
-                return Err(e);
-            }
+            self.store.record_role_usage(&roles).await?;
+            self.usage.roles_written(&roles);
         }
         Ok(())
     }
@@ -138,13 +145,18 @@ mod tests {
         }
         assert_eq!(recorder.pending("AKIAEXAMPLE").unwrap().region, "r10");
         assert_eq!(recorder.pending_role("AROAEXAMPLE").unwrap().region, "r9");
-        let (keys, roles) = recorder.drain();
+        let (keys, roles) = recorder.snapshot();
         assert_eq!((keys.len(), roles.len()), (1, 1));
-        assert!(recorder.pending_role("AROAEXAMPLE").is_none());
-        // A failed batch is put back under newer uses recorded meanwhile.
+        // Still pending while the flush writes them: reads on this node see them.
+        assert_eq!(recorder.pending_role("AROAEXAMPLE").unwrap().region, "r9");
+        // A newer use recorded meanwhile outlives the flush of the older one.
         recorder.record(role(20));
-        recorder.requeue(keys, roles);
+        recorder.keys_written(&keys);
+        recorder.roles_written(&roles);
+        assert!(
+            recorder.pending("AKIAEXAMPLE").is_none(),
+            "written, forgotten"
+        );
         assert_eq!(recorder.pending_role("AROAEXAMPLE").unwrap().region, "r20");
-        assert_eq!(recorder.pending("AKIAEXAMPLE").unwrap().region, "r10");
     }
 }

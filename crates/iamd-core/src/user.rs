@@ -115,7 +115,9 @@ impl Iam {
                     create_date: account.create_date,
                 })
             }
-            (None, Principal::RoleSession(_)) => Err(crate::service::non_user_credentials()),
+            (None, Principal::RoleSession(_) | Principal::FederatedUser(_)) => {
+                Err(crate::service::non_user_credentials())
+            }
             (None, Principal::User(me)) => {
                 self.authorize(ctx, ctx.action(), &Resource::user(me))
                     .await?;

@@ -205,6 +205,8 @@ pub fn success(
 }
 
 /// An error body: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
+/// An empty message is left out, as AWS leaves out the message of some errors
+/// (`ReportNotPresent`).
 pub fn error(namespace: &str, fault: &str, code: &str, message: &str, request_id: &str) -> String {
     let mut w = XmlWriter {
         buf: String::with_capacity(384),
@@ -217,7 +219,9 @@ pub fn error(namespace: &str, fault: &str, code: &str, message: &str, request_id
     w.start("Error");
     w.text("Type", fault);
     w.text("Code", code);
-    w.text("Message", message);
+    if !message.is_empty() {
+        w.text("Message", message);
+    }
     w.end("Error");
     w.text("RequestId", request_id);
     w.end("ErrorResponse");

@@ -13,12 +13,16 @@ mod boundaries;
 mod groups;
 mod holders;
 mod mfa;
+mod oidc;
 mod passwords;
 mod policies;
 mod profiles;
+mod public_credentials;
 mod queries;
 mod roles;
+mod saml;
 mod secrets;
+mod server_certificates;
 mod service_credentials;
 mod tags;
 #[doc(hidden)]
@@ -34,8 +38,10 @@ use deadpool_postgres::{
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
-    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
-    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, User, UserPolicies,
+    MfaSecret, NewAccessKey, NewPassword, OidcProvider, OidcProviderChange, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, PublicCredential, PublicCredentialKind, Role,
+    RoleUsage, SamlProvider, SamlProviderChange, ServerCertificate, ServiceCredential, Tag, Tagged,
+    User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -107,6 +113,26 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0012_service_credentials",
         include_str!("../migrations/0012_service_credentials.sql"),
+    ),
+    (
+        "0013_oidc_providers",
+        include_str!("../migrations/0013_oidc_providers.sql"),
+    ),
+    (
+        "0014_public_credentials",
+        include_str!("../migrations/0014_public_credentials.sql"),
+    ),
+    (
+        "0015_server_certificates",
+        include_str!("../migrations/0015_server_certificates.sql"),
+    ),
+    (
+        "0016_saml_providers",
+        include_str!("../migrations/0016_saml_providers.sql"),
+    ),
+    (
+        "0017_oidc_identity_center",
+        include_str!("../migrations/0017_oidc_identity_center.sql"),
     ),
 ];
 
@@ -381,6 +407,10 @@ const SNAPSHOT: IsolationLevel = IsolationLevel::RepeatableRead;
 
 #[async_trait]
 impl Store for PgStore {
+    async fn reset(&self) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| queries::reset(&tx))
+    }
+
     async fn bootstrap_account(
         &self,
         account_id: &str,
@@ -389,6 +419,10 @@ impl Store for PgStore {
         transaction!(self, IsolationLevel::Serializable, |tx| {
             queries::bootstrap_account(&tx, account_id, &root_key)
         })
+    }
+
+    async fn served_account(&self) -> Result<Option<Account>, StoreError> {
+        read!(self, |c| queries::served_account(&c))
     }
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
@@ -1258,6 +1292,82 @@ impl Store for PgStore {
         ))
     }
 
+    async fn create_oidc_provider(
+        &self,
+        provider: &OidcProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| oidc::create(
+            &tx,
+            provider,
+            max_per_account
+        ))
+    }
+
+    async fn get_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        read!(self, |c| oidc::get(&c, account_id, url, false))
+    }
+
+    async fn list_oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError> {
+        read!(self, |c| oidc::list(&c, account_id))
+    }
+
+    async fn delete_oidc_provider(&self, account_id: &str, url: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| oidc::delete(&tx, account_id, url))
+    }
+
+    async fn change_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+        change: &OidcProviderChange,
+    ) -> Result<OidcProvider, StoreError> {
+        transaction!(self, WRITE, |tx| oidc::change(&tx, account_id, url, change))
+    }
+
+    async fn create_saml_provider(
+        &self,
+        provider: &SamlProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| saml::create(
+            &tx,
+            provider,
+            max_per_account
+        ))
+    }
+
+    async fn get_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<SamlProvider>, StoreError> {
+        read!(self, |c| saml::get(&c, account_id, name, false))
+    }
+
+    async fn list_saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
+        read!(self, |c| saml::list(&c, account_id))
+    }
+
+    async fn delete_saml_provider(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| saml::delete(&tx, account_id, name))
+    }
+
+    async fn change_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+        change: &SamlProviderChange,
+    ) -> Result<SamlProvider, StoreError> {
+        transaction!(self, WRITE, |tx| saml::change(
+            &tx, account_id, name, change
+        ))
+    }
+
     async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
         read!(self, |c| aliases::list_account_aliases(&c, account_id))
     }
@@ -1466,6 +1576,117 @@ impl Store for PgStore {
             account_id,
             user_name,
             credential_id
+        ))
+    }
+
+    async fn upload_public_credential(
+        &self,
+        credential: &PublicCredential,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| public_credentials::upload(
+            &tx, credential, quota
+        ))
+    }
+
+    async fn list_public_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        kind: PublicCredentialKind,
+    ) -> Result<Vec<PublicCredential>, StoreError> {
+        read!(self, |c| public_credentials::list(
+            &c, account_id, user_name, kind
+        ))
+    }
+
+    async fn update_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| public_credentials::update(
+            &tx,
+            account_id,
+            user_name,
+            kind,
+            credential_id,
+            status
+        ))
+    }
+
+    async fn delete_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| public_credentials::delete(
+            &tx,
+            account_id,
+            user_name,
+            kind,
+            credential_id
+        ))
+    }
+
+    async fn create_server_certificate(
+        &self,
+        certificate: &ServerCertificate,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| server_certificates::create(
+            &tx,
+            certificate,
+            quota
+        ))
+    }
+
+    async fn get_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<ServerCertificate>, StoreError> {
+        transaction!(self, SNAPSHOT, |tx| server_certificates::get(
+            &tx, account_id, name
+        ))
+    }
+
+    async fn list_server_certificates(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+    ) -> Result<Vec<ServerCertificate>, StoreError> {
+        read!(self, |c| server_certificates::list(
+            &c,
+            account_id,
+            path_prefix
+        ))
+    }
+
+    async fn update_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| server_certificates::update(
+            &tx, account_id, name, new_name, new_path
+        ))
+    }
+
+    async fn delete_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        transaction!(self, WRITE, |tx| server_certificates::delete(
+            &tx, account_id, name
         ))
     }
 

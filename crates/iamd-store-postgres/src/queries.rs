@@ -168,6 +168,19 @@ pub(crate) async fn execute<C: GenericClient>(
 /// Run at `SERIALIZABLE`: two nodes bootstrapping an empty database together both read no
 /// account, and the database aborts one of them (40001), whose retry then finds the
 /// other's account.
+/// `Store::reset`: empties `RESET_TABLES` in order (the foreign keys are not deferrable),
+/// users' keys before the users.
+pub(crate) async fn reset<C: GenericClient>(tx: &C) -> Result<()> {
+    for table in iamd_store::store::RESET_TABLES {
+        if *table == "users" {
+            tx.execute("DELETE FROM access_keys WHERE user_id IS NOT NULL", &[])
+                .await?;
+        }
+        tx.execute(&format!("DELETE FROM {table}"), &[]).await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn bootstrap_account<C: GenericClient>(
     tx: &C,
     account_id: &str,
@@ -225,6 +238,23 @@ pub(crate) async fn count_account<C: GenericClient>(
         mfa_devices: n(7)?,
         mfa_devices_in_use: n(8)?,
     })
+}
+
+/// `Store::served_account`: the first account, as `bootstrap_account` finds it.
+pub(crate) async fn served_account<C: GenericClient>(c: &C) -> Result<Option<Account>> {
+    let row = query_opt(
+        c,
+        "SELECT account_id, create_date FROM accounts ORDER BY create_date, account_id LIMIT 1",
+        &[],
+    )
+    .await?;
+    row.map(|row| {
+        Ok(Account {
+            account_id: row.try_get(0)?,
+            create_date: time_of(row.try_get(1)?)?,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn get_account<C: GenericClient>(
@@ -484,6 +514,9 @@ pub(crate) async fn delete_user<C: GenericClient>(
     }
     if crate::service_credentials::user_has_any(tx, &user_id).await? {
         return Err(StoreError::UserHasServiceCredentials.into());
+    }
+    if let Some(kind) = crate::public_credentials::user_has_any(tx, &user_id).await? {
+        return Err(StoreError::UserHasPublicCredentials(kind).into());
     }
     execute(tx, "DELETE FROM user_tags WHERE user_id = $1", &[&user_id]).await?;
     execute(

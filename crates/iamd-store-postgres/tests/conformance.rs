@@ -301,7 +301,12 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             (9, "0009_role_last_used".to_owned()),
             (10, "0010_login_profiles".to_owned()),
             (11, "0011_mfa_devices".to_owned()),
-            (12, "0012_service_credentials".to_owned())
+            (12, "0012_service_credentials".to_owned()),
+            (13, "0013_oidc_providers".to_owned()),
+            (14, "0014_public_credentials".to_owned()),
+            (15, "0015_server_certificates".to_owned()),
+            (16, "0016_saml_providers".to_owned()),
+            (17, "0017_oidc_identity_center".to_owned())
         ]
     );
     store
@@ -323,5 +328,44 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             .inline,
         [("p".to_owned(), "{}".to_owned())]
     );
+    testing::drop_schema(&base, &schema).await;
+}
+
+/// `Store::reset` names every table of the schema, as emptied or kept: a migration that
+/// adds a table must say which (`iamd_store::store::RESET_TABLES`, `RESET_KEEPS`).
+#[tokio::test]
+async fn reset_accounts_for_every_table() {
+    let Some(base) = testing::database().await else {
+        return;
+    };
+    let schema = testing::fresh_schema(&base).await;
+    let store = iamd_store_postgres::connect(&testing::with_schema(&base, &schema))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test database");
+    tokio::spawn(connection);
+    let mut tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+            &[&schema],
+        )
+        .await
+        .expect("list tables")
+        .into_iter()
+        .map(|r| r.get(0))
+        .filter(|t: &String| t != "schema_migrations")
+        .collect();
+    tables.sort();
+    let mut named: Vec<String> = iamd_store::store::RESET_TABLES
+        .iter()
+        .chain(iamd_store::store::RESET_KEEPS)
+        .map(|t| t.to_string())
+        .collect();
+    named.sort();
+    assert_eq!(tables, named);
     testing::drop_schema(&base, &schema).await;
 }

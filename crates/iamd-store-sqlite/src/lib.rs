@@ -8,19 +8,24 @@
 
 mod aliases;
 mod aws_policies;
+pub mod backup;
 mod boundaries;
 mod directory;
 mod files;
 mod groups;
 mod holders;
 mod mfa;
+mod oidc;
 mod passwords;
 mod policies;
 mod pool;
 mod profiles;
+mod public_credentials;
 mod queries;
 mod roles;
+mod saml;
 mod secrets;
+mod server_certificates;
 mod service_credentials;
 mod tags;
 mod writer;
@@ -32,8 +37,10 @@ use async_trait::async_trait;
 use iamd_store::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
-    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
-    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, User, UserPolicies,
+    MfaSecret, NewAccessKey, NewPassword, OidcProvider, OidcProviderChange, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, PublicCredential, PublicCredentialKind, Role,
+    RoleUsage, SamlProvider, SamlProviderChange, ServerCertificate, ServiceCredential, Tag, Tagged,
+    User, UserPolicies,
 };
 use iamd_store::secret::{Keyring, SealedSecret};
 use iamd_store::{After, Reseal, Store, StoreError};
@@ -95,6 +102,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.pool.write(queries::reset).await
+    }
+
     async fn bootstrap_account(
         &self,
         account_id: &str,
@@ -104,6 +115,10 @@ impl Store for SqliteStore {
         self.pool
             .write(move |tx| queries::bootstrap_account(tx, &account_id, &root_key))
             .await
+    }
+
+    async fn served_account(&self) -> Result<Option<Account>, StoreError> {
+        self.pool.read(queries::served_account).await
     }
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
@@ -1371,6 +1386,98 @@ impl Store for SqliteStore {
             .read(move |tx| tags::list_entity_tags(tx, &account_id, Tagged::new(kind, &name)))
             .await
     }
+    async fn create_oidc_provider(
+        &self,
+        provider: &OidcProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        let provider = provider.clone();
+        self.pool
+            .write(move |tx| oidc::create(tx, &provider, max_per_account))
+            .await
+    }
+
+    async fn get_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        let (account_id, url) = (account_id.to_owned(), url.to_owned());
+        self.pool
+            .read(move |tx| oidc::get(tx, &account_id, &url))
+            .await
+    }
+
+    async fn list_oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool.read(move |tx| oidc::list(tx, &account_id)).await
+    }
+
+    async fn delete_oidc_provider(&self, account_id: &str, url: &str) -> Result<(), StoreError> {
+        let (account_id, url) = (account_id.to_owned(), url.to_owned());
+        self.pool
+            .write(move |tx| oidc::delete(tx, &account_id, &url))
+            .await
+    }
+
+    async fn change_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+        change: &OidcProviderChange,
+    ) -> Result<OidcProvider, StoreError> {
+        let (account_id, url, change) = (account_id.to_owned(), url.to_owned(), change.clone());
+        self.pool
+            .write(move |tx| oidc::change(tx, &account_id, &url, &change))
+            .await
+    }
+
+    async fn create_saml_provider(
+        &self,
+        provider: &SamlProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        let provider = provider.clone();
+        self.pool
+            .write(move |tx| saml::create(tx, &provider, max_per_account))
+            .await
+    }
+
+    async fn get_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<SamlProvider>, StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .read(move |tx| saml::get(tx, &account_id, &name))
+            .await
+    }
+
+    async fn list_saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool.read(move |tx| saml::list(tx, &account_id)).await
+    }
+
+    async fn delete_saml_provider(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .write(move |tx| saml::delete(tx, &account_id, &name))
+            .await
+    }
+
+    async fn change_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+        change: &SamlProviderChange,
+    ) -> Result<SamlProvider, StoreError> {
+        let (account_id, name, change) = (account_id.to_owned(), name.to_owned(), change.clone());
+        self.pool
+            .write(move |tx| saml::change(tx, &account_id, &name, &change))
+            .await
+    }
+
     async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
         let (account_id, alias) = (account_id.to_owned(), alias.to_owned());
         self.pool
@@ -1745,6 +1852,132 @@ impl Store for SqliteStore {
         let account_id = account_id.to_owned();
         self.pool
             .write(move |tx| passwords::delete_password_policy(tx, &account_id))
+            .await
+    }
+
+    async fn upload_public_credential(
+        &self,
+        credential: &PublicCredential,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        let credential = credential.clone();
+        self.pool
+            .write(move |tx| public_credentials::upload(tx, &credential, quota))
+            .await
+    }
+
+    async fn list_public_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        kind: PublicCredentialKind,
+    ) -> Result<Vec<PublicCredential>, StoreError> {
+        let (account_id, user_name) = (account_id.to_owned(), user_name.map(str::to_owned));
+        self.pool
+            .read(move |tx| public_credentials::list(tx, &account_id, user_name.as_deref(), kind))
+            .await
+    }
+
+    async fn update_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, id) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            credential_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| {
+                public_credentials::update(tx, &account_id, &user_name, kind, &id, status)
+            })
+            .await
+    }
+
+    async fn delete_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, user_name, id) = (
+            account_id.to_owned(),
+            user_name.to_owned(),
+            credential_id.to_owned(),
+        );
+        self.pool
+            .write(move |tx| public_credentials::delete(tx, &account_id, &user_name, kind, &id))
+            .await
+    }
+
+    async fn create_server_certificate(
+        &self,
+        certificate: &ServerCertificate,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        let certificate = certificate.clone();
+        self.pool
+            .write(move |tx| server_certificates::create(tx, &certificate, quota))
+            .await
+    }
+
+    async fn get_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<ServerCertificate>, StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .read(move |tx| server_certificates::get(tx, &account_id, &name))
+            .await
+    }
+
+    async fn list_server_certificates(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+    ) -> Result<Vec<ServerCertificate>, StoreError> {
+        let (account_id, prefix) = (account_id.to_owned(), path_prefix.to_owned());
+        self.pool
+            .read(move |tx| server_certificates::list(tx, &account_id, &prefix))
+            .await
+    }
+
+    async fn update_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        let (new_name, new_path) = (new_name.map(str::to_owned), new_path.map(str::to_owned));
+        self.pool
+            .write(move |tx| {
+                server_certificates::update(
+                    tx,
+                    &account_id,
+                    &name,
+                    new_name.as_deref(),
+                    new_path.as_deref(),
+                )
+            })
+            .await
+    }
+
+    async fn delete_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let (account_id, name) = (account_id.to_owned(), name.to_owned());
+        self.pool
+            .write(move |tx| server_certificates::delete(tx, &account_id, &name))
             .await
     }
 }

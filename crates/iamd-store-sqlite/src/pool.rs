@@ -33,7 +33,7 @@ const READER_CACHE_KIB: i64 = 16 * 1024;
 const SNAPSHOT_MAX_AGE: Duration = Duration::from_millis(100);
 
 /// The schema migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_policies.sql"),
     include_str!("../migrations/0003_roles.sql"),
@@ -48,6 +48,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_login_profiles.sql"),
     include_str!("../migrations/0013_mfa_devices.sql"),
     include_str!("../migrations/0014_service_credentials.sql"),
+    include_str!("../migrations/0015_oidc_providers.sql"),
+    include_str!("../migrations/0016_public_credentials.sql"),
+    include_str!("../migrations/0017_server_certificates.sql"),
+    include_str!("../migrations/0018_saml_providers.sql"),
+    include_str!("../migrations/0019_oidc_identity_center.sql"),
 ];
 
 pub(crate) struct Pool {
@@ -323,7 +328,7 @@ fn recover<'a>(slot: &Mutex<Reader>, mut reader: MutexGuard<'a, Reader>) -> Mute
 /// share the file safely as far as SQLite goes, but each serves reads from its own caches
 /// and kept snapshots, which only its own writes invalidate: a second `iamd serve` on the
 /// same data directory is refused instead. Many nodes share a PostgreSQL database.
-fn lock_database(path: &Path) -> Result<File, Fail> {
+pub(crate) fn lock_database(path: &Path) -> Result<File, Fail> {
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push("-lock");
     let lock_path = PathBuf::from(lock_path);

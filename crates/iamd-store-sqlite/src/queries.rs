@@ -95,6 +95,17 @@ fn owner_column(owner: &KeyOwner) -> Option<&str> {
     }
 }
 
+/// `Store::reset`: empties `RESET_TABLES` in order, users' keys before the users.
+pub(crate) fn reset(tx: &Connection) -> Result<()> {
+    for table in iamd_store::store::RESET_TABLES {
+        if *table == "users" {
+            tx.execute("DELETE FROM access_keys WHERE user_id IS NOT NULL", [])?;
+        }
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    Ok(())
+}
+
 pub(crate) fn bootstrap_account(
     tx: &Connection,
     account_id: &str,
@@ -148,6 +159,25 @@ pub(crate) fn count_account(tx: &Connection, account_id: &str) -> Result<Account
             mfa_devices_in_use: n(r, 8)?,
         })
     })?)
+}
+
+/// `Store::served_account`: the first account, as `bootstrap_account` finds it.
+pub(crate) fn served_account(tx: &Connection) -> Result<Option<Account>> {
+    let first: Option<(String, i64)> = query_one(
+        tx,
+        "SELECT account_id, create_date FROM accounts ORDER BY create_date, account_id LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    first
+        .map(|(account_id, secs)| {
+            Ok(Account {
+                account_id,
+                create_date: time_of(secs)?,
+            })
+        })
+        .transpose()
 }
 
 pub(crate) fn get_account(tx: &Connection, account_id: &str) -> Result<Option<Account>> {
@@ -429,6 +459,9 @@ pub(crate) fn delete_user(tx: &Connection, account_id: &str, user_name: &str) ->
     }
     if crate::service_credentials::user_has_any(tx, &user_id)? {
         return Err(StoreError::UserHasServiceCredentials.into());
+    }
+    if let Some(kind) = crate::public_credentials::user_has_any(tx, &user_id)? {
+        return Err(StoreError::UserHasPublicCredentials(kind).into());
     }
     tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [&user_id])?;
     tx.execute("DELETE FROM password_uses WHERE user_id = ?1", [&user_id])?;

@@ -16,7 +16,7 @@ pub(crate) struct SecretTable {
     pub(crate) what: &'static str,
 }
 
-pub(crate) const TABLES: [SecretTable; 4] = [
+pub(crate) const TABLES: [SecretTable; 5] = [
     SecretTable {
         table: "access_keys",
         id: "access_key_id",
@@ -40,6 +40,12 @@ pub(crate) const TABLES: [SecretTable; 4] = [
         id: "credential_id",
         secret: "password",
         what: "service-specific credential",
+    },
+    SecretTable {
+        table: "server_certificates",
+        id: "server_certificate_id",
+        secret: "private_key",
+        what: "server certificate",
     },
 ];
 

@@ -53,6 +53,12 @@ fn tables(kind: TaggedKind) -> Tables {
             name_lower: "serial_number_lower",
             tags: "mfa_device_tags",
         },
+        TaggedKind::ServerCertificate => Tables {
+            entities: "server_certificates",
+            id: "server_certificate_id",
+            name_lower: "name_lower",
+            tags: "server_certificate_tags",
+        },
     }
 }
 

@@ -243,7 +243,31 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 14, "every migration applied");
+    assert_eq!(version, 19, "every migration applied");
     drop(conn);
     std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// `Store::reset` names every table of the schema, as emptied or kept: a migration that
+/// adds a table must say which (`iamd_store::store::RESET_TABLES`, `RESET_KEEPS`).
+#[test]
+fn reset_accounts_for_every_table() {
+    let path = fresh_dir().join("iamd.sqlite3");
+    drop(SqliteStore::open(&path).expect("open a fresh store"));
+    let conn = rusqlite::Connection::open(&path).expect("open the file");
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    let tables: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut named: Vec<String> = iamd_store::store::RESET_TABLES
+        .iter()
+        .chain(iamd_store::store::RESET_KEEPS)
+        .map(|t| t.to_string())
+        .collect();
+    named.sort();
+    assert_eq!(tables, named);
 }

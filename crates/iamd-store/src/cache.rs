@@ -18,8 +18,10 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
-    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
-    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, TaggedKind, User, UserPolicies,
+    MfaSecret, NewAccessKey, NewPassword, OidcProvider, OidcProviderChange, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, PublicCredential, PublicCredentialKind, Role,
+    RoleUsage, SamlProvider, SamlProviderChange, ServerCertificate, ServiceCredential, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 use crate::store::{keys_after, After, Reseal, Store, StoreError, ALL_KEYS};
@@ -51,21 +53,60 @@ pub fn make_room<K: Eq + std::hash::Hash, V>(
 /// Cached values with the time they were read.
 type Entries<K, V> = RwLock<HashMap<K, (Instant, V)>>;
 
+/// Look-ups of one cache that found a fresh entry, and that did not.
+#[derive(Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl Counts {
+    fn count<T>(&self, found: Option<T>) -> Option<T> {
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+}
+
+/// One cache's size and counts so far (`CachingStore::stats`, for metrics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheStats {
+    /// `credentials`, `users` or `keys`.
+    pub cache: &'static str,
+    pub entries: usize,
+    pub hits: u64,
+    pub misses: u64,
+}
+
 /// The value cached for `key`, if it was read less than `ttl` ago.
 fn fresh<K: Eq + std::hash::Hash, V: Clone>(
     map: &Entries<K, V>,
     key: &K,
     ttl: Duration,
+    counts: &Counts,
 ) -> Option<V> {
     let cached = map.read().unwrap_or_else(|e| e.into_inner());
-    cached
-        .get(key)
-        .filter(|(at, _)| at.elapsed() < ttl)
-        .map(|(_, value)| value.clone())
+    counts.count(
+        cached
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, value)| value.clone()),
+    )
+}
+
+/// Told of every call that reaches the store behind the cache (a miss or a write), for
+/// metrics: `operation` is the `Store` method's name.
+pub trait StoreObserver: Send + Sync + 'static {
+    fn observe(&self, operation: &'static str, took: Duration, error: Option<&StoreError>);
 }
 
 pub struct CachingStore {
     inner: Arc<dyn Store>,
+    observer: Option<Arc<dyn StoreObserver>>,
     ttl: Duration,
     credentials: Entries<String, Credential>,
     /// Users by (account, lower-cased name).
@@ -75,18 +116,62 @@ pub struct CachingStore {
     /// Bumped by every invalidation, so that a read that started before a write cannot
     /// put back what the write made stale.
     generation: AtomicU64,
+    /// Hits and misses of `credentials`, `users` and `keys`.
+    counts: [Counts; 3],
 }
 
 impl CachingStore {
     pub fn new(inner: Arc<dyn Store>, ttl: Duration) -> Self {
         CachingStore {
             inner,
+            observer: None,
             ttl,
             credentials: RwLock::new(HashMap::new()),
             users: RwLock::new(HashMap::new()),
             keys: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            counts: Default::default(),
         }
+    }
+
+    /// Tells `observer` of every call passed on to the store.
+    pub fn with_observer(mut self, observer: Arc<dyn StoreObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// `call` (a call of `inner`'s `operation`), timed for the observer if there is one.
+    async fn timed<T>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let Some(observer) = &self.observer else {
+            return call.await;
+        };
+        let started = Instant::now();
+        let result = call.await;
+        observer.observe(operation, started.elapsed(), result.as_ref().err());
+        result
+    }
+
+    /// Each cache's entries (fresh or not yet swept), hits and misses since start.
+    pub fn stats(&self) -> [CacheStats; 3] {
+        let sizes = [
+            self.credentials
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .len(),
+            self.users.read().unwrap_or_else(|e| e.into_inner()).len(),
+            self.keys.read().unwrap_or_else(|e| e.into_inner()).len(),
+        ];
+        let names = ["credentials", "users", "keys"];
+        std::array::from_fn(|i| CacheStats {
+            cache: names[i],
+            entries: sizes[i],
+            hits: self.counts[i].hits.load(Ordering::Relaxed),
+            misses: self.counts[i].misses.load(Ordering::Relaxed),
+        })
     }
 
     fn forget_key(&self, account_id: &str, owner: &KeyOwner, access_key_id: &str) {
@@ -104,14 +189,17 @@ impl CachingStore {
         owner: &KeyOwner,
     ) -> Result<Vec<AccessKey>, StoreError> {
         let key = (account_id.to_owned(), owner.clone());
-        if let Some(keys) = fresh(&self.keys, &key, self.ttl) {
+        if let Some(keys) = fresh(&self.keys, &key, self.ttl, &self.counts[2]) {
             return Ok(keys);
         }
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
         let found = self
-            .inner
-            .list_access_keys(account_id, owner, &After::Start, ALL_KEYS)
+            .timed(
+                "list_access_keys",
+                self.inner
+                    .list_access_keys(account_id, owner, &After::Start, ALL_KEYS),
+            )
             .await?;
         let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) == generation {
@@ -135,20 +223,43 @@ impl CachingStore {
 
 #[async_trait]
 impl Store for CachingStore {
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.timed("reset", self.inner.reset()).await?;
+        let mut credentials = self.credentials.write().unwrap_or_else(|e| e.into_inner());
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        credentials.clear();
+        users.clear();
+        keys.clear();
+        Ok(())
+    }
+
     async fn bootstrap_account(
         &self,
         account_id: &str,
         root_key: NewAccessKey,
     ) -> Result<(String, bool), StoreError> {
-        self.inner.bootstrap_account(account_id, root_key).await
+        self.timed(
+            "bootstrap_account",
+            self.inner.bootstrap_account(account_id, root_key),
+        )
+        .await
     }
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
-        self.inner.get_account(account_id).await
+        self.timed("get_account", self.inner.get_account(account_id))
+            .await
+    }
+
+    async fn served_account(&self) -> Result<Option<Account>, StoreError> {
+        self.timed("served_account", self.inner.served_account())
+            .await
     }
 
     async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError> {
-        self.inner.count_account(account_id).await
+        self.timed("count_account", self.inner.count_account(account_id))
+            .await
     }
 
     async fn list_policy_entities(
@@ -161,8 +272,9 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PolicyEntity>, StoreError> {
-        self.inner
-            .list_policy_entities(
+        self.timed(
+            "list_policy_entities",
+            self.inner.list_policy_entities(
                 account_id,
                 policy_name,
                 kind,
@@ -170,12 +282,14 @@ impl Store for CachingStore {
                 path_prefix,
                 after,
                 limit,
-            )
-            .await
+            ),
+        )
+        .await
     }
 
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-        self.inner.create_user(user).await
+        self.timed("create_user", self.inner.create_user(user))
+            .await
     }
 
     async fn get_user(
@@ -184,15 +298,19 @@ impl Store for CachingStore {
         user_name: &str,
     ) -> Result<Option<User>, StoreError> {
         if self.inner.users_in_memory() {
-            return self.inner.get_user(account_id, user_name).await;
+            return self
+                .timed("get_user", self.inner.get_user(account_id, user_name))
+                .await;
         }
         let key = (account_id.to_owned(), user_name.to_lowercase());
-        if let Some(user) = fresh(&self.users, &key, self.ttl) {
+        if let Some(user) = fresh(&self.users, &key, self.ttl, &self.counts[1]) {
             return Ok(Some(user));
         }
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
-        let found = self.inner.get_user(account_id, user_name).await?;
+        let found = self
+            .timed("get_user", self.inner.get_user(account_id, user_name))
+            .await?;
         let mut cached = self.users.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) != generation {
             return Ok(found);
@@ -216,9 +334,11 @@ impl Store for CachingStore {
         after: &After,
         limit: usize,
     ) -> Result<Vec<User>, StoreError> {
-        self.inner
-            .list_users(account_id, path_prefix, after, limit)
-            .await
+        self.timed(
+            "list_users",
+            self.inner.list_users(account_id, path_prefix, after, limit),
+        )
+        .await
     }
 
     async fn update_user(
@@ -229,15 +349,20 @@ impl Store for CachingStore {
         new_path: Option<&str>,
     ) -> Result<(), StoreError> {
         let result = self
-            .inner
-            .update_user(account_id, user_name, new_name, new_path)
+            .timed(
+                "update_user",
+                self.inner
+                    .update_user(account_id, user_name, new_name, new_path),
+            )
             .await;
         self.forget_all();
         result
     }
 
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError> {
-        let result = self.inner.delete_user(account_id, user_name).await;
+        let result = self
+            .timed("delete_user", self.inner.delete_user(account_id, user_name))
+            .await;
         self.forget_all();
         result
     }
@@ -247,7 +372,12 @@ impl Store for CachingStore {
         key: &NewAccessKey,
         quota: u32,
     ) -> Result<AccessKey, StoreError> {
-        let result = self.inner.create_access_key(key, quota).await;
+        let result = self
+            .timed(
+                "create_access_key",
+                self.inner.create_access_key(key, quota),
+            )
+            .await;
         self.forget_key(&key.account_id, &key.owner, &key.access_key_id);
         result
     }
@@ -269,18 +399,28 @@ impl Store for CachingStore {
         user_name: &str,
     ) -> Result<Option<(User, Vec<AccessKey>)>, StoreError> {
         if self.inner.users_in_memory() {
-            return self.inner.get_user_with_keys(account_id, user_name).await;
+            return self
+                .timed(
+                    "get_user_with_keys",
+                    self.inner.get_user_with_keys(account_id, user_name),
+                )
+                .await;
         }
         let user_key = (account_id.to_owned(), user_name.to_lowercase());
         let keys_key = |user: &User| (account_id.to_owned(), user.owner());
-        if let Some(user) = fresh(&self.users, &user_key, self.ttl) {
-            if let Some(keys) = fresh(&self.keys, &keys_key(&user), self.ttl) {
+        if let Some(user) = fresh(&self.users, &user_key, self.ttl, &self.counts[1]) {
+            if let Some(keys) = fresh(&self.keys, &keys_key(&user), self.ttl, &self.counts[2]) {
                 return Ok(Some((user, keys)));
             }
         }
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
-        let found = self.inner.get_user_with_keys(account_id, user_name).await?;
+        let found = self
+            .timed(
+                "get_user_with_keys",
+                self.inner.get_user_with_keys(account_id, user_name),
+            )
+            .await?;
         // In the order `forget_all` takes them.
         let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
@@ -313,8 +453,11 @@ impl Store for CachingStore {
         status: KeyStatus,
     ) -> Result<(), StoreError> {
         let result = self
-            .inner
-            .update_access_key(account_id, owner, access_key_id, status)
+            .timed(
+                "update_access_key",
+                self.inner
+                    .update_access_key(account_id, owner, access_key_id, status),
+            )
             .await;
         self.forget_key(account_id, owner, access_key_id);
         result
@@ -327,8 +470,11 @@ impl Store for CachingStore {
         access_key_id: &str,
     ) -> Result<(), StoreError> {
         let result = self
-            .inner
-            .delete_access_key(account_id, owner, access_key_id)
+            .timed(
+                "delete_access_key",
+                self.inner
+                    .delete_access_key(account_id, owner, access_key_id),
+            )
             .await;
         self.forget_key(account_id, owner, access_key_id);
         result
@@ -339,13 +485,17 @@ impl Store for CachingStore {
             let cached = self.credentials.read().unwrap_or_else(|e| e.into_inner());
             if let Some((at, credential)) = cached.get(access_key_id) {
                 if at.elapsed() < self.ttl {
+                    self.counts[0].hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(Some(credential.clone()));
                 }
             }
         }
+        self.counts[0].misses.fetch_add(1, Ordering::Relaxed);
         let fetched_at = Instant::now();
         let generation = self.generation.load(Ordering::SeqCst);
-        let found = self.inner.get_credential(access_key_id).await?;
+        let found = self
+            .timed("get_credential", self.inner.get_credential(access_key_id))
+            .await?;
         let mut cached = self.credentials.write().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::SeqCst) != generation {
             // A write landed meanwhile: answer, but do not cache what may be stale.
@@ -367,11 +517,16 @@ impl Store for CachingStore {
         &self,
         access_key_id: &str,
     ) -> Result<Option<(AccessKey, Option<KeyUsage>)>, StoreError> {
-        self.inner.get_access_key_last_used(access_key_id).await
+        self.timed(
+            "get_access_key_last_used",
+            self.inner.get_access_key_last_used(access_key_id),
+        )
+        .await
     }
 
     async fn record_key_usage(&self, usage: &[KeyUsage]) -> Result<(), StoreError> {
-        self.inner.record_key_usage(usage).await
+        self.timed("record_key_usage", self.inner.record_key_usage(usage))
+            .await
     }
     async fn reseal_secrets(
         &self,
@@ -382,7 +537,12 @@ impl Store for CachingStore {
         // Cached credentials hold the old sealed form. The ring still opens it, but after a
         // rekey the old key may be dropped from the next start's ring: forget them (this
         // runs at start-up and on `iamd rekey`, so the misses cost nothing that matters).
-        let result = self.inner.reseal_secrets(keyring, which, batch).await;
+        let result = self
+            .timed(
+                "reseal_secrets",
+                self.inner.reseal_secrets(keyring, which, batch),
+            )
+            .await;
         self.forget_all();
         result
     }
@@ -392,7 +552,8 @@ impl Store for CachingStore {
         policy: &ManagedPolicy,
         document: &str,
     ) -> Result<(), StoreError> {
-        self.inner.create_policy(policy, document).await
+        self.timed("create_policy", self.inner.create_policy(policy, document))
+            .await
     }
 
     async fn get_policy(
@@ -400,7 +561,8 @@ impl Store for CachingStore {
         account_id: &str,
         policy_name: &str,
     ) -> Result<Option<ManagedPolicy>, StoreError> {
-        self.inner.get_policy(account_id, policy_name).await
+        self.timed("get_policy", self.inner.get_policy(account_id, policy_name))
+            .await
     }
 
     async fn list_policies(
@@ -411,13 +573,20 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        self.inner
-            .list_policies(account_id, path_prefix, only_attached, after, limit)
-            .await
+        self.timed(
+            "list_policies",
+            self.inner
+                .list_policies(account_id, path_prefix, only_attached, after, limit),
+        )
+        .await
     }
 
     async fn delete_policy(&self, account_id: &str, policy_name: &str) -> Result<(), StoreError> {
-        self.inner.delete_policy(account_id, policy_name).await
+        self.timed(
+            "delete_policy",
+            self.inner.delete_policy(account_id, policy_name),
+        )
+        .await
     }
 
     async fn create_policy_version(
@@ -429,16 +598,18 @@ impl Store for CachingStore {
         max_versions: u32,
         now: time::OffsetDateTime,
     ) -> Result<PolicyVersion, StoreError> {
-        self.inner
-            .create_policy_version(
+        self.timed(
+            "create_policy_version",
+            self.inner.create_policy_version(
                 account_id,
                 policy_name,
                 document,
                 set_as_default,
                 max_versions,
                 now,
-            )
-            .await
+            ),
+        )
+        .await
     }
 
     async fn get_policy_version(
@@ -447,9 +618,12 @@ impl Store for CachingStore {
         policy_name: &str,
         version_id: &str,
     ) -> Result<Option<PolicyVersion>, StoreError> {
-        self.inner
-            .get_policy_version(account_id, policy_name, version_id)
-            .await
+        self.timed(
+            "get_policy_version",
+            self.inner
+                .get_policy_version(account_id, policy_name, version_id),
+        )
+        .await
     }
 
     async fn list_policy_versions(
@@ -457,9 +631,11 @@ impl Store for CachingStore {
         account_id: &str,
         policy_name: &str,
     ) -> Result<Vec<PolicyVersion>, StoreError> {
-        self.inner
-            .list_policy_versions(account_id, policy_name)
-            .await
+        self.timed(
+            "list_policy_versions",
+            self.inner.list_policy_versions(account_id, policy_name),
+        )
+        .await
     }
 
     async fn set_default_policy_version(
@@ -469,9 +645,12 @@ impl Store for CachingStore {
         version_id: &str,
         now: time::OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.inner
-            .set_default_policy_version(account_id, policy_name, version_id, now)
-            .await
+        self.timed(
+            "set_default_policy_version",
+            self.inner
+                .set_default_policy_version(account_id, policy_name, version_id, now),
+        )
+        .await
     }
 
     async fn delete_policy_version(
@@ -480,13 +659,17 @@ impl Store for CachingStore {
         policy_name: &str,
         version_id: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_policy_version(account_id, policy_name, version_id)
-            .await
+        self.timed(
+            "delete_policy_version",
+            self.inner
+                .delete_policy_version(account_id, policy_name, version_id),
+        )
+        .await
     }
 
     async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
-        self.inner.create_role(role).await
+        self.timed("create_role", self.inner.create_role(role))
+            .await
     }
 
     async fn get_role(
@@ -494,11 +677,13 @@ impl Store for CachingStore {
         account_id: &str,
         role_name: &str,
     ) -> Result<Option<Role>, StoreError> {
-        self.inner.get_role(account_id, role_name).await
+        self.timed("get_role", self.inner.get_role(account_id, role_name))
+            .await
     }
 
     async fn get_role_by_id(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
-        self.inner.get_role_by_id(role_id).await
+        self.timed("get_role_by_id", self.inner.get_role_by_id(role_id))
+            .await
     }
 
     async fn list_roles(
@@ -508,9 +693,11 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Role>, StoreError> {
-        self.inner
-            .list_roles(account_id, path_prefix, after, limit)
-            .await
+        self.timed(
+            "list_roles",
+            self.inner.list_roles(account_id, path_prefix, after, limit),
+        )
+        .await
     }
 
     async fn update_role(
@@ -520,9 +707,12 @@ impl Store for CachingStore {
         description: Option<&str>,
         max_session_duration: Option<u32>,
     ) -> Result<(), StoreError> {
-        self.inner
-            .update_role(account_id, role_name, description, max_session_duration)
-            .await
+        self.timed(
+            "update_role",
+            self.inner
+                .update_role(account_id, role_name, description, max_session_duration),
+        )
+        .await
     }
 
     async fn update_assume_role_policy(
@@ -531,21 +721,27 @@ impl Store for CachingStore {
         role_name: &str,
         document: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .update_assume_role_policy(account_id, role_name, document)
-            .await
+        self.timed(
+            "update_assume_role_policy",
+            self.inner
+                .update_assume_role_policy(account_id, role_name, document),
+        )
+        .await
     }
 
     async fn delete_role(&self, account_id: &str, role_name: &str) -> Result<(), StoreError> {
-        self.inner.delete_role(account_id, role_name).await
+        self.timed("delete_role", self.inner.delete_role(account_id, role_name))
+            .await
     }
 
     async fn record_role_usage(&self, usage: &[RoleUsage]) -> Result<(), StoreError> {
-        self.inner.record_role_usage(usage).await
+        self.timed("record_role_usage", self.inner.record_role_usage(usage))
+            .await
     }
 
     async fn get_role_last_used(&self, role_id: &str) -> Result<Option<RoleUsage>, StoreError> {
-        self.inner.get_role_last_used(role_id).await
+        self.timed("get_role_last_used", self.inner.get_role_last_used(role_id))
+            .await
     }
 
     async fn put_inline_policy(
@@ -557,9 +753,18 @@ impl Store for CachingStore {
         size: usize,
         max_total: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .put_inline_policy(account_id, holder, policy_name, document, size, max_total)
-            .await
+        self.timed(
+            "put_inline_policy",
+            self.inner.put_inline_policy(
+                account_id,
+                holder,
+                policy_name,
+                document,
+                size,
+                max_total,
+            ),
+        )
+        .await
     }
 
     async fn get_inline_policy(
@@ -568,9 +773,12 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.inner
-            .get_inline_policy(account_id, holder, policy_name)
-            .await
+        self.timed(
+            "get_inline_policy",
+            self.inner
+                .get_inline_policy(account_id, holder, policy_name),
+        )
+        .await
     }
 
     async fn list_inline_policies(
@@ -580,9 +788,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        self.inner
-            .list_inline_policies(account_id, holder, after, limit)
-            .await
+        self.timed(
+            "list_inline_policies",
+            self.inner
+                .list_inline_policies(account_id, holder, after, limit),
+        )
+        .await
     }
 
     async fn delete_inline_policy(
@@ -591,9 +802,12 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_inline_policy(account_id, holder, policy_name)
-            .await
+        self.timed(
+            "delete_inline_policy",
+            self.inner
+                .delete_inline_policy(account_id, holder, policy_name),
+        )
+        .await
     }
 
     async fn create_user_with_boundary(
@@ -601,7 +815,11 @@ impl Store for CachingStore {
         user: &User,
         boundary: &str,
     ) -> Result<(), StoreError> {
-        self.inner.create_user_with_boundary(user, boundary).await
+        self.timed(
+            "create_user_with_boundary",
+            self.inner.create_user_with_boundary(user, boundary),
+        )
+        .await
     }
 
     async fn create_role_with_boundary(
@@ -609,7 +827,11 @@ impl Store for CachingStore {
         role: &Role,
         boundary: &str,
     ) -> Result<(), StoreError> {
-        self.inner.create_role_with_boundary(role, boundary).await
+        self.timed(
+            "create_role_with_boundary",
+            self.inner.create_role_with_boundary(role, boundary),
+        )
+        .await
     }
 
     // Boundaries are not among what this cache keeps (users' rows here carry none), so
@@ -620,9 +842,12 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .put_permissions_boundary(account_id, holder, policy_name)
-            .await
+        self.timed(
+            "put_permissions_boundary",
+            self.inner
+                .put_permissions_boundary(account_id, holder, policy_name),
+        )
+        .await
     }
 
     async fn delete_permissions_boundary(
@@ -630,9 +855,11 @@ impl Store for CachingStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_permissions_boundary(account_id, holder)
-            .await
+        self.timed(
+            "delete_permissions_boundary",
+            self.inner.delete_permissions_boundary(account_id, holder),
+        )
+        .await
     }
 
     async fn get_permissions_boundary(
@@ -640,9 +867,11 @@ impl Store for CachingStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<Option<String>, StoreError> {
-        self.inner
-            .get_permissions_boundary(account_id, holder)
-            .await
+        self.timed(
+            "get_permissions_boundary",
+            self.inner.get_permissions_boundary(account_id, holder),
+        )
+        .await
     }
 
     async fn attach_policy(
@@ -652,9 +881,12 @@ impl Store for CachingStore {
         policy_name: &str,
         max_attached: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .attach_policy(account_id, holder, policy_name, max_attached)
-            .await
+        self.timed(
+            "attach_policy",
+            self.inner
+                .attach_policy(account_id, holder, policy_name, max_attached),
+        )
+        .await
     }
 
     async fn detach_policy(
@@ -663,9 +895,11 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         policy_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .detach_policy(account_id, holder, policy_name)
-            .await
+        self.timed(
+            "detach_policy",
+            self.inner.detach_policy(account_id, holder, policy_name),
+        )
+        .await
     }
 
     async fn list_attached_policies(
@@ -676,9 +910,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManagedPolicy>, StoreError> {
-        self.inner
-            .list_attached_policies(account_id, holder, path_prefix, after, limit)
-            .await
+        self.timed(
+            "list_attached_policies",
+            self.inner
+                .list_attached_policies(account_id, holder, path_prefix, after, limit),
+        )
+        .await
     }
 
     async fn get_holder_policies(
@@ -686,7 +923,11 @@ impl Store for CachingStore {
         kind: HolderKind,
         holder_id: &str,
     ) -> Result<UserPolicies, StoreError> {
-        self.inner.get_holder_policies(kind, holder_id).await
+        self.timed(
+            "get_holder_policies",
+            self.inner.get_holder_policies(kind, holder_id),
+        )
+        .await
     }
 
     // AWS managed policies' attachments and boundaries are not among what this cache
@@ -699,9 +940,12 @@ impl Store for CachingStore {
         arn: &str,
         max_attached: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .attach_aws_policy(account_id, holder, arn, max_attached)
-            .await
+        self.timed(
+            "attach_aws_policy",
+            self.inner
+                .attach_aws_policy(account_id, holder, arn, max_attached),
+        )
+        .await
     }
 
     async fn detach_aws_policy(
@@ -710,7 +954,11 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), StoreError> {
-        self.inner.detach_aws_policy(account_id, holder, arn).await
+        self.timed(
+            "detach_aws_policy",
+            self.inner.detach_aws_policy(account_id, holder, arn),
+        )
+        .await
     }
 
     async fn list_aws_attached_policies(
@@ -718,9 +966,11 @@ impl Store for CachingStore {
         account_id: &str,
         holder: PolicyHolder<'_>,
     ) -> Result<Vec<String>, StoreError> {
-        self.inner
-            .list_aws_attached_policies(account_id, holder)
-            .await
+        self.timed(
+            "list_aws_attached_policies",
+            self.inner.list_aws_attached_policies(account_id, holder),
+        )
+        .await
     }
 
     async fn put_aws_permissions_boundary(
@@ -729,9 +979,12 @@ impl Store for CachingStore {
         holder: PolicyHolder<'_>,
         arn: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .put_aws_permissions_boundary(account_id, holder, arn)
-            .await
+        self.timed(
+            "put_aws_permissions_boundary",
+            self.inner
+                .put_aws_permissions_boundary(account_id, holder, arn),
+        )
+        .await
     }
 
     async fn create_user_with_aws_boundary(
@@ -739,7 +992,11 @@ impl Store for CachingStore {
         user: &User,
         arn: &str,
     ) -> Result<(), StoreError> {
-        self.inner.create_user_with_aws_boundary(user, arn).await
+        self.timed(
+            "create_user_with_aws_boundary",
+            self.inner.create_user_with_aws_boundary(user, arn),
+        )
+        .await
     }
 
     async fn create_role_with_aws_boundary(
@@ -747,7 +1004,11 @@ impl Store for CachingStore {
         role: &Role,
         arn: &str,
     ) -> Result<(), StoreError> {
-        self.inner.create_role_with_aws_boundary(role, arn).await
+        self.timed(
+            "create_role_with_aws_boundary",
+            self.inner.create_role_with_aws_boundary(role, arn),
+        )
+        .await
     }
 
     async fn aws_policy_usage(
@@ -755,7 +1016,11 @@ impl Store for CachingStore {
         account_id: &str,
         arn: Option<&str>,
     ) -> Result<Vec<AwsPolicyUsage>, StoreError> {
-        self.inner.aws_policy_usage(account_id, arn).await
+        self.timed(
+            "aws_policy_usage",
+            self.inner.aws_policy_usage(account_id, arn),
+        )
+        .await
     }
 
     async fn list_aws_policy_entities(
@@ -768,8 +1033,9 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PolicyEntity>, StoreError> {
-        self.inner
-            .list_aws_policy_entities(
+        self.timed(
+            "list_aws_policy_entities",
+            self.inner.list_aws_policy_entities(
                 account_id,
                 arn,
                 kind,
@@ -777,8 +1043,9 @@ impl Store for CachingStore {
                 path_prefix,
                 after,
                 limit,
-            )
-            .await
+            ),
+        )
+        .await
     }
 
     // Groups hold nothing this cache keeps (credentials, users, keys): their operations
@@ -788,11 +1055,16 @@ impl Store for CachingStore {
         &self,
         user_id: &str,
     ) -> Result<Vec<(String, UserPolicies)>, StoreError> {
-        self.inner.get_user_group_policies(user_id).await
+        self.timed(
+            "get_user_group_policies",
+            self.inner.get_user_group_policies(user_id),
+        )
+        .await
     }
 
     async fn create_group(&self, group: &Group, max_groups: usize) -> Result<(), StoreError> {
-        self.inner.create_group(group, max_groups).await
+        self.timed("create_group", self.inner.create_group(group, max_groups))
+            .await
     }
 
     async fn get_group(
@@ -800,7 +1072,8 @@ impl Store for CachingStore {
         account_id: &str,
         group_name: &str,
     ) -> Result<Option<Group>, StoreError> {
-        self.inner.get_group(account_id, group_name).await
+        self.timed("get_group", self.inner.get_group(account_id, group_name))
+            .await
     }
 
     async fn list_groups(
@@ -810,9 +1083,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        self.inner
-            .list_groups(account_id, path_prefix, after, limit)
-            .await
+        self.timed(
+            "list_groups",
+            self.inner
+                .list_groups(account_id, path_prefix, after, limit),
+        )
+        .await
     }
 
     async fn update_group(
@@ -822,13 +1098,20 @@ impl Store for CachingStore {
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.inner
-            .update_group(account_id, group_name, new_name, new_path)
-            .await
+        self.timed(
+            "update_group",
+            self.inner
+                .update_group(account_id, group_name, new_name, new_path),
+        )
+        .await
     }
 
     async fn delete_group(&self, account_id: &str, group_name: &str) -> Result<(), StoreError> {
-        self.inner.delete_group(account_id, group_name).await
+        self.timed(
+            "delete_group",
+            self.inner.delete_group(account_id, group_name),
+        )
+        .await
     }
 
     async fn get_group_members(
@@ -838,9 +1121,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Option<(Group, Vec<User>)>, StoreError> {
-        self.inner
-            .get_group_members(account_id, group_name, after, limit)
-            .await
+        self.timed(
+            "get_group_members",
+            self.inner
+                .get_group_members(account_id, group_name, after, limit),
+        )
+        .await
     }
 
     async fn add_user_to_group(
@@ -850,9 +1136,12 @@ impl Store for CachingStore {
         user_name: &str,
         max_groups_per_user: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .add_user_to_group(account_id, group_name, user_name, max_groups_per_user)
-            .await
+        self.timed(
+            "add_user_to_group",
+            self.inner
+                .add_user_to_group(account_id, group_name, user_name, max_groups_per_user),
+        )
+        .await
     }
 
     async fn remove_user_from_group(
@@ -861,9 +1150,12 @@ impl Store for CachingStore {
         group_name: &str,
         user_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .remove_user_from_group(account_id, group_name, user_name)
-            .await
+        self.timed(
+            "remove_user_from_group",
+            self.inner
+                .remove_user_from_group(account_id, group_name, user_name),
+        )
+        .await
     }
 
     async fn list_groups_for_user(
@@ -873,9 +1165,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Group>, StoreError> {
-        self.inner
-            .list_groups_for_user(account_id, user_name, after, limit)
-            .await
+        self.timed(
+            "list_groups_for_user",
+            self.inner
+                .list_groups_for_user(account_id, user_name, after, limit),
+        )
+        .await
     }
 
     // Tags. A user's are cached with the user (and with each credential of its keys), so a
@@ -889,8 +1184,10 @@ impl Store for CachingStore {
         max_tags: usize,
     ) -> Result<(), StoreError> {
         let result = self
-            .inner
-            .tag_entity(account_id, entity, tags, max_tags)
+            .timed(
+                "tag_entity",
+                self.inner.tag_entity(account_id, entity, tags, max_tags),
+            )
             .await;
         if entity.kind == TaggedKind::User {
             self.forget_all();
@@ -904,7 +1201,12 @@ impl Store for CachingStore {
         entity: Tagged<'_>,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        let result = self.inner.untag_entity(account_id, entity, keys).await;
+        let result = self
+            .timed(
+                "untag_entity",
+                self.inner.untag_entity(account_id, entity, keys),
+            )
+            .await;
         if entity.kind == TaggedKind::User {
             self.forget_all();
         }
@@ -916,13 +1218,21 @@ impl Store for CachingStore {
         account_id: &str,
         entity: Tagged<'_>,
     ) -> Result<Vec<Tag>, StoreError> {
-        self.inner.list_entity_tags(account_id, entity).await
+        self.timed(
+            "list_entity_tags",
+            self.inner.list_entity_tags(account_id, entity),
+        )
+        .await
     }
 
     // Instance profiles are not cached: every call goes to the store.
 
     async fn create_instance_profile(&self, profile: &InstanceProfile) -> Result<(), StoreError> {
-        self.inner.create_instance_profile(profile).await
+        self.timed(
+            "create_instance_profile",
+            self.inner.create_instance_profile(profile),
+        )
+        .await
     }
 
     async fn get_instance_profile(
@@ -930,7 +1240,11 @@ impl Store for CachingStore {
         account_id: &str,
         name: &str,
     ) -> Result<Option<InstanceProfile>, StoreError> {
-        self.inner.get_instance_profile(account_id, name).await
+        self.timed(
+            "get_instance_profile",
+            self.inner.get_instance_profile(account_id, name),
+        )
+        .await
     }
 
     async fn list_instance_profiles(
@@ -940,9 +1254,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<InstanceProfile>, StoreError> {
-        self.inner
-            .list_instance_profiles(account_id, path_prefix, after, limit)
-            .await
+        self.timed(
+            "list_instance_profiles",
+            self.inner
+                .list_instance_profiles(account_id, path_prefix, after, limit),
+        )
+        .await
     }
 
     async fn list_instance_profiles_for_role(
@@ -952,9 +1269,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<InstanceProfile>, StoreError> {
-        self.inner
-            .list_instance_profiles_for_role(account_id, role_name, after, limit)
-            .await
+        self.timed(
+            "list_instance_profiles_for_role",
+            self.inner
+                .list_instance_profiles_for_role(account_id, role_name, after, limit),
+        )
+        .await
     }
 
     async fn delete_instance_profile(
@@ -962,7 +1282,11 @@ impl Store for CachingStore {
         account_id: &str,
         name: &str,
     ) -> Result<(), StoreError> {
-        self.inner.delete_instance_profile(account_id, name).await
+        self.timed(
+            "delete_instance_profile",
+            self.inner.delete_instance_profile(account_id, name),
+        )
+        .await
     }
 
     async fn add_role_to_instance_profile(
@@ -972,9 +1296,12 @@ impl Store for CachingStore {
         role_name: &str,
         max_roles: u32,
     ) -> Result<(), StoreError> {
-        self.inner
-            .add_role_to_instance_profile(account_id, name, role_name, max_roles)
-            .await
+        self.timed(
+            "add_role_to_instance_profile",
+            self.inner
+                .add_role_to_instance_profile(account_id, name, role_name, max_roles),
+        )
+        .await
     }
 
     async fn remove_role_from_instance_profile(
@@ -983,24 +1310,145 @@ impl Store for CachingStore {
         name: &str,
         role_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .remove_role_from_instance_profile(account_id, name, role_name)
-            .await
+        self.timed(
+            "remove_role_from_instance_profile",
+            self.inner
+                .remove_role_from_instance_profile(account_id, name, role_name),
+        )
+        .await
     }
 
     // Account aliases and service-linked roles' deletion tasks are not cached. Deleting a
     // role touches nothing this front keeps (roles are not cached).
 
+    async fn create_oidc_provider(
+        &self,
+        provider: &OidcProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "create_oidc_provider",
+            self.inner.create_oidc_provider(provider, max_per_account),
+        )
+        .await
+    }
+
+    async fn get_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+    ) -> Result<Option<OidcProvider>, StoreError> {
+        self.timed(
+            "get_oidc_provider",
+            self.inner.get_oidc_provider(account_id, url),
+        )
+        .await
+    }
+
+    async fn list_oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError> {
+        self.timed(
+            "list_oidc_providers",
+            self.inner.list_oidc_providers(account_id),
+        )
+        .await
+    }
+
+    async fn delete_oidc_provider(&self, account_id: &str, url: &str) -> Result<(), StoreError> {
+        self.timed(
+            "delete_oidc_provider",
+            self.inner.delete_oidc_provider(account_id, url),
+        )
+        .await
+    }
+
+    async fn change_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+        change: &OidcProviderChange,
+    ) -> Result<OidcProvider, StoreError> {
+        self.timed(
+            "change_oidc_provider",
+            self.inner.change_oidc_provider(account_id, url, change),
+        )
+        .await
+    }
+
+    async fn create_saml_provider(
+        &self,
+        provider: &SamlProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "create_saml_provider",
+            self.inner.create_saml_provider(provider, max_per_account),
+        )
+        .await
+    }
+
+    async fn get_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<SamlProvider>, StoreError> {
+        self.timed(
+            "get_saml_provider",
+            self.inner.get_saml_provider(account_id, name),
+        )
+        .await
+    }
+
+    async fn list_saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError> {
+        self.timed(
+            "list_saml_providers",
+            self.inner.list_saml_providers(account_id),
+        )
+        .await
+    }
+
+    async fn delete_saml_provider(&self, account_id: &str, name: &str) -> Result<(), StoreError> {
+        self.timed(
+            "delete_saml_provider",
+            self.inner.delete_saml_provider(account_id, name),
+        )
+        .await
+    }
+
+    async fn change_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+        change: &SamlProviderChange,
+    ) -> Result<SamlProvider, StoreError> {
+        self.timed(
+            "change_saml_provider",
+            self.inner.change_saml_provider(account_id, name, change),
+        )
+        .await
+    }
+
     async fn create_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
-        self.inner.create_account_alias(account_id, alias).await
+        self.timed(
+            "create_account_alias",
+            self.inner.create_account_alias(account_id, alias),
+        )
+        .await
     }
 
     async fn delete_account_alias(&self, account_id: &str, alias: &str) -> Result<(), StoreError> {
-        self.inner.delete_account_alias(account_id, alias).await
+        self.timed(
+            "delete_account_alias",
+            self.inner.delete_account_alias(account_id, alias),
+        )
+        .await
     }
 
     async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
-        self.inner.list_account_aliases(account_id).await
+        self.timed(
+            "list_account_aliases",
+            self.inner.list_account_aliases(account_id),
+        )
+        .await
     }
 
     async fn delete_service_linked_role(
@@ -1009,9 +1457,12 @@ impl Store for CachingStore {
         role_name: &str,
         task: &DeletionTask,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_service_linked_role(account_id, role_name, task)
-            .await
+        self.timed(
+            "delete_service_linked_role",
+            self.inner
+                .delete_service_linked_role(account_id, role_name, task),
+        )
+        .await
     }
 
     async fn get_deletion_task(
@@ -1019,9 +1470,11 @@ impl Store for CachingStore {
         account_id: &str,
         deletion_task_id: &str,
     ) -> Result<Option<DeletionTask>, StoreError> {
-        self.inner
-            .get_deletion_task(account_id, deletion_task_id)
-            .await
+        self.timed(
+            "get_deletion_task",
+            self.inner.get_deletion_task(account_id, deletion_task_id),
+        )
+        .await
     }
 
     // MFA devices are not cached: every call goes to the store (a code's single use is
@@ -1032,7 +1485,11 @@ impl Store for CachingStore {
         device: &MfaDevice,
         seed: &SealedSecret,
     ) -> Result<(), StoreError> {
-        self.inner.create_mfa_device(device, seed).await
+        self.timed(
+            "create_mfa_device",
+            self.inner.create_mfa_device(device, seed),
+        )
+        .await
     }
 
     async fn get_mfa_device(
@@ -1040,7 +1497,11 @@ impl Store for CachingStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<Option<MfaDevice>, StoreError> {
-        self.inner.get_mfa_device(account_id, serial_number).await
+        self.timed(
+            "get_mfa_device",
+            self.inner.get_mfa_device(account_id, serial_number),
+        )
+        .await
     }
 
     async fn get_mfa_secret(
@@ -1048,7 +1509,11 @@ impl Store for CachingStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<Option<MfaSecret>, StoreError> {
-        self.inner.get_mfa_secret(account_id, serial_number).await
+        self.timed(
+            "get_mfa_secret",
+            self.inner.get_mfa_secret(account_id, serial_number),
+        )
+        .await
     }
 
     async fn enable_mfa_device(
@@ -1060,16 +1525,18 @@ impl Store for CachingStore {
         now: time::OffsetDateTime,
         max_per_user: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .enable_mfa_device(
+        self.timed(
+            "enable_mfa_device",
+            self.inner.enable_mfa_device(
                 account_id,
                 user_name,
                 serial_number,
                 step,
                 now,
                 max_per_user,
-            )
-            .await
+            ),
+        )
+        .await
     }
 
     async fn use_mfa_step(
@@ -1078,9 +1545,11 @@ impl Store for CachingStore {
         serial_number: &str,
         step: i64,
     ) -> Result<bool, StoreError> {
-        self.inner
-            .use_mfa_step(account_id, serial_number, step)
-            .await
+        self.timed(
+            "use_mfa_step",
+            self.inner.use_mfa_step(account_id, serial_number, step),
+        )
+        .await
     }
 
     async fn deactivate_mfa_device(
@@ -1089,9 +1558,12 @@ impl Store for CachingStore {
         user_name: &str,
         serial_number: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .deactivate_mfa_device(account_id, user_name, serial_number)
-            .await
+        self.timed(
+            "deactivate_mfa_device",
+            self.inner
+                .deactivate_mfa_device(account_id, user_name, serial_number),
+        )
+        .await
     }
 
     async fn delete_mfa_device(
@@ -1099,9 +1571,11 @@ impl Store for CachingStore {
         account_id: &str,
         serial_number: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_mfa_device(account_id, serial_number)
-            .await
+        self.timed(
+            "delete_mfa_device",
+            self.inner.delete_mfa_device(account_id, serial_number),
+        )
+        .await
     }
 
     async fn list_user_mfa_devices(
@@ -1111,9 +1585,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<MfaDevice>, StoreError> {
-        self.inner
-            .list_user_mfa_devices(account_id, user_name, after, limit)
-            .await
+        self.timed(
+            "list_user_mfa_devices",
+            self.inner
+                .list_user_mfa_devices(account_id, user_name, after, limit),
+        )
+        .await
     }
 
     async fn list_mfa_devices(
@@ -1123,9 +1600,12 @@ impl Store for CachingStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<MfaDevice>, StoreError> {
-        self.inner
-            .list_mfa_devices(account_id, assigned, after, limit)
-            .await
+        self.timed(
+            "list_mfa_devices",
+            self.inner
+                .list_mfa_devices(account_id, assigned, after, limit),
+        )
+        .await
     }
 
     // Service-specific credentials are not cached (they sign nothing iamd checks).
@@ -1135,9 +1615,12 @@ impl Store for CachingStore {
         credential: &ServiceCredential,
         max_per_service: usize,
     ) -> Result<(), StoreError> {
-        self.inner
-            .create_service_credential(credential, max_per_service)
-            .await
+        self.timed(
+            "create_service_credential",
+            self.inner
+                .create_service_credential(credential, max_per_service),
+        )
+        .await
     }
 
     async fn list_service_credentials(
@@ -1146,9 +1629,12 @@ impl Store for CachingStore {
         user_name: Option<&str>,
         service_name: Option<&str>,
     ) -> Result<Vec<ServiceCredential>, StoreError> {
-        self.inner
-            .list_service_credentials(account_id, user_name, service_name)
-            .await
+        self.timed(
+            "list_service_credentials",
+            self.inner
+                .list_service_credentials(account_id, user_name, service_name),
+        )
+        .await
     }
 
     async fn update_service_credential(
@@ -1158,9 +1644,12 @@ impl Store for CachingStore {
         credential_id: &str,
         status: KeyStatus,
     ) -> Result<(), StoreError> {
-        self.inner
-            .update_service_credential(account_id, user_name, credential_id, status)
-            .await
+        self.timed(
+            "update_service_credential",
+            self.inner
+                .update_service_credential(account_id, user_name, credential_id, status),
+        )
+        .await
     }
 
     async fn reset_service_credential(
@@ -1170,9 +1659,12 @@ impl Store for CachingStore {
         credential_id: &str,
         password: &SealedSecret,
     ) -> Result<ServiceCredential, StoreError> {
-        self.inner
-            .reset_service_credential(account_id, user_name, credential_id, password)
-            .await
+        self.timed(
+            "reset_service_credential",
+            self.inner
+                .reset_service_credential(account_id, user_name, credential_id, password),
+        )
+        .await
     }
 
     async fn delete_service_credential(
@@ -1181,9 +1673,137 @@ impl Store for CachingStore {
         user_name: &str,
         credential_id: &str,
     ) -> Result<(), StoreError> {
-        self.inner
-            .delete_service_credential(account_id, user_name, credential_id)
-            .await
+        self.timed(
+            "delete_service_credential",
+            self.inner
+                .delete_service_credential(account_id, user_name, credential_id),
+        )
+        .await
+    }
+
+    // SSH public keys and signing certificates are not cached (iamd checks no signature
+    // with them).
+
+    async fn upload_public_credential(
+        &self,
+        credential: &PublicCredential,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "upload_public_credential",
+            self.inner.upload_public_credential(credential, quota),
+        )
+        .await
+    }
+
+    async fn list_public_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        kind: PublicCredentialKind,
+    ) -> Result<Vec<PublicCredential>, StoreError> {
+        self.timed(
+            "list_public_credentials",
+            self.inner
+                .list_public_credentials(account_id, user_name, kind),
+        )
+        .await
+    }
+
+    async fn update_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "update_public_credential",
+            self.inner
+                .update_public_credential(account_id, user_name, kind, credential_id, status),
+        )
+        .await
+    }
+
+    async fn delete_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "delete_public_credential",
+            self.inner
+                .delete_public_credential(account_id, user_name, kind, credential_id),
+        )
+        .await
+    }
+
+    // Server certificates are not cached.
+
+    async fn create_server_certificate(
+        &self,
+        certificate: &ServerCertificate,
+        quota: usize,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "create_server_certificate",
+            self.inner.create_server_certificate(certificate, quota),
+        )
+        .await
+    }
+
+    async fn get_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<ServerCertificate>, StoreError> {
+        self.timed(
+            "get_server_certificate",
+            self.inner.get_server_certificate(account_id, name),
+        )
+        .await
+    }
+
+    async fn list_server_certificates(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+    ) -> Result<Vec<ServerCertificate>, StoreError> {
+        self.timed(
+            "list_server_certificates",
+            self.inner.list_server_certificates(account_id, path_prefix),
+        )
+        .await
+    }
+
+    async fn update_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "update_server_certificate",
+            self.inner
+                .update_server_certificate(account_id, name, new_name, new_path),
+        )
+        .await
+    }
+
+    async fn delete_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "delete_server_certificate",
+            self.inner.delete_server_certificate(account_id, name),
+        )
+        .await
     }
 
     // Login profiles and password policies touch nothing this cache keeps.
@@ -1194,9 +1814,12 @@ impl Store for CachingStore {
         user_name: &str,
         profile: &LoginProfile,
     ) -> Result<(), StoreError> {
-        self.inner
-            .create_login_profile(account_id, user_name, profile)
-            .await
+        self.timed(
+            "create_login_profile",
+            self.inner
+                .create_login_profile(account_id, user_name, profile),
+        )
+        .await
     }
 
     async fn get_login_profile(
@@ -1204,7 +1827,11 @@ impl Store for CachingStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<Option<LoginProfile>, StoreError> {
-        self.inner.get_login_profile(account_id, user_name).await
+        self.timed(
+            "get_login_profile",
+            self.inner.get_login_profile(account_id, user_name),
+        )
+        .await
     }
 
     async fn update_login_profile(
@@ -1214,9 +1841,16 @@ impl Store for CachingStore {
         password: Option<&NewPassword>,
         password_reset_required: Option<bool>,
     ) -> Result<(), StoreError> {
-        self.inner
-            .update_login_profile(account_id, user_name, password, password_reset_required)
-            .await
+        self.timed(
+            "update_login_profile",
+            self.inner.update_login_profile(
+                account_id,
+                user_name,
+                password,
+                password_reset_required,
+            ),
+        )
+        .await
     }
 
     async fn delete_login_profile(
@@ -1224,7 +1858,11 @@ impl Store for CachingStore {
         account_id: &str,
         user_name: &str,
     ) -> Result<(), StoreError> {
-        self.inner.delete_login_profile(account_id, user_name).await
+        self.timed(
+            "delete_login_profile",
+            self.inner.delete_login_profile(account_id, user_name),
+        )
+        .await
     }
 
     async fn record_password_use(
@@ -1232,14 +1870,19 @@ impl Store for CachingStore {
         user_id: &str,
         when: time::OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.inner.record_password_use(user_id, when).await
+        self.timed(
+            "record_password_use",
+            self.inner.record_password_use(user_id, when),
+        )
+        .await
     }
 
     async fn get_password_uses(
         &self,
         user_ids: &[String],
     ) -> Result<Vec<(String, time::OffsetDateTime)>, StoreError> {
-        self.inner.get_password_uses(user_ids).await
+        self.timed("get_password_uses", self.inner.get_password_uses(user_ids))
+            .await
     }
 
     async fn put_password_policy(
@@ -1247,18 +1890,30 @@ impl Store for CachingStore {
         account_id: &str,
         policy: &PasswordPolicy,
     ) -> Result<(), StoreError> {
-        self.inner.put_password_policy(account_id, policy).await
+        self.timed(
+            "put_password_policy",
+            self.inner.put_password_policy(account_id, policy),
+        )
+        .await
     }
 
     async fn get_password_policy(
         &self,
         account_id: &str,
     ) -> Result<Option<PasswordPolicy>, StoreError> {
-        self.inner.get_password_policy(account_id).await
+        self.timed(
+            "get_password_policy",
+            self.inner.get_password_policy(account_id),
+        )
+        .await
     }
 
     async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError> {
-        self.inner.delete_password_policy(account_id).await
+        self.timed(
+            "delete_password_policy",
+            self.inner.delete_password_policy(account_id),
+        )
+        .await
     }
 }
 
@@ -1292,11 +1947,17 @@ mod tests {
 
     #[async_trait]
     impl Store for Counting {
+        async fn reset(&self) -> Result<(), StoreError> {
+            unimplemented!()
+        }
         async fn bootstrap_account(
             &self,
             _: &str,
             _: NewAccessKey,
         ) -> Result<(String, bool), StoreError> {
+            unimplemented!()
+        }
+        async fn served_account(&self) -> Result<Option<Account>, StoreError> {
             unimplemented!()
         }
         async fn get_account(&self, _: &str) -> Result<Option<Account>, StoreError> {
@@ -1755,6 +2416,54 @@ mod tests {
         async fn list_entity_tags(&self, _: &str, _: Tagged<'_>) -> Result<Vec<Tag>, StoreError> {
             unimplemented!()
         }
+        async fn create_oidc_provider(&self, _: &OidcProvider, _: usize) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_oidc_provider(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<OidcProvider>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_oidc_providers(&self, _: &str) -> Result<Vec<OidcProvider>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_oidc_provider(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn change_oidc_provider(
+            &self,
+            _: &str,
+            _: &str,
+            _: &OidcProviderChange,
+        ) -> Result<OidcProvider, StoreError> {
+            unimplemented!()
+        }
+        async fn create_saml_provider(&self, _: &SamlProvider, _: usize) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_saml_provider(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<SamlProvider>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_saml_providers(&self, _: &str) -> Result<Vec<SamlProvider>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete_saml_provider(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn change_saml_provider(
+            &self,
+            _: &str,
+            _: &str,
+            _: &SamlProviderChange,
+        ) -> Result<SamlProvider, StoreError> {
+            unimplemented!()
+        }
         async fn create_account_alias(&self, _: &str, _: &str) -> Result<(), StoreError> {
             unimplemented!()
         }
@@ -1917,6 +2626,73 @@ mod tests {
             _: &str,
             _: &str,
         ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn upload_public_credential(
+            &self,
+            _: &PublicCredential,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn list_public_credentials(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: PublicCredentialKind,
+        ) -> Result<Vec<PublicCredential>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_public_credential(
+            &self,
+            _: &str,
+            _: &str,
+            _: PublicCredentialKind,
+            _: &str,
+            _: KeyStatus,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_public_credential(
+            &self,
+            _: &str,
+            _: &str,
+            _: PublicCredentialKind,
+            _: &str,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn create_server_certificate(
+            &self,
+            _: &ServerCertificate,
+            _: usize,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_server_certificate(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<ServerCertificate>, StoreError> {
+            unimplemented!()
+        }
+        async fn list_server_certificates(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Vec<ServerCertificate>, StoreError> {
+            unimplemented!()
+        }
+        async fn update_server_certificate(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: Option<&str>,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn delete_server_certificate(&self, _: &str, _: &str) -> Result<(), StoreError> {
             unimplemented!()
         }
         async fn create_login_profile(

@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
             concurrent_alias_changes_leave_one_alias,
             service_linked_roles_are_deleted_with_a_task,
             account_counts_cover_every_kind,
+            reset_keeps_only_the_account_and_its_root_keys,
             users_are_found_ignoring_case,
             list_users_filters_by_plain_path_prefix,
             list_users_orders_by_lowercased_name,
@@ -144,6 +145,13 @@ macro_rules! conformance_tests {
             concurrent_uses_of_one_code_let_one_win,
             mfa_seeds_are_resealed,
             service_credentials_are_kept_per_user_and_service,
+            oidc_providers_are_created_changed_listed_and_deleted,
+            concurrent_client_id_additions_are_all_kept,
+            saml_providers_are_created_updated_listed_and_deleted,
+            concurrent_saml_tag_changes_are_all_kept,
+            public_credentials_are_kept_per_user_with_quotas,
+            server_certificates_are_named_listed_renamed_and_deleted,
+            server_certificate_keys_are_resealed,
         );
         $crate::conformance_tests!(@holders $factory;
             inline_policies_are_put_replaced_listed_and_deleted,
@@ -174,12 +182,16 @@ mod boundaries;
 mod groups;
 mod holders;
 mod mfa;
+mod oidc;
 mod passwords;
 mod policies;
 mod profiles;
+mod public_credentials;
 mod races;
 mod roles;
+mod saml;
 mod secrets;
+mod server_certificates;
 mod service_credentials;
 mod service_roles;
 mod tags;
@@ -191,7 +203,9 @@ pub use access_keys::{
     access_keys_list_in_creation_order_with_keyset_paging, credentials_carry_the_sealed_secret,
     key_usage_keeps_the_newest,
 };
-pub use account::account_counts_cover_every_kind;
+pub use account::{
+    account_counts_cover_every_kind, reset_keeps_only_the_account_and_its_root_keys,
+};
 pub use aws_policies::{
     aws_attachments_are_idempotent_listed_and_counted,
     aws_boundaries_are_set_replaced_counted_and_created_with, group_aws_policies_apply_to_members,
@@ -218,6 +232,10 @@ pub use mfa::{
     concurrent_uses_of_one_code_let_one_win, mfa_codes_are_used_once_and_the_quota_holds,
     mfa_devices_are_created_enabled_listed_and_deleted, mfa_seeds_are_resealed,
 };
+pub use oidc::{
+    concurrent_client_id_additions_are_all_kept,
+    oidc_providers_are_created_changed_listed_and_deleted,
+};
 pub use passwords::{
     login_profile_creation_races_user_deletion_safely,
     login_profiles_are_created_read_updated_and_deleted,
@@ -236,6 +254,7 @@ pub use profiles::{
     instance_profiles_hold_one_role_and_block_deletes,
     list_instance_profiles_filters_orders_and_pages,
 };
+pub use public_credentials::public_credentials_are_kept_per_user_with_quotas;
 pub use races::{
     concurrent_key_creation_respects_the_quota, deleting_a_user_races_key_creation_safely,
 };
@@ -244,7 +263,13 @@ pub use roles::{
     list_roles_filters_orders_and_pages, role_changes_race_safely, role_usage_keeps_the_newest,
     roles_are_found_ignoring_case_with_tags_and_secret, update_role_changes_only_given_fields,
 };
+pub use saml::{
+    concurrent_saml_tag_changes_are_all_kept, saml_providers_are_created_updated_listed_and_deleted,
+};
 pub use secrets::secrets_are_resealed_in_batches;
+pub use server_certificates::{
+    server_certificate_keys_are_resealed, server_certificates_are_named_listed_renamed_and_deleted,
+};
 pub use service_credentials::service_credentials_are_kept_per_user_and_service;
 pub use service_roles::{
     account_aliases_are_replaced_unique_and_deleted, concurrent_alias_changes_leave_one_alias,
@@ -349,6 +374,11 @@ pub async fn bootstrap_creates_the_account_once(store: Arc<dyn Store>) {
         store.get_account(&first_id).await.expect("get_account"),
         None
     );
+    assert_eq!(
+        store.served_account().await.expect("served_account"),
+        None,
+        "a new store serves no account"
+    );
 
     let root_key = new_key(&first_id, &KeyOwner::Root, at(5));
     let (id, created) = store
@@ -381,6 +411,11 @@ pub async fn bootstrap_creates_the_account_once(store: Arc<dyn Store>) {
     assert_eq!(
         store.get_account(&second_id).await.expect("get_account"),
         None
+    );
+    assert_eq!(
+        store.served_account().await.expect("served_account"),
+        Some(account.clone()),
+        "the account served is the first one, which bootstrap created"
     );
     assert!(store
         .get_credential(&other_key.access_key_id)

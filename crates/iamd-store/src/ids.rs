@@ -36,6 +36,20 @@ pub fn service_credential_id(account_id: &str) -> String {
     id
 }
 
+/// An SSH public key's id: `APKA` + 16 characters, the account encoded as in access key
+/// ids (AWS's examples are 20 characters long, `APKAEIBAERJR2EXAMPLE`).
+pub fn ssh_public_key_id(account_id: &str) -> String {
+    key_id_with_prefix("APKA", account_id)
+}
+
+/// A server certificate's id: `ASCA` + 17 characters, the account encoded as in access
+/// key ids.
+pub fn server_certificate_id(account_id: &str) -> String {
+    let mut id = key_id_with_prefix("ASCA", account_id);
+    id.push(BASE32[(random_bytes::<1>()[0] & 31) as usize] as char);
+    id
+}
+
 /// A temporary (STS) access key id: `ASIA` + 16 characters.
 pub fn temporary_access_key_id(account_id: &str) -> String {
     key_id_with_prefix("ASIA", account_id)
@@ -127,6 +141,12 @@ pub fn secret_access_key() -> SecretKey {
 
 /// A random (version 4) UUID in its lower-case hyphenated form, as AWS writes the ones at
 /// the end of service-linked role deletion task ids.
+/// A SAML provider's `SAMLProviderUUID`: 22 upper-case base32 characters (the model's
+/// `[A-Z0-9]{22,64}`).
+pub fn saml_provider_uuid() -> String {
+    random_base32(22)
+}
+
 pub fn uuid() -> String {
     let mut b = random_bytes::<16>();
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -84,15 +84,18 @@ pub enum TaggedKind {
     InstanceProfile,
     /// A virtual MFA device, named by its serial number (its ARN).
     MfaDevice,
+    /// A server certificate, named by its name.
+    ServerCertificate,
 }
 
 impl TaggedKind {
-    pub const ALL: [TaggedKind; 5] = [
+    pub const ALL: [TaggedKind; 6] = [
         TaggedKind::User,
         TaggedKind::Role,
         TaggedKind::Policy,
         TaggedKind::InstanceProfile,
         TaggedKind::MfaDevice,
+        TaggedKind::ServerCertificate,
     ];
 }
 
@@ -513,6 +516,79 @@ pub struct ServiceCredential {
     pub create_date: OffsetDateTime,
 }
 
+/// The kinds of public credential a user can hold: public material only, no secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicCredentialKind {
+    /// An SSH public key (UploadSSHPublicKey), for CodeCommit's Git over SSH.
+    SshPublicKey,
+    /// An X.509 signing certificate (UploadSigningCertificate).
+    SigningCertificate,
+}
+
+impl PublicCredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicCredentialKind::SshPublicKey => "ssh",
+            PublicCredentialKind::SigningCertificate => "certificate",
+        }
+    }
+
+    /// How many of this kind AWS lets one user hold.
+    pub fn quota(self) -> usize {
+        match self {
+            PublicCredentialKind::SshPublicKey => SSH_PUBLIC_KEYS_PER_USER,
+            PublicCredentialKind::SigningCertificate => SIGNING_CERTIFICATES_PER_USER,
+        }
+    }
+}
+
+/// AWS's quota of SSH public keys per user.
+pub const SSH_PUBLIC_KEYS_PER_USER: usize = 5;
+/// AWS's quota of signing certificates per user.
+pub const SIGNING_CERTIFICATES_PER_USER: usize = 2;
+
+/// A user's SSH public key or signing certificate: public material, kept as uploaded.
+/// `fingerprint` identifies the key or certificate whatever its text (the MD5 of an SSH
+/// key's wire blob; the SHA-1 of a certificate's DER), so that the same key uploaded in
+/// another encoding is a duplicate: an SSH key within its user's, a certificate within the
+/// account's (AWS's scopes for DuplicateSSHPublicKey and DuplicateCertificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicCredential {
+    pub account_id: AccountId,
+    pub kind: PublicCredentialKind,
+    /// `APKA…` for an SSH key; for a certificate, derived from its fingerprint.
+    pub credential_id: String,
+    /// The owner's current name (read with the credential).
+    pub user_name: String,
+    /// The text as uploaded.
+    pub body: String,
+    pub fingerprint: String,
+    pub status: KeyStatus,
+    pub upload_date: OffsetDateTime,
+}
+
+/// AWS's default quota of server certificates per account.
+pub const SERVER_CERTIFICATES_PER_ACCOUNT: usize = 20;
+
+/// A server certificate (UploadServerCertificate): an X.509 certificate, its chain and its
+/// private key, for services that terminate TLS. The private key is a secret, stored sealed
+/// and never returned by any operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerCertificate {
+    pub account_id: AccountId,
+    /// `ASCA…`, with the account encoded as in access key ids.
+    pub server_certificate_id: String,
+    pub name: String,
+    pub path: String,
+    pub body: String,
+    pub chain: Option<String>,
+    pub private_key: SealedSecret,
+    pub upload_date: OffsetDateTime,
+    /// The certificate's `notAfter`.
+    pub expiration: OffsetDateTime,
+    pub tags: Vec<Tag>,
+}
+
 /// A virtual MFA device: a TOTP seed with a name. Its seed is not here (it is a secret,
 /// read only by `Store::get_mfa_secret`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -580,4 +656,201 @@ pub struct PasswordPolicy {
     /// How many earlier passwords may not be used again; `None`: no prevention.
     pub password_reuse_prevention: Option<u32>,
     pub hard_expiry: bool,
+}
+
+/// An OpenID Connect identity provider an account trusts (CreateOpenIDConnectProvider).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcProvider {
+    pub account_id: AccountId,
+    /// The issuer's host and path, without the scheme (`token.actions.githubusercontent.com`):
+    /// what its ARN ends with, unique per account.
+    pub url: String,
+    /// The audiences a token may name, in the order they were added.
+    pub client_ids: Vec<String>,
+    /// SHA-1 fingerprints (40 lower-case hex digits) of the issuer's certificates.
+    pub thumbprints: Vec<String>,
+    pub tags: Vec<Tag>,
+    pub create_date: OffsetDateTime,
+    /// The trusted identity propagation context provider (ContextProvider), as the JSON
+    /// object the service layer encodes; kept and returned, not used.
+    pub context_provider: Option<String>,
+    /// The IAM Identity Center instance associated with the provider; kept and returned.
+    pub identity_center_instance_arn: Option<String>,
+}
+
+/// At most this many OIDC providers per account (AWS's `OpenIdConnectProvidersPerAccount`).
+pub const OIDC_PROVIDERS_PER_ACCOUNT: usize = 100;
+/// At most this many client ids per provider (`ClientIdsPerOpenIdConnectProvider`).
+pub const CLIENT_IDS_PER_OIDC_PROVIDER: usize = 100;
+/// At most this many thumbprints per provider.
+pub const THUMBPRINTS_PER_OIDC_PROVIDER: usize = 5;
+
+/// One change to a stored OIDC provider, applied by a backend inside one transaction
+/// (read, `OidcProvider::apply`, write), so that concurrent changes do not lose each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OidcProviderChange {
+    /// Adds the client id unless the provider has it; `OidcClientIdQuotaExceeded` past
+    /// `CLIENT_IDS_PER_OIDC_PROVIDER`.
+    AddClientId(String),
+    /// Removes the client id if the provider has it.
+    RemoveClientId(String),
+    /// Replaces the thumbprints.
+    SetThumbprints(Vec<String>),
+    /// `merge_tags`; `TagQuotaExceeded` past `max`.
+    Tag { tags: Vec<Tag>, max: usize },
+    /// `remove_tags`.
+    Untag(Vec<String>),
+    /// UpdateOpenIDConnectProvider: for each setting, `None` leaves it, `Some(None)`
+    /// removes it, `Some(Some(v))` sets it.
+    Configure {
+        context_provider: Option<Option<String>>,
+        identity_center_instance_arn: Option<Option<String>>,
+    },
+}
+
+impl OidcProvider {
+    /// Applies `change`; on an error the provider is left as it was.
+    pub fn apply(&mut self, change: &OidcProviderChange) -> Result<(), crate::StoreError> {
+        match change {
+            OidcProviderChange::AddClientId(id) => {
+                if !self.client_ids.contains(id) {
+                    if self.client_ids.len() >= CLIENT_IDS_PER_OIDC_PROVIDER {
+                        return Err(crate::StoreError::OidcClientIdQuotaExceeded);
+                    }
+                    self.client_ids.push(id.clone());
+                }
+            }
+            OidcProviderChange::RemoveClientId(id) => self.client_ids.retain(|c| c != id),
+            OidcProviderChange::SetThumbprints(t) => self.thumbprints = t.clone(),
+            OidcProviderChange::Tag { tags, max } => {
+                let merged = merge_tags(self.tags.clone(), tags);
+                if merged.len() > *max {
+                    return Err(crate::StoreError::TagQuotaExceeded);
+                }
+                self.tags = merged;
+            }
+            OidcProviderChange::Untag(keys) => {
+                self.tags = remove_tags(std::mem::take(&mut self.tags), keys);
+            }
+            OidcProviderChange::Configure {
+                context_provider,
+                identity_center_instance_arn,
+            } => {
+                if let Some(c) = context_provider {
+                    self.context_provider = c.clone();
+                }
+                if let Some(i) = identity_center_instance_arn {
+                    self.identity_center_instance_arn = i.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A SAML 2.0 identity provider: its IdP metadata document as uploaded, checked when
+/// uploaded (`iamd_core::saml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlProvider {
+    pub account_id: AccountId,
+    /// Unique per account, compared as given (AWS's names are case-sensitive here).
+    pub name: String,
+    /// `SAMLProviderUUID`: fixed at creation.
+    pub uuid: String,
+    pub metadata: String,
+    /// The metadata's `validUntil`, or what iamd gives it without one.
+    pub valid_until: OffsetDateTime,
+    /// `AssertionEncryptionMode`: `Allowed` or `Required`, when set.
+    pub assertion_encryption_mode: Option<String>,
+    pub tags: Vec<Tag>,
+    pub create_date: OffsetDateTime,
+}
+
+/// At most this many SAML providers per account (AWS's `SAMLProvidersPerAccount`).
+pub const SAML_PROVIDERS_PER_ACCOUNT: usize = 100;
+
+/// One change to a stored SAML provider, applied in one transaction
+/// (`SamlProvider::apply`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SamlProviderChange {
+    /// UpdateSAMLProvider: a new metadata document (with its `valid_until`) and/or an
+    /// encryption mode; what is `None` is left as it is.
+    Update {
+        metadata: Option<(String, OffsetDateTime)>,
+        assertion_encryption_mode: Option<String>,
+    },
+    /// `merge_tags`; `TagQuotaExceeded` past `max`.
+    Tag { tags: Vec<Tag>, max: usize },
+    /// `remove_tags`.
+    Untag(Vec<String>),
+}
+
+impl SamlProvider {
+    /// Applies `change`; on an error the provider is left as it was.
+    pub fn apply(&mut self, change: &SamlProviderChange) -> Result<(), crate::StoreError> {
+        match change {
+            SamlProviderChange::Update {
+                metadata,
+                assertion_encryption_mode,
+            } => {
+                if let Some((document, valid_until)) = metadata {
+                    self.metadata = document.clone();
+                    self.valid_until = *valid_until;
+                }
+                if let Some(mode) = assertion_encryption_mode {
+                    self.assertion_encryption_mode = Some(mode.clone());
+                }
+            }
+            SamlProviderChange::Tag { tags, max } => {
+                let merged = merge_tags(self.tags.clone(), tags);
+                if merged.len() > *max {
+                    return Err(crate::StoreError::TagQuotaExceeded);
+                }
+                self.tags = merged;
+            }
+            SamlProviderChange::Untag(keys) => {
+                self.tags = remove_tags(std::mem::take(&mut self.tags), keys);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How backends store a provider's lists: JSON arrays of strings (tags as `[key, value]`
+/// pairs), in one column each; the lists are short and always read and written whole.
+pub fn encode_strings(items: &[String]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
+
+pub fn decode_strings(text: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.as_array()?
+        .iter()
+        .map(|s| s.as_str().map(str::to_owned))
+        .collect()
+}
+
+pub fn encode_tags(tags: &[Tag]) -> String {
+    let pairs: Vec<serde_json::Value> = tags
+        .iter()
+        .map(|t| serde_json::Value::from(vec![t.key.clone(), t.value.clone()]))
+        .collect();
+    serde_json::Value::from(pairs).to_string()
+}
+
+pub fn decode_tags(text: &str) -> Option<Vec<Tag>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.as_array()?
+        .iter()
+        .map(|pair| {
+            let pair = pair.as_array()?;
+            match pair.as_slice() {
+                [k, v] => Some(Tag {
+                    key: k.as_str()?.to_owned(),
+                    value: v.as_str()?.to_owned(),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
 }

@@ -139,6 +139,9 @@ pub struct MasterKey {
     /// secret it seals so that the ring finds the key that opens it.
     id: String,
     cipher: Aes256Gcm,
+    /// A key derived from the master key (SHA-256 of a fixed label and the key) for MACs
+    /// that must not be made without the master key: console sessions' tokens.
+    derived: Zeroizing<[u8; 32]>,
 }
 
 /// A master key given in the wrong form.
@@ -152,9 +155,15 @@ impl MasterKey {
             .chain_update(b"iamd master key id\0")
             .chain_update(bytes)
             .finalize();
+        let derived: [u8; 32] = Sha256::new()
+            .chain_update(b"iamd derived mac key v1\0")
+            .chain_update(bytes)
+            .finalize()
+            .into();
         MasterKey {
             id: hex::encode(&digest[..4]),
             cipher: Aes256Gcm::new(bytes.into()),
+            derived: Zeroizing::new(derived),
         }
     }
 
@@ -257,6 +266,13 @@ impl Keyring {
 
     pub fn current_id(&self) -> &str {
         &self.current.id
+    }
+
+    /// The keys derived from each master key of the ring (`MasterKey::derived`), the
+    /// current one's first: what MACs are made with (the first) and checked against (any,
+    /// while keys are rotated).
+    pub fn derived_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
+        std::iter::once(&*self.current.derived).chain(self.old.iter().map(|k| &*k.derived))
     }
 
     fn find(&self, id: &str) -> Option<&MasterKey> {

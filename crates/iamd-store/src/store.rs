@@ -7,8 +7,10 @@ use async_trait::async_trait;
 use crate::model::{
     AccessKey, Account, AccountCounts, AwsPolicyUsage, Credential, DeletionTask, Group, HolderKind,
     InstanceProfile, KeyOwner, KeyStatus, KeyUsage, LoginProfile, ManagedPolicy, MfaDevice,
-    MfaSecret, NewAccessKey, NewPassword, PasswordPolicy, PolicyEntity, PolicyHolder,
-    PolicyVersion, Role, RoleUsage, ServiceCredential, Tag, Tagged, TaggedKind, User, UserPolicies,
+    MfaSecret, NewAccessKey, NewPassword, OidcProvider, OidcProviderChange, PasswordPolicy,
+    PolicyEntity, PolicyHolder, PolicyVersion, PublicCredential, PublicCredentialKind, Role,
+    RoleUsage, SamlProvider, SamlProviderChange, ServerCertificate, ServiceCredential, Tag, Tagged,
+    TaggedKind, User, UserPolicies,
 };
 use crate::secret::{Keyring, SealedSecret};
 
@@ -128,8 +130,30 @@ pub enum StoreError {
     ServiceCredentialQuotaExceeded,
     #[error("user still has service-specific credentials")]
     UserHasServiceCredentials,
+    #[error("no such SSH public key or signing certificate")]
+    NoSuchPublicCredential,
+    #[error("the user already has the maximum number of that kind of public credential")]
+    PublicCredentialQuotaExceeded,
+    #[error("the same key or certificate is already stored")]
+    DuplicatePublicCredential,
+    #[error("user still has SSH public keys or signing certificates")]
+    UserHasPublicCredentials(PublicCredentialKind),
+    #[error("no such server certificate")]
+    NoSuchServerCertificate,
+    #[error("the account already has the maximum number of server certificates")]
+    ServerCertificateQuotaExceeded,
     #[error("the entity would have more tags than its quota")]
     TagQuotaExceeded,
+    #[error("no such OpenID Connect provider")]
+    NoSuchOidcProvider,
+    #[error("the account already has the maximum number of OpenID Connect providers")]
+    OidcProviderQuotaExceeded,
+    #[error("the OpenID Connect provider already has the maximum number of client ids")]
+    OidcClientIdQuotaExceeded,
+    #[error("no such SAML provider")]
+    NoSuchSamlProvider,
+    #[error("the account already has the maximum number of SAML providers")]
+    SamlProviderQuotaExceeded,
     #[error("the account has no such alias")]
     NoSuchAccountAlias,
     #[error("no such login profile")]
@@ -161,6 +185,7 @@ impl TaggedKind {
             TaggedKind::Policy => StoreError::NoSuchPolicy,
             TaggedKind::InstanceProfile => StoreError::NoSuchInstanceProfile,
             TaggedKind::MfaDevice => StoreError::NoSuchMfaDevice,
+            TaggedKind::ServerCertificate => StoreError::NoSuchServerCertificate,
         }
     }
 }
@@ -214,8 +239,61 @@ pub fn key_sort_time(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// The tables `Store::reset` empties, children before the tables they reference (the
+/// same names on both backends). Every other table is listed in `RESET_KEEPS`; a test on
+/// each backend checks that the two lists name every table of the schema, so that a
+/// migration adding a table must say whether reset empties it.
+pub const RESET_TABLES: &[&str] = &[
+    "saml_providers",
+    "oidc_providers",
+    "server_certificate_tags",
+    "server_certificates",
+    "public_credentials",
+    "service_credentials",
+    "mfa_device_tags",
+    "mfa_devices",
+    "password_uses",
+    "login_profiles",
+    "password_policies",
+    "account_aliases",
+    "role_deletion_tasks",
+    "instance_profile_roles",
+    "instance_profile_tags",
+    "instance_profiles",
+    "group_aws_policy_attachments",
+    "group_policy_attachments",
+    "group_policies",
+    "group_members",
+    "groups",
+    "role_aws_policy_attachments",
+    "role_policy_attachments",
+    "role_policies",
+    "role_tags",
+    "roles",
+    "user_aws_policy_attachments",
+    "user_policy_attachments",
+    "user_policies",
+    "user_tags",
+    // `access_keys` (users' keys only) is emptied here, before `users`.
+    "users",
+    "policy_tags",
+    "policy_versions",
+    "managed_policies",
+];
+
+/// The tables `Store::reset` keeps: the accounts, and of `access_keys` the root keys (the
+/// rows without a user); the backends' own bookkeeping is not in the list they check.
+pub const RESET_KEEPS: &[&str] = &["accounts", "access_keys"];
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Deletes every IAM entity of every account (users and their keys, groups, roles,
+    /// policies, instance profiles, aliases, password policies, login profiles, MFA
+    /// devices, service-specific credentials, SSH keys, signing and server certificates,
+    /// OIDC providers) in one transaction, keeping the accounts and
+    /// their root keys: `iamd serve --mode emulator`'s reset.
+    async fn reset(&self) -> Result<(), StoreError>;
+
     /// Creates the account and its root key if the store holds no account yet. Returns the
     /// account that exists afterwards and whether this call created it.
     async fn bootstrap_account(
@@ -225,6 +303,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(String, bool), StoreError>;
 
     async fn get_account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
+    /// The account `bootstrap_account` created (the one a store serves), if there is one
+    /// yet; for tools that work on a store without serving it (`iamd admin`).
+    async fn served_account(&self) -> Result<Option<Account>, StoreError>;
     /// The account's entities, counted in one snapshot.
     async fn count_account(&self, account_id: &str) -> Result<AccountCounts, StoreError>;
 
@@ -250,10 +331,11 @@ pub trait Store: Send + Sync + 'static {
         new_path: Option<&str>,
     ) -> Result<(), StoreError>;
     /// Deletes a user that has no login profile, access keys, attached policies or inline
-    /// policies left and is in no group and has no MFA device and no service-specific
-    /// credential (checked in that order: `UserHasLoginProfile`, `UserHasAccessKeys`,
-    /// `UserHasAttachedPolicies`, `UserHasInlinePolicies`, `UserInGroups`,
-    /// `UserHasMfaDevices`, `UserHasServiceCredentials`).
+    /// policies left and is in no group and has no MFA device, no service-specific
+    /// credential, no signing certificate and no SSH public key (checked in that order:
+    /// `UserHasLoginProfile`, `UserHasAccessKeys`, `UserHasAttachedPolicies`,
+    /// `UserHasInlinePolicies`, `UserInGroups`, `UserHasMfaDevices`,
+    /// `UserHasServiceCredentials`, `UserHasPublicCredentials`).
     async fn delete_user(&self, account_id: &str, user_name: &str) -> Result<(), StoreError>;
 
     /// Stores a key if its owner still exists and has fewer than `quota` keys.
@@ -803,6 +885,61 @@ pub trait Store: Send + Sync + 'static {
         entity: Tagged<'_>,
     ) -> Result<Vec<Tag>, StoreError>;
 
+    // OpenID Connect providers, one per (account, url); the url is compared as given (the
+    // domain lower-cases the host). Lists and tags are read and written whole.
+
+    /// Stores the provider. `AlreadyExists` when the account has one with this url;
+    /// `OidcProviderQuotaExceeded` when it has `max_per_account` already.
+    async fn create_oidc_provider(
+        &self,
+        provider: &OidcProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError>;
+    async fn get_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+    ) -> Result<Option<OidcProvider>, StoreError>;
+    /// The account's providers in url order, with their lists and tags.
+    async fn list_oidc_providers(&self, account_id: &str) -> Result<Vec<OidcProvider>, StoreError>;
+    /// `NoSuchOidcProvider`.
+    async fn delete_oidc_provider(&self, account_id: &str, url: &str) -> Result<(), StoreError>;
+    /// Applies `change` (`OidcProvider::apply`) in one transaction and returns the provider
+    /// as it now is. `NoSuchOidcProvider`, or the change's own error (nothing changes).
+    async fn change_oidc_provider(
+        &self,
+        account_id: &str,
+        url: &str,
+        change: &OidcProviderChange,
+    ) -> Result<OidcProvider, StoreError>;
+
+    // SAML providers, one per (account, name); tags are read and written whole.
+
+    /// Stores the provider. `AlreadyExists` when the account has one with this name;
+    /// `SamlProviderQuotaExceeded` when it has `max_per_account` already.
+    async fn create_saml_provider(
+        &self,
+        provider: &SamlProvider,
+        max_per_account: usize,
+    ) -> Result<(), StoreError>;
+    async fn get_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<SamlProvider>, StoreError>;
+    /// The account's providers in name order.
+    async fn list_saml_providers(&self, account_id: &str) -> Result<Vec<SamlProvider>, StoreError>;
+    /// `NoSuchSamlProvider`.
+    async fn delete_saml_provider(&self, account_id: &str, name: &str) -> Result<(), StoreError>;
+    /// Applies `change` (`SamlProvider::apply`) in one transaction and returns the provider
+    /// as it now is. `NoSuchSamlProvider`, or the change's own error (nothing changes).
+    async fn change_saml_provider(
+        &self,
+        account_id: &str,
+        name: &str,
+        change: &SamlProviderChange,
+    ) -> Result<SamlProvider, StoreError>;
+
     // Account aliases: at most one per account, each unique across every account the store
     // holds (AWS's aliases are unique across its partition).
 
@@ -1018,4 +1155,81 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<PasswordPolicy>, StoreError>;
     /// Whether there was one to delete.
     async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError>;
+
+    // SSH public keys and signing certificates, each a user's (found ignoring case;
+    // `NoSuchUser` otherwise), listed in upload order.
+
+    /// Stores the key or certificate for the user named `credential.user_name`, unless the
+    /// user already has `quota` of its kind (`PublicCredentialQuotaExceeded`) or the same
+    /// fingerprint is stored already (`DuplicatePublicCredential`): an SSH key's among its
+    /// user's keys, a certificate's among the account's certificates.
+    async fn upload_public_credential(
+        &self,
+        credential: &PublicCredential,
+        quota: usize,
+    ) -> Result<(), StoreError>;
+    /// The keys or certificates of one user (or, with `None`, of every user of the
+    /// account), in upload order.
+    async fn list_public_credentials(
+        &self,
+        account_id: &str,
+        user_name: Option<&str>,
+        kind: PublicCredentialKind,
+    ) -> Result<Vec<PublicCredential>, StoreError>;
+    /// Sets the status of the user's key or certificate: `NoSuchUser`, then
+    /// `NoSuchPublicCredential` (ids are matched exactly).
+    async fn update_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+        status: KeyStatus,
+    ) -> Result<(), StoreError>;
+    /// Deletes the user's key or certificate.
+    async fn delete_public_credential(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        kind: PublicCredentialKind,
+        credential_id: &str,
+    ) -> Result<(), StoreError>;
+
+    // Server certificates. Names are unique per account ignoring case. The private key is
+    // stored sealed.
+
+    /// Stores the certificate and its tags, unless the account has `quota` already
+    /// (`ServerCertificateQuotaExceeded`); `AlreadyExists` on a name clash.
+    async fn create_server_certificate(
+        &self,
+        certificate: &ServerCertificate,
+        quota: usize,
+    ) -> Result<(), StoreError>;
+    /// Case-insensitive lookup by name, with its tags and sealed private key.
+    async fn get_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<Option<ServerCertificate>, StoreError>;
+    /// The account's certificates whose path starts with `path_prefix`, in lower-cased-name
+    /// order, without their tags.
+    async fn list_server_certificates(
+        &self,
+        account_id: &str,
+        path_prefix: &str,
+    ) -> Result<Vec<ServerCertificate>, StoreError>;
+    /// Renames and/or moves the certificate: `NoSuchServerCertificate`, `AlreadyExists`.
+    async fn update_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// `NoSuchServerCertificate`. Its tags go with it.
+    async fn delete_server_certificate(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> Result<(), StoreError>;
 }

@@ -70,6 +70,63 @@ pub async fn authenticate(
     })
 }
 
+/// Whether `access_key_id` can name a key at all: 1-128 letters, digits or underscores
+/// (the emulator mode accepts any such id, `FOOBARKEY` and `testing` included).
+fn syntactically_valid(access_key_id: &str) -> bool {
+    (1..=128).contains(&access_key_id.len())
+        && access_key_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Authentication in the emulator mode (`iamd serve --mode emulator`): the request's
+/// authorization was parsed (a malformed one was refused before this) and its scope must
+/// name the service, but no signature is verified and the clock is not checked. A key id
+/// iamd issued (with its session token, if any) acts as its owner; any other
+/// syntactically valid key id acts as the account's root.
+pub async fn authenticate_emulated(
+    iam: &Iam,
+    auth: &ParsedAuth,
+    signing_name: &str,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<Authenticated, IamError> {
+    iamd_sigv4::check_scope(auth, signing_name).map_err(sigv4_error)?;
+    if !syntactically_valid(&auth.access_key_id) {
+        return Err(IamError::new(
+            ErrorCode::InvalidClientTokenId,
+            "The security token included in the request is invalid.",
+        ));
+    }
+    match iam
+        .caller(&auth.access_key_id, auth.session_token.as_deref(), now)
+        .await
+    {
+        Ok(caller) => Ok(Authenticated {
+            usage: caller.usage(now, &auth.service, &auth.region),
+            principal: caller.principal,
+            via: caller.via,
+        }),
+        // The store failing is not a stranger's key.
+        Err(e) if e.code.status() >= 500 => Err(e),
+        // A stranger's key acts as the root, as if signed with its active root key (when
+        // it has one): GetSessionToken and GetFederationToken key their sessions with it.
+        Err(_) => {
+            let access_key_id = match iam.active_root_key_id(account_id).await? {
+                Some(root_key) => root_key,
+                None => auth.access_key_id.clone(),
+            };
+            Ok(Authenticated {
+                usage: None,
+                principal: Principal::Root {
+                    account_id: account_id.to_owned(),
+                },
+                via: Via::AccessKey { access_key_id },
+            })
+        }
+    }
+}
+
 /// Derived signing keys by (key id, date, region, service): the derivation is five HMACs,
 /// and a key id's secret never changes (long-term secrets are fixed at creation; every
 /// session has its own key id), so a derived key stays valid for its whole day. A key that

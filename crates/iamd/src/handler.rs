@@ -12,6 +12,7 @@ use iamd_protocol::{xml, Invalid, Operation, Params, Service};
 use time::OffsetDateTime;
 use tracing::{debug, debug_span, error, info, Instrument};
 
+use crate::audit;
 use crate::auth;
 use crate::server::{Limits, State};
 
@@ -138,11 +139,20 @@ pub async fn handle(
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
 ) -> Response<Full<Bytes>> {
-    if req.uri().path() == crate::signin::PATH {
-        return crate::signin::handle(state, req, peer).await;
+    if req.uri().path() == crate::signin::PATH || req.uri().path() == crate::signin::CONSOLE_PATH {
+        let console = req.uri().path() == crate::signin::CONSOLE_PATH;
+        let resp = crate::signin::handle(state, req, peer, console).await;
+        state.metrics.sign_in(resp.status().as_u16());
+        return resp;
+    }
+    if state.emulator && RESET_PATHS.contains(&req.uri().path()) {
+        return reset(state, req.method()).await;
     }
     if let Some(probe) = crate::health::answer(state, req.method(), req.uri().path()).await {
         return probe;
+    }
+    if let Some(page) = crate::console::answer(req.method(), req.uri().path()) {
+        return page;
     }
     let started = std::time::Instant::now();
     let request_id = state.request_ids.next();
@@ -150,7 +160,17 @@ pub async fn handle(
     // per cent of every request. Failures on the server's side are logged with the id.
     let span = debug_span!("request", id = %request_id, action = tracing::field::Empty);
     async {
-        let (service, operation, result) = process(state, req, &request_id, peer).await;
+        // What the audit record needs beyond the answer, gathered only when there is a log.
+        let mut trail = state.audit.as_ref().map(|_| Trail {
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            ..Trail::default()
+        });
+        let (service, operation, result) =
+            process(state, req, &request_id, peer, trail.as_mut()).await;
         let code = match &result {
             Ok(_) => "OK",
             Err(e) => e.code.as_str(),
@@ -159,6 +179,15 @@ pub async fn handle(
         state
             .metrics
             .request(service.signing_name(), action, code, started.elapsed());
+        if code == ErrorCode::AccessDenied.as_str() {
+            state.metrics.denied(service.signing_name(), action);
+        }
+        if let (Some(audit), Some(trail)) = (&state.audit, trail) {
+            let event = trail.event(state, service, operation, &result, &request_id, peer);
+            if !audit.record(event).await {
+                state.metrics.audit_record_dropped();
+            }
+        }
         // After a body that was cut off (too slow, too large) the connection's framing is
         // lost or the rest is not worth reading: answer, then close.
         let close = matches!(
@@ -211,6 +240,98 @@ pub async fn handle(
     .await
 }
 
+/// The emulator mode's reset: moto's path, and iamd's own.
+const RESET_PATHS: [&str; 2] = ["/moto-api/reset", "/iamd/v1/reset"];
+
+/// `POST` to a reset path in the emulator mode: every user, group, role, policy, …
+/// deleted; the account and its root keys kept.
+async fn reset(state: &State, method: &http::Method) -> Response<Full<Bytes>> {
+    let (status, body) = if method != http::Method::POST {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"status":"error","message":"Only POST is supported."}"#,
+        )
+    } else {
+        match state.iam.reset().await {
+            Ok(()) => {
+                info!("emulator state reset");
+                (StatusCode::OK, r#"{"status":"ok"}"#)
+            }
+            Err(e) => {
+                error!(%e, "emulator reset failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    r#"{"status":"error","message":"Internal failure."}"#,
+                )
+            }
+        }
+    };
+    let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// What `process` learns of a request that its audit record needs.
+#[derive(Default)]
+struct Trail {
+    user_agent: Option<String>,
+    region: Option<String>,
+    identity: Option<audit::Identity>,
+    params: Option<Params>,
+}
+
+impl Trail {
+    fn event(
+        self,
+        state: &State,
+        service: Service,
+        operation: Option<Operation>,
+        result: &Result<String, IamError>,
+        request_id: &str,
+        peer: std::net::SocketAddr,
+    ) -> audit::Event {
+        let event_name = match operation {
+            Some(op) => op.name().to_owned(),
+            // The client's text, cut to a length any real operation name fits in.
+            None => self
+                .params
+                .as_ref()
+                .and_then(|p| p.get("Action"))
+                .unwrap_or("")
+                .chars()
+                .take(128)
+                .collect(),
+        };
+        let read_only = audit::read_only(&event_name);
+        let (response, error) = match result {
+            Ok(body) if audit::records_response(service.signing_name(), &event_name) => {
+                (Some(body.clone()), None)
+            }
+            Ok(_) => (None, None),
+            Err(e) => (None, Some((e.code.as_str(), e.message.clone()))),
+        };
+        audit::Event {
+            time: OffsetDateTime::now_utc(),
+            service: service.signing_name(),
+            event_name,
+            region: self.region,
+            source_ip: peer.ip(),
+            user_agent: self.user_agent,
+            identity: self.identity.unwrap_or_default(),
+            params: self.params,
+            response,
+            error,
+            request_id: request_id.to_owned(),
+            read_only,
+            recipient_account_id: state.account_id.clone(),
+        }
+    }
+}
+
 /// Request ids: UUIDs (version 4 layout) drawn from a random starting point chosen at
 /// start-up and counted up from it, so that they are unique within a process and
 /// unpredictable across processes without a call to the OS's random source per request.
@@ -256,6 +377,7 @@ async fn process(
     req: http::Request<Incoming>,
     request_id: &str,
     peer: std::net::SocketAddr,
+    mut trail: Option<&mut Trail>,
 ) -> (Service, Option<Operation>, Result<String, IamError>) {
     let iam = &state.iam;
     let (parts, body) = req.into_parts();
@@ -302,6 +424,10 @@ async fn process(
     };
 
     let parsed = iamd_sigv4::parse(&parts);
+    if let (Some(trail), Ok(auth)) = (trail.as_deref_mut(), &parsed) {
+        trail.region = Some(auth.region.clone());
+        trail.identity = Some(audit::Identity::unknown(Some(&auth.access_key_id)));
+    }
     let service = Service::select(
         params.get("Version"),
         parsed.as_ref().ok().map(|a| a.service.as_str()),
@@ -320,12 +446,21 @@ async fn process(
                 "Only GET and POST requests are supported.",
             ));
         }
+        if let Some(op) = Operation::find(service, params.get("Action").unwrap_or(""))
+            .filter(|op| is_unsigned_sts_action(*op))
+        {
+            // Called without a signature by design: the caller proves itself with the
+            // token it passes. The body and time limits above apply as to any request.
+            tracing::Span::current().record("action", op.name());
+            // A source throttled for failed authentications (`--auth-failure-limit`) is
+            // throttled here too.
+            state.auth_failures.check(peer.ip())?;
+            return unsigned_sts(state, op, &params, request_id).await;
+        }
         if let Some(op) =
             Operation::find(service, params.get("Action").unwrap_or("")).filter(|op| op.unsigned())
         {
-            // Called without a signature by design (AssumeRoleWithWebIdentity/SAML): the
-            // caller proves itself with a token iamd does not verify yet, so these answer
-            // NotImplemented rather than an authentication error.
+            // Other operations the models mark unsigned (none iamd serves).
             return Err(Invalid::NotImplemented(op.name()).into());
         }
         state.auth_failures.check(peer.ip())?;
@@ -336,23 +471,39 @@ async fn process(
             e
         };
         let auth_info = parsed.map_err(|e| failed(auth::sigv4_error(e), None))?;
-        let who = auth::authenticate(
-            iam,
-            &state.signing_keys,
-            &auth_info,
-            service.signing_name(),
-            &parts,
-            &body,
-            now,
-        )
-        .await
+        let who = if state.emulator {
+            auth::authenticate_emulated(
+                iam,
+                &auth_info,
+                service.signing_name(),
+                &state.account_id,
+                now,
+            )
+            .await
+        } else {
+            auth::authenticate(
+                iam,
+                &state.signing_keys,
+                &auth_info,
+                service.signing_name(),
+                &parts,
+                &body,
+                now,
+            )
+            .await
+        }
         .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
+        if let Some(trail) = trail.as_deref_mut() {
+            trail.identity = Some(audit::Identity::of(&who.principal, &who.via));
+        }
         if let Some(usage) = who.usage {
             iam.usage().record(usage);
         }
         iamd_core::authn::check_session_reach(service, &who.via)
             .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
         let action = params.get("Action").unwrap_or("");
+        iamd_core::console::check_console_reach(&who.via, action)
+            .map_err(|e| failed(e, Some(&auth_info.access_key_id)))?;
         let Some(op) = Operation::find(service, action) else {
             return Err(IamError::new(
                 ErrorCode::InvalidAction,
@@ -376,5 +527,88 @@ async fn process(
         iamd_protocol::dispatch(iam, &ctx, op, &params, request_id).await
     }
     .await;
+    if let Some(trail) = trail {
+        trail.params = Some(params);
+    }
     (service, asked, result)
+}
+
+/// The STS actions AWS serves without a signature, each answered by `unsigned_sts`: the
+/// request carries its own proof (a web identity token, a SAML assertion). Every other
+/// action must be signed.
+pub fn is_unsigned_sts_action(op: Operation) -> bool {
+    matches!(
+        op,
+        Operation::AssumeRoleWithWebIdentity | Operation::AssumeRoleWithSAML
+    )
+}
+
+/// Serves an unsigned STS action (see `is_unsigned_sts_action`).
+async fn unsigned_sts(
+    state: &State,
+    op: Operation,
+    params: &Params,
+    request_id: &str,
+) -> Result<String, IamError> {
+    use iamd_protocol::decode::DecodeInput;
+    use iamd_protocol::sts;
+    let (name, ns) = (op.name(), op.service().namespace());
+    match op {
+        Operation::AssumeRoleWithWebIdentity => {
+            let input = sts::AssumeRoleWithWebIdentityInput::decode(params)?;
+            let out = state
+                .iam
+                .assume_role_with_web_identity(
+                    OffsetDateTime::now_utc(),
+                    iamd_core::oidc::WebIdentityInput {
+                        role_arn: input.role_arn,
+                        role_session_name: input.role_session_name,
+                        web_identity_token: input.web_identity_token,
+                        duration_seconds: input.duration_seconds.map(i64::from),
+                        policy: input.policy,
+                        policy_arns: input
+                            .policy_arns
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter_map(|p| p.arn)
+                            .collect(),
+                    },
+                )
+                .await?;
+            let c = out.role.credentials;
+            let output = sts::AssumeRoleWithWebIdentityOutput {
+                credentials: Some(sts::Credentials {
+                    access_key_id: Some(c.access_key_id),
+                    secret_access_key: Some(c.secret_access_key.expose().to_owned()),
+                    session_token: Some(c.session_token),
+                    expiration: Some(c.expiration),
+                }),
+                subject_from_web_identity_token: Some(out.subject),
+                assumed_role_user: Some(sts::AssumedRoleUser {
+                    assumed_role_id: Some(out.role.assumed_role_id),
+                    arn: Some(out.role.arn),
+                }),
+                provider: Some(out.provider),
+                audience: Some(out.audience),
+                packed_policy_size: out.role.packed_policy_size,
+                source_identity: out.role.source_identity,
+                ..Default::default()
+            };
+            Ok(xml::success(
+                name,
+                ns,
+                request_id,
+                Some(&|w: &mut xml::XmlWriter| {
+                    iamd_protocol::encode::EncodeXml::encode(&output, w)
+                }),
+            ))
+        }
+        // Its reason is the domain's (`api::saml_not_implemented`); the input is still
+        // decoded first, so a malformed request is a 400 rather than a 501.
+        Operation::AssumeRoleWithSAML => {
+            sts::AssumeRoleWithSAMLInput::decode(params)?;
+            Err(iamd_core::api::saml_not_implemented())
+        }
+        _ => Err(Invalid::NotImplemented(name).into()),
+    }
 }

@@ -48,8 +48,27 @@ pub(crate) async fn answer(
     match path {
         "/healthz" => Some(json(StatusCode::OK, r#"{"status":"ok"}"#.to_owned())),
         "/readyz" => Some(ready(state).await),
-        "/metrics" => Some(metrics(state)),
+        // With --metrics-listen, metrics are served there alone.
+        "/metrics" if state.metrics_listen.is_none() => Some(metrics(state)),
         _ => None,
+    }
+}
+
+/// An answer on the `--metrics-listen` port: `/metrics` and the probes; 404 for the rest.
+pub(crate) async fn answer_private(
+    state: &State,
+    method: &Method,
+    path: &str,
+) -> Response<Full<Bytes>> {
+    if (method == Method::GET || method == Method::HEAD) && path == "/metrics" {
+        return metrics(state);
+    }
+    match answer(state, method, path).await {
+        Some(resp) => resp,
+        None => json(
+            StatusCode::NOT_FOUND,
+            r#"{"status":"not found"}"#.to_owned(),
+        ),
     }
 }
 
@@ -125,7 +144,7 @@ async fn check(state: &State) -> Ready {
 
 /// The Prometheus text exposition (`crate::metrics`).
 fn metrics(state: &State) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from(state.metrics.render())));
+    let mut resp = Response::new(Full::new(Bytes::from(state.metrics.render(&state.cache))));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use iamd::admin::AdminCommand;
 use iamd::server::{self, Config, Limits};
 use iamd::TlsFiles;
 
@@ -25,6 +26,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the IAM and STS Query APIs over HTTP, or HTTPS with --tls-cert and --tls-key.
@@ -50,8 +53,41 @@ enum Command {
         /// With TLS, offer HTTP/2 as well as HTTP/1.1 (`on`), or HTTP/1.1 only (`off`).
         #[arg(long, env = "IAMD_HTTP2", default_value = "on", value_parser = ["on", "off"])]
         http2: String,
+        /// CA certificates (PEM) to trust for OIDC issuers' HTTPS, besides the system's.
+        #[arg(long, env = "IAMD_OIDC_CA_FILE")]
+        oidc_ca_file: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+        /// Write an audit record (one JSON line in CloudTrail's shape) of every request to
+        /// this file (rotated by size, older files kept as FILE.1 … FILE.N), or to stdout
+        /// with `-`. None by default.
+        #[arg(long, env = "IAMD_AUDIT_LOG")]
+        audit_log: Option<String>,
+        /// Rotate the audit log file once it holds this many bytes (at least 1 MiB).
+        #[arg(long, env = "IAMD_AUDIT_LOG_MAX_BYTES", default_value_t = iamd::audit::DEFAULT_MAX_FILE_BYTES)]
+        audit_log_max_bytes: u64,
+        /// Rotated audit log files kept (FILE.1 newest … FILE.N oldest), 1 to 100.
+        #[arg(long, env = "IAMD_AUDIT_LOG_KEEP", default_value_t = iamd::audit::DEFAULT_KEPT_FILES)]
+        audit_log_keep: u32,
+        /// When the audit writer falls behind (16,384 records queued): `drop` the record
+        /// and count it in iamd_audit_records_dropped_total, or `block` the request until
+        /// there is room.
+        #[arg(long, env = "IAMD_AUDIT_LOG_FULL", default_value = "drop", value_parser = ["drop", "block"])]
+        audit_log_full: String,
+        /// `default`, or `emulator` for local tests that expect moto or LocalStack: any
+        /// syntactically valid access key id acts as the account's root with any secret
+        /// (signatures are parsed, not verified), `POST /moto-api/reset` and
+        /// `POST /iamd/v1/reset` delete every user, role and policy, and authorization is
+        /// off unless --emulator-authorize. Never for real clients.
+        #[arg(long, env = "IAMD_MODE", default_value = "default", value_parser = ["default", "emulator"])]
+        mode: String,
+        /// In the emulator mode, enforce identity policies for the keys iamd issued.
+        #[arg(long, env = "IAMD_EMULATOR_AUTHORIZE")]
+        emulator_authorize: bool,
+        /// Serve /metrics (and /healthz, /readyz) on this address, plain HTTP, instead of
+        /// on the service port; port 0 picks a free port (printed at start).
+        #[arg(long, env = "IAMD_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Bring the store's schema up to date and encrypt secrets an older version kept in
     /// clear text, then exit (`serve` does both too, at start).
@@ -70,6 +106,59 @@ enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
+    /// Write a consistent copy of the embedded SQLite database to FILE, also while a
+    /// server serves it. The copy holds secrets sealed under the master key, not the key:
+    /// keep the key apart from it. (PostgreSQL: use pg_dump.)
+    Backup {
+        /// The file to write (must not exist; made mode 0600).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Replace the embedded SQLite database by a backup, after checking it (an iamd
+    /// backup, a schema version this iamd knows, secrets that the master key given opens).
+    /// Refused while a server holds the data directory; the replaced database is kept.
+    Restore {
+        /// The backup made by `iamd backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Bootstrap and break-glass work on the store, without the API.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCli,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCli {
+    /// The root and every user with their access keys: status, age, last use. Runs beside
+    /// a server (on a snapshot of the SQLite database).
+    ListUsers,
+    /// Create an access key for the account root and print its secret, once.
+    CreateRootKey,
+    /// Make an access key (any owner's) inactive.
+    DeactivateKey {
+        /// The access key id.
+        key_id: String,
+    },
+    /// Delete an access key (any owner's).
+    DeleteKey {
+        /// The access key id.
+        key_id: String,
+    },
+    /// AWS's credential report (CSV) on standard output. Runs beside a server (on a
+    /// snapshot of the SQLite database).
+    CredentialReport,
 }
 
 #[derive(clap::Args)]
@@ -78,11 +167,11 @@ struct KeyArgs {
     /// (`openssl rand -base64 32`). Or the key itself in IAMD_MASTER_KEY. Neither: on
     /// SQLite, master.key in the data directory (generated on first start); PostgreSQL
     /// refuses to start.
-    #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
+    #[arg(long, env = "IAMD_MASTER_KEY_FILE", global = true)]
     master_key_file: Option<PathBuf>,
     /// A previous master key (file, same form), still used to open secrets it sealed while
     /// keys are rotated. Repeatable.
-    #[arg(long)]
+    #[arg(long, global = true)]
     old_master_key_file: Vec<PathBuf>,
 }
 
@@ -151,11 +240,16 @@ impl LimitArgs {
 #[derive(clap::Args)]
 struct StoreArgs {
     /// Directory of the embedded SQLite database.
-    #[arg(long, env = "IAMD_DATA_DIR", default_value = "./iamd-data")]
+    #[arg(
+        long,
+        env = "IAMD_DATA_DIR",
+        default_value = "./iamd-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// The store: sqlite://PATH (default: the SQLite file in --data-dir), or
     /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB for a PostgreSQL database shared by nodes.
-    #[arg(long, env = "IAMD_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "IAMD_DATABASE_URL", hide_env_values = true, global = true)]
     database_url: Option<String>,
 }
 
@@ -166,12 +260,13 @@ fn never_secret(meta: &tracing::Metadata<'_>) -> bool {
     !(meta.target().starts_with("tokio_postgres") && *meta.level() > tracing::Level::INFO)
 }
 
-fn init_logging() {
+/// Logging to stderr, filtered by `IAMD_LOG`, else at `default` level.
+fn init_logging(default: &str) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
     let filter =
-        tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG").unwrap_or_else(|_| "info".into());
+        tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG").unwrap_or_else(|_| default.into());
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in files and collectors; they
@@ -183,81 +278,159 @@ fn init_logging() {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    // The tools print what they did; the store's own notes are for servers.
+    init_logging(match cli.command {
+        Command::Backup { .. } | Command::Restore { .. } | Command::Admin { .. } => "warn",
+        _ => "info",
+    });
     let rekey = matches!(cli.command, Command::Rekey { .. });
-    let (listen, store, keys, authorization, limits, tls) = match cli.command {
-        Command::Serve {
-            listen,
-            store,
-            keys,
-            authorization,
-            tls_cert,
-            tls_key,
-            http2,
-            limits,
-        } => {
-            let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => Some(TlsFiles {
-                    cert,
-                    key,
-                    http2: http2 == "on",
-                }),
-                // clap requires both or neither.
-                _ => None,
-            };
-            match limits.limits() {
-                Ok(limits) => (listen, store, keys, authorization == "on", limits, tls),
-                Err(e) => {
-                    eprintln!("iamd: {e}");
-                    return ExitCode::from(2);
+    let oidc_ca;
+    let (listen, store, keys, authorization, limits, tls, audit, emulator, metrics_listen) =
+        match cli.command {
+            Command::Serve {
+                listen,
+                store,
+                keys,
+                authorization,
+                tls_cert,
+                tls_key,
+                http2,
+                limits,
+                audit_log,
+                audit_log_full,
+                audit_log_max_bytes,
+                audit_log_keep,
+                mode,
+                emulator_authorize,
+                metrics_listen,
+                oidc_ca_file,
+            } => {
+                oidc_ca = oidc_ca_file;
+                let emulator = mode == "emulator";
+                let authorization = if emulator {
+                    emulator_authorize
+                } else {
+                    authorization == "on"
+                };
+                let full = if audit_log_full == "block" {
+                    iamd::AuditFull::Block
+                } else {
+                    iamd::AuditFull::Drop
+                };
+                let audit = match audit_log
+                    .map(|dest| {
+                        iamd::AuditConfig::new(&dest, full)
+                            .with_rotation(audit_log_max_bytes, audit_log_keep)
+                    })
+                    .transpose()
+                {
+                    Ok(audit) => audit,
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let tls = match (tls_cert, tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsFiles {
+                        cert,
+                        key,
+                        http2: http2 == "on",
+                    }),
+                    // clap requires both or neither.
+                    _ => None,
+                };
+                match limits.limits() {
+                    Ok(limits) => (
+                        listen,
+                        store,
+                        keys,
+                        authorization,
+                        limits,
+                        tls,
+                        audit,
+                        emulator,
+                        metrics_listen,
+                    ),
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        return ExitCode::from(2);
+                    }
                 }
             }
-        }
-        Command::Migrate { store, keys } | Command::Rekey { store, keys } => {
-            let keyring = match keys.keyring() {
-                Ok(k) => k,
-                Err(e) => {
-                    eprintln!("iamd: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let config = Config {
-                // Not used: migrate and rekey serve nothing.
-                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                data_dir: store.data_dir,
-                database_url: store.database_url,
-                account_id: None,
-                root_key: None,
-                authorization: true,
-                limits: Limits::default(),
-                keyring,
-                tls: None,
-            };
-            let rt = match runtime() {
-                Ok(rt) => rt,
-                Err(code) => return code,
-            };
-            let done = if rekey {
-                rt.block_on(server::rekey(&config)).map(|(target, n)| {
-                    format!("re-sealed {n} secrets at {target} under the current master key")
-                })
-            } else {
-                rt.block_on(server::migrate(&config))
-                    .map(|target| format!("the schema at {target} is up to date"))
-            };
-            return match done {
-                Ok(message) => {
-                    println!("iamd: {message}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("iamd: {e}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-    };
+            Command::Backup { to, store } => {
+                return finish(iamd::admin::backup(&tool_config(store, None), &to))
+            }
+            Command::Restore { from, store, keys } => {
+                return match keys.keyring() {
+                    Ok(keyring) => {
+                        finish(iamd::admin::restore(&tool_config(store, keyring), &from))
+                    }
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        ExitCode::from(2)
+                    }
+                };
+            }
+            Command::Admin {
+                command,
+                store,
+                keys,
+            } => {
+                let keyring = match keys.keyring() {
+                    Ok(k) => k,
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let command = match command {
+                    AdminCli::ListUsers => AdminCommand::ListUsers,
+                    AdminCli::CreateRootKey => AdminCommand::CreateRootKey,
+                    AdminCli::DeactivateKey { key_id } => AdminCommand::DeactivateKey(key_id),
+                    AdminCli::DeleteKey { key_id } => AdminCommand::DeleteKey(key_id),
+                    AdminCli::CredentialReport => AdminCommand::CredentialReport,
+                };
+                let config = tool_config(store, keyring);
+                let rt = match runtime() {
+                    Ok(rt) => rt,
+                    Err(code) => return code,
+                };
+                return finish(rt.block_on(iamd::admin::run(&config, &command)));
+            }
+            Command::Migrate { store, keys } | Command::Rekey { store, keys } => {
+                let keyring = match keys.keyring() {
+                    Ok(k) => k,
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let config = tool_config(store, keyring);
+                let rt = match runtime() {
+                    Ok(rt) => rt,
+                    Err(code) => return code,
+                };
+                let done = if rekey {
+                    rt.block_on(server::rekey(&config)).map(|(target, n)| {
+                        format!("re-sealed {n} secrets at {target} under the current master key")
+                    })
+                } else {
+                    rt.block_on(server::migrate(&config))
+                        .map(|target| format!("the schema at {target} is up to date"))
+                };
+                return match done {
+                    Ok(message) => {
+                        println!("iamd: {message}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("iamd: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
+        };
     let keyring = match keys.keyring() {
         Ok(k) => k,
         Err(e) => {
@@ -286,10 +459,38 @@ fn main() -> ExitCode {
         limits,
         keyring,
         tls,
+        oidc_ca_file: oidc_ca,
+        audit,
+        emulator,
+        metrics_listen,
     };
     match runtime() {
         Ok(runtime) => runtime.block_on(run(config)),
         Err(code) => code,
+    }
+}
+
+/// The configuration of a command that serves nothing (migrate, rekey, backup, restore,
+/// admin).
+fn tool_config(store: StoreArgs, keyring: Option<Arc<Keyring>>) -> Config {
+    Config {
+        database_url: store.database_url,
+        keyring,
+        ..Config::new(store.data_dir)
+    }
+}
+
+/// Prints a tool's output, or its error on standard error with exit status 1.
+fn finish(done: Result<String, String>) -> ExitCode {
+    match done {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("iamd: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -324,6 +525,9 @@ async fn run(config: Config) -> ExitCode {
     tokio::pin!(shutdown);
     // Only with TLS: without it SIGHUP keeps its default action, as before.
     let mut hangup = Hangup::new(running.serves_tls());
+    if let Some(at) = running.metrics_addr {
+        println!("iamd: metrics on http://{at}/metrics");
+    }
     println!(
         "iamd: listening on {} (account {})",
         running.endpoint(),

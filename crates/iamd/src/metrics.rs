@@ -5,7 +5,11 @@
 //! codes, the services), never from what a client sends, so that no request can add a
 //! series: an action the models do not have is counted as `unknown`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use iamd_core::cache::StoreObserver;
+use iamd_core::store::StoreError;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -36,6 +40,28 @@ struct ReasonLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    /// `credentials`, `users` or `keys` (`iamd_core::cache::CachingStore`).
+    cache: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreLabels {
+    /// `sqlite` or `postgres`.
+    backend: &'static str,
+    /// The `Store` method called (`get_user`, `create_access_key`, …).
+    operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreErrorLabels {
+    backend: &'static str,
+    operation: &'static str,
+    /// `store_error_kind`'s.
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
 }
@@ -51,6 +77,15 @@ pub(crate) struct Metrics {
     connections_refused: Counter,
     usage_flushes: Family<OutcomeLabels, Counter>,
     usage_flush_seconds: Histogram,
+    audit_dropped: Counter,
+    denials: Family<ActionLabels, Counter>,
+    sign_ins: Family<OutcomeLabels, Counter>,
+    cache_entries: Family<CacheLabels, Gauge>,
+    cache_hits: Family<CacheLabels, Counter>,
+    cache_misses: Family<CacheLabels, Counter>,
+    store: StoreMetrics,
+    /// Renders one at a time: the cache counters are brought up to date by difference.
+    rendering: std::sync::Mutex<()>,
 }
 
 /// Latency buckets from 100 µs to 2.5 s (a request served from memory takes tens of
@@ -111,12 +146,63 @@ impl Metrics {
             "Time one write of last-used records took",
             usage_flush_seconds.clone(),
         );
+        let denials = Family::<ActionLabels, Counter>::default();
+        registry.register(
+            "authorization_denials",
+            "Authenticated requests refused AccessDenied, by service and action",
+            denials.clone(),
+        );
+        let sign_ins = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "sign_ins",
+            "Answers of POST /iamd/v1/sign-in, by outcome (ok, denied, locked, invalid, error)",
+            sign_ins.clone(),
+        );
+        let cache_entries = Family::<CacheLabels, Gauge>::default();
+        registry.register(
+            "cache_entries",
+            "Entries held by each cache in front of the store",
+            cache_entries.clone(),
+        );
+        let cache_hits = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "cache_hits",
+            "Look-ups a cache in front of the store answered",
+            cache_hits.clone(),
+        );
+        let cache_misses = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "cache_misses",
+            "Look-ups a cache in front of the store passed on to it",
+            cache_misses.clone(),
+        );
+        let store = StoreMetrics {
+            backend: store,
+            duration: Family::new_with_constructor(|| Histogram::new(latency_buckets())),
+            errors: Family::default(),
+        };
+        registry.register(
+            "store_operation_duration_seconds",
+            "Time the store (behind the caches) took to answer a call, by backend and Store method",
+            store.duration.clone(),
+        );
+        registry.register(
+            "store_errors",
+            "Store calls that failed, by backend, Store method and kind (unavailable: the backend failed; not_found, conflict, limit: refusals of the request)",
+            store.errors.clone(),
+        );
+        let audit_dropped = Counter::default();
+        registry.register(
+            "audit_records_dropped",
+            "Audit records not written because the queue to the audit writer was full (--audit-log-full drop)",
+            audit_dropped.clone(),
+        );
         registry.register(
             "build",
             "The running iamd",
             Info::new(vec![
                 ("version", env!("CARGO_PKG_VERSION")),
-                ("store", store),
+                ("store", store.backend),
             ]),
         );
         Metrics {
@@ -129,7 +215,20 @@ impl Metrics {
             connections_refused,
             usage_flushes,
             usage_flush_seconds,
+            audit_dropped,
+            denials,
+            sign_ins,
+            cache_entries,
+            cache_hits,
+            cache_misses,
+            store,
+            rendering: Default::default(),
         }
+    }
+
+    /// What the caching store tells of the calls it passes on to the backend.
+    pub(crate) fn store_observer(&self) -> Arc<dyn StoreObserver> {
+        Arc::new(self.store.clone())
     }
 
     /// One answered request.
@@ -150,6 +249,27 @@ impl Metrics {
         self.duration
             .get_or_create(&ActionLabels { service, action })
             .observe(took.as_secs_f64());
+    }
+
+    /// A request refused by authorization (`AccessDenied`).
+    pub(crate) fn denied(&self, service: &'static str, action: &'static str) {
+        self.denials
+            .get_or_create(&ActionLabels { service, action })
+            .inc();
+    }
+
+    /// One answer of the sign-in check, by its HTTP status.
+    pub(crate) fn sign_in(&self, status: u16) {
+        let outcome = match status {
+            200 => "ok",
+            401 => "denied",
+            429 => "locked",
+            400..=499 => "invalid",
+            _ => "error",
+        };
+        self.sign_ins
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     pub(crate) fn authentication_failed(&self, reason: &'static str) {
@@ -178,12 +298,100 @@ impl Metrics {
             .observe(started.elapsed().as_secs_f64());
     }
 
-    /// The text exposition format.
-    pub(crate) fn render(&self) -> String {
+    pub(crate) fn audit_record_dropped(&self) {
+        self.audit_dropped.inc();
+    }
+
+    /// The text exposition format, with the caches' figures as `cache` reports them now.
+    pub(crate) fn render(&self, cache: &iamd_core::cache::CachingStore) -> String {
+        let _one = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
+        for stats in cache.stats() {
+            let labels = CacheLabels { cache: stats.cache };
+            self.cache_entries
+                .get_or_create(&labels)
+                .set(i64::try_from(stats.entries).unwrap_or(i64::MAX));
+            for (family, now) in [
+                (&self.cache_hits, stats.hits),
+                (&self.cache_misses, stats.misses),
+            ] {
+                let counter = family.get_or_create(&labels);
+                counter.inc_by(now.saturating_sub(counter.get()));
+            }
+        }
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The store's latency and errors (shared with `Metrics`' registry: a `Family` is a handle).
+#[derive(Clone)]
+struct StoreMetrics {
+    backend: &'static str,
+    duration: Family<StoreLabels, Histogram>,
+    errors: Family<StoreErrorLabels, Counter>,
+}
+
+impl StoreObserver for StoreMetrics {
+    fn observe(&self, operation: &'static str, took: Duration, error: Option<&StoreError>) {
+        let backend = self.backend;
+        self.duration
+            .get_or_create(&StoreLabels { backend, operation })
+            .observe(took.as_secs_f64());
+        if let Some(e) = error {
+            self.errors
+                .get_or_create(&StoreErrorLabels {
+                    backend,
+                    operation,
+                    kind: store_error_kind(e),
+                })
+                .inc();
+        }
+    }
+}
+
+/// A bounded classification of `StoreError` for the `kind` label: `unavailable` (the
+/// backend failed: connection, I/O, corruption), `not_found`, `limit` (a quota), and
+/// `conflict` (the rest: the entity exists already, or is still in use).
+fn store_error_kind(e: &StoreError) -> &'static str {
+    use StoreError::*;
+    match e {
+        Backend(_) => "unavailable",
+        NoSuchUser
+        | NoSuchAccessKey
+        | NoSuchPolicy
+        | NoSuchRole
+        | NoSuchGroup
+        | NotInGroup
+        | NoSuchPolicyVersion
+        | PolicyNotAttached
+        | NoSuchInstanceProfile
+        | RoleNotInInstanceProfile
+        | NoSuchMfaDevice
+        | NoSuchServiceCredential
+        | NoSuchPublicCredential
+        | NoSuchServerCertificate
+        | NoSuchOidcProvider
+        | NoSuchSamlProvider
+        | NoSuchAccountAlias
+        | NoSuchLoginProfile => "not_found",
+        KeyQuotaExceeded
+        | GroupQuotaExceeded
+        | GroupsPerUserExceeded
+        | AttachmentQuotaExceeded
+        | PolicySizeExceeded
+        | PolicyVersionsExceeded
+        | InstanceProfileRolesExceeded
+        | MfaDeviceQuotaExceeded
+        | ServiceCredentialQuotaExceeded
+        | PublicCredentialQuotaExceeded
+        | ServerCertificateQuotaExceeded
+        | TagQuotaExceeded
+        | OidcProviderQuotaExceeded
+        | OidcClientIdQuotaExceeded
+        | SamlProviderQuotaExceeded => "limit",
+        _ => "conflict",
     }
 }
 

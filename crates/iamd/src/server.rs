@@ -68,6 +68,42 @@ pub struct Config {
     /// Serve HTTPS with this certificate chain and key (`--tls-cert`, `--tls-key`); `None`
     /// serves plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// CA certificates (PEM) trusted for OIDC issuers besides the system's roots
+    /// (`--oidc-ca-file`, `IAMD_OIDC_CA_FILE`).
+    pub oidc_ca_file: Option<PathBuf>,
+    /// Write an audit record of every request there (`--audit-log`); `None`: no audit log.
+    pub audit: Option<crate::audit::AuditConfig>,
+    /// The local-emulator mode (`--mode emulator`): any key id acts as root without a
+    /// signature check, and `POST /moto-api/reset` (or `/iamd/v1/reset`) empties the store.
+    pub emulator: bool,
+    /// Serve `/metrics` (and the probes) on this address instead of the service port
+    /// (`--metrics-listen`); `None`: `/metrics` on the service port.
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+impl Config {
+    /// The defaults of `iamd serve` on the SQLite database in `data_dir`: no account or
+    /// root key given, authorization on, plain HTTP, no audit log, `/metrics` on the
+    /// service port. Set the rest with struct update syntax (`..Config::new(dir)`).
+    pub fn new(data_dir: PathBuf) -> Config {
+        Config {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .expect("DEFAULT_LISTEN is an address"),
+            data_dir,
+            database_url: None,
+            account_id: None,
+            root_key: None,
+            authorization: true,
+            keyring: None,
+            limits: Limits::default(),
+            tls: None,
+            oidc_ca_file: None,
+            audit: None,
+            emulator: false,
+            metrics_listen: None,
+        }
+    }
 }
 
 /// Bounds on what a connection may cost before its request is authenticated (SECURITY.md
@@ -111,6 +147,8 @@ pub struct Bootstrapped {
 
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `--metrics-listen` was given.
+    pub metrics_addr: Option<SocketAddr>,
     pub account_id: String,
     /// `Some` on the start that created the account.
     pub bootstrapped: Option<Bootstrapped>,
@@ -171,6 +209,8 @@ pub enum StartError {
     Config(String),
     #[error("{0}")]
     Tls(#[from] tls::TlsError),
+    #[error("{0}")]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 async fn bootstrap(
@@ -237,7 +277,7 @@ async fn bootstrap(
 }
 
 /// The store `Config::database_url` names.
-enum Backend {
+pub(crate) enum Backend {
     /// The database file, and whether it is in the data directory (which iamd then owns).
     Sqlite(PathBuf, bool),
     /// The URL, and its description without the password.
@@ -245,7 +285,7 @@ enum Backend {
 }
 
 impl Backend {
-    fn of(config: &Config) -> Result<Backend, StartError> {
+    pub(crate) fn of(config: &Config) -> Result<Backend, StartError> {
         match config.database_url.as_deref() {
             None => Ok(Backend::Sqlite(config.data_dir.join("iamd.sqlite3"), true)),
             Some(url) => match url.split_once("://") {
@@ -265,7 +305,7 @@ impl Backend {
     }
 
     /// Opens the store and brings its schema up to date.
-    async fn open(&self) -> Result<Arc<dyn Store>, StartError> {
+    pub(crate) async fn open(&self) -> Result<Arc<dyn Store>, StartError> {
         let failed = |e: iamd_core::StoreError| StartError::Store(self.to_string(), e.to_string());
         match self {
             Backend::Sqlite(path, own_dir) => {
@@ -380,7 +420,12 @@ pub async fn rekey(config: &Config) -> Result<(String, u64), StartError> {
 pub async fn start(config: Config) -> Result<Running, StartError> {
     // Checked first: a wrong path should not wait for the database.
     let tls = config.tls.clone().map(Tls::load).transpose()?;
-    let (_, store, keyring) = open_sealed(&config).await?;
+    let audit = config
+        .audit
+        .as_ref()
+        .map(crate::audit::AuditLog::start)
+        .transpose()?;
+    let (backend, store, keyring) = open_sealed(&config).await?;
     let (account_id, bootstrapped) = bootstrap(store.as_ref(), &config, &keyring).await?;
     let listener = TcpListener::bind(config.listen)
         .await
@@ -388,22 +433,43 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Listen(config.listen, e))?;
+    let metrics_listener = match config.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| StartError::Listen(at, e))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(|l| l.local_addr())
+        .transpose()
+        .map_err(|e| StartError::Listen(config.listen, e))?;
     let usage = Arc::new(UsageRecorder::default());
     // Authentication reads credentials through a cache; see `iamd_core::cache`.
-    let store: Arc<dyn Store> = Arc::new(CachingStore::new(store, cache::DEFAULT_TTL));
+    let store_kind = match backend {
+        Backend::Sqlite(..) => "sqlite",
+        Backend::Postgres(..) => "postgres",
+    };
+    let metrics = crate::metrics::Metrics::new(store_kind);
+    let caching = Arc::new(
+        CachingStore::new(store, cache::DEFAULT_TTL).with_observer(metrics.store_observer()),
+    );
+    let store: Arc<dyn Store> = caching.clone();
     let authorizer: Arc<dyn Authorizer> = if config.authorization {
         Arc::new(PolicyAuthorizer::new(store.clone()))
     } else {
         warn!("authorization is off: every authenticated caller may do everything");
         Arc::new(AllowAll)
     };
-    let store_kind = if config.database_url.is_some() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let issuer_keys = Arc::new(
+        crate::oidc_keys::HttpsIssuerKeys::new(config.oidc_ca_file.as_deref())
+            .map_err(StartError::Config)?,
+    );
     let state = Arc::new(State {
-        iam: Iam::new(store.clone(), authorizer, usage, keyring.clone()),
+        iam: Iam::new(store.clone(), authorizer, usage, keyring.clone())
+            .with_issuer_keys(issuer_keys),
         signing_keys: Default::default(),
         request_ids: Default::default(),
         auth_failures: crate::auth::AuthFailures::new(config.limits.auth_failures_per_minute),
@@ -412,14 +478,29 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         account_id: account_id.clone(),
         store_kind,
         readiness: Default::default(),
-        metrics: crate::metrics::Metrics::new(store_kind),
+        metrics,
         sign_in: Default::default(),
+        audit,
+        emulator: config.emulator,
+        metrics_listen: metrics_addr,
+        cache: caching,
     });
+    if config.emulator {
+        warn!(
+            "EMULATOR MODE: signatures are not verified, any access key id acts as the \
+             account's root, and POST /moto-api/reset or /iamd/v1/reset deletes every \
+             user, role and policy; never serve real clients in this mode"
+        );
+    }
     let (stop, stop_rx) = watch::channel(false);
+    if let Some(listener) = metrics_listener {
+        tokio::spawn(serve_metrics(listener, state.clone(), stop_rx.clone()));
+    }
     let task = tokio::spawn(serve(listener, state, tls.clone(), stop_rx));
     info!(%addr, account = %account_id, tls = tls.is_some(), "iamd listening");
     Ok(Running {
         addr,
+        metrics_addr,
         account_id,
         bootstrapped,
         store,
@@ -455,6 +536,49 @@ pub(crate) struct State {
     pub metrics: crate::metrics::Metrics,
     /// `POST /iamd/v1/sign-in`'s back-off tables.
     pub sign_in: crate::signin::SignIn,
+    /// Where each request's audit record is queued, when there is an audit log.
+    pub audit: Option<crate::audit::AuditLog>,
+    /// `--mode emulator`.
+    pub emulator: bool,
+    /// The `--metrics-listen` address, when `/metrics` is served there instead.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The caches in front of the store (the same as `iam`'s), for their metrics.
+    pub cache: Arc<CachingStore>,
+}
+
+/// The `--metrics-listen` port: plain HTTP/1.1, `/metrics` and the probes only, with the
+/// service's header timeout, until the server stops. Its connections are few (a
+/// Prometheus server), so they are not counted against `--max-connections`.
+async fn serve_metrics(listener: TcpListener, state: Arc<State>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let header_timeout = state.limits.header_timeout;
+                    let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let state = state.clone();
+                        async move {
+                            Ok::<_, std::convert::Infallible>(
+                                crate::health::answer_private(&state, req.method(), req.uri().path()).await,
+                            )
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(header_timeout)
+                        .max_buf_size(MAX_HEADER_BYTES)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            _ = stop.changed() => break,
+        }
+    }
 }
 
 /// Serves one HTTP/1.1 connection, plain or over TLS, until it closes or the server's
@@ -556,5 +680,8 @@ async fn serve(
         warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
     flush_usage(&state).await;
+    if let Some(audit) = &state.audit {
+        audit.flush().await;
+    }
     info!("iamd stopped");
 }

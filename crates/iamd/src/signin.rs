@@ -32,6 +32,8 @@ use zeroize::Zeroizing;
 use crate::server::State;
 
 pub(crate) const PATH: &str = "/iamd/v1/sign-in";
+/// The same check, answered with console session credentials (`iamd_core::console`).
+pub(crate) const CONSOLE_PATH: &str = "/iamd/v1/console-session";
 /// Larger than any valid body (a 128-character password, a 64-character name).
 pub(crate) const MAX_SIGN_IN_BODY: usize = 4096;
 /// (Names are logged with `?`, escaped: they are the client's text.)
@@ -167,6 +169,66 @@ impl SignIn {
     }
 }
 
+/// A password sign-in attempt, as its audit record needs it.
+pub(crate) struct Attempt<'a> {
+    /// The endpoint's path (`additionalEventData.LoginTo`).
+    pub login_to: &'static str,
+    pub source: IpAddr,
+    pub user_agent: Option<String>,
+    pub account: &'a str,
+    pub user: &'a str,
+}
+
+fn plausible(account: &str, user: &str) -> bool {
+    account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !user.is_empty()
+        && user.len() <= 64
+}
+
+/// Writes the attempt's `ConsoleLogin` record, when there is an audit log (shared by
+/// every password sign-in endpoint). A name that may be a user's is looked up for the
+/// record's ARN and id; an unknown one is written hidden, never as typed.
+pub(crate) async fn audit_attempt(
+    state: &State,
+    attempt: &Attempt<'_>,
+    success: bool,
+    mfa_used: bool,
+) {
+    let Some(audit) = &state.audit else { return };
+    let plausible = plausible(attempt.account, attempt.user);
+    let user = if plausible {
+        match state
+            .iam
+            .store()
+            .get_user(attempt.account, attempt.user)
+            .await
+        {
+            Ok(Some(u)) => Some((u.user_id.clone(), u.arn(), u.user_name.clone())),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let account_id = plausible.then(|| attempt.account.to_owned());
+    let login = crate::audit::ConsoleLogin {
+        time: OffsetDateTime::now_utc(),
+        source_ip: attempt.source,
+        user_agent: attempt.user_agent.clone(),
+        recipient_account_id: account_id
+            .clone()
+            .unwrap_or_else(|| state.account_id.clone()),
+        account_id,
+        user,
+        success,
+        mfa_used,
+        login_to: attempt.login_to,
+    };
+    if !audit.console_login(login).await {
+        state.metrics.audit_record_dropped();
+    }
+}
+
 fn truncated(s: &str) -> &str {
     match s.char_indices().nth(64) {
         Some((i, _)) => &s[..i],
@@ -220,10 +282,17 @@ pub(crate) async fn handle(
     state: &State,
     req: http::Request<Incoming>,
     peer: std::net::SocketAddr,
+    console: bool,
 ) -> Response<Full<Bytes>> {
     if req.method() != http::Method::POST {
         return problem(StatusCode::METHOD_NOT_ALLOWED, "Only POST is supported.");
     }
+    let user_agent = state.audit.as_ref().and_then(|_| {
+        req.headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
     let (_parts, body) = req.into_parts();
     let (body, _share) =
         match crate::handler::read_body(body, &state.limits, &state.body_budget).await {
@@ -259,11 +328,15 @@ pub(crate) async fn handle(
     let now = Instant::now();
     // No such account id or user name can exist: denied without a look-up, counted against
     // the source only, so that the user table's keys stay short (at most 12 + 64 bytes).
-    let plausible = request.account.len() == 12
-        && request.account.bytes().all(|b| b.is_ascii_digit())
-        && !request.user.is_empty()
-        && request.user.len() <= 64;
-    if !plausible {
+    let attempt = Attempt {
+        login_to: if console { CONSOLE_PATH } else { PATH },
+        source,
+        user_agent,
+        account: &request.account,
+        user: &request.user,
+    };
+    if !plausible(&request.account, &request.user) {
+        audit_attempt(state, &attempt, false, false).await;
         if let Some(wait) = signin.sources.blocked(&source, now) {
             signin.log_locked(&request.account, &request.user, source, wait);
             return locked(wait);
@@ -282,10 +355,12 @@ pub(crate) async fn handle(
         .chain(signin.sources.blocked(&source, now))
         .max();
     if let Some(wait) = wait {
+        audit_attempt(state, &attempt, false, false).await;
         signin.log_locked(&request.account, &request.user, source, wait);
         return locked(wait);
     }
     let Ok(_permit) = signin.checks.try_acquire() else {
+        audit_attempt(state, &attempt, false, false).await;
         return locked(Duration::from_secs(1));
     };
     let outcome = state
@@ -297,7 +372,30 @@ pub(crate) async fn handle(
             OffsetDateTime::now_utc(),
         )
         .await;
+    // Only the right password, not hard-expired, is a successful sign-in; a backend
+    // failure is no attempt's outcome and is not recorded.
+    if let Ok(ok) = &outcome {
+        let success = ok.as_ref().is_some_and(|ok| !ok.hard_expired);
+        audit_attempt(state, &attempt, success, false).await;
+    }
     match outcome {
+        // The right password, but expired under `HardExpiry`: refused, as AWS's console
+        // refuses it until an administrator sets a new one. Not a failed attempt.
+        Ok(Some(ok)) if ok.hard_expired => {
+            signin.users.succeeded(&user_key);
+            json(
+                StatusCode::FORBIDDEN,
+                serde_json::json!({
+                    "result": "expired",
+                    "message": "The password has expired; an administrator must set a new one.",
+                }),
+            )
+        }
+        Ok(Some(ok)) if console => {
+            signin.users.succeeded(&user_key);
+            let must_change = ok.password_reset_required || ok.password_expired;
+            console_session(state, &request.account, &request.user, must_change).await
+        }
         Ok(Some(ok)) => {
             signin.users.succeeded(&user_key);
             json(
@@ -306,7 +404,10 @@ pub(crate) async fn handle(
                     "result": "ok",
                     "passwordResetRequired": ok.password_reset_required,
                     "passwordExpired": ok.password_expired,
-                    "hardExpired": ok.hard_expired,
+                    "hardExpired": false,
+                    // A required reset or an expired password: the session may only change
+                    // the password (ChangePassword) before anything else.
+                    "mustChangePassword": ok.password_reset_required || ok.password_expired,
                 }),
             )
         }
@@ -324,6 +425,64 @@ pub(crate) async fn handle(
                 code = e.code.as_str(),
                 cause = e.cause.as_deref().unwrap_or("-"),
                 "password sign-in failed"
+            );
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal failure.")
+        }
+    }
+}
+
+/// The console-session answer for a user whose password was right.
+async fn console_session(
+    state: &State,
+    account: &str,
+    user: &str,
+    must_change: bool,
+) -> Response<Full<Bytes>> {
+    use iamd_core::console::ConsoleSession;
+    let issued = state
+        .iam
+        .console_session(account, user, must_change, OffsetDateTime::now_utc())
+        .await;
+    match issued {
+        Ok(Some(ConsoleSession::Issued {
+            credentials: c,
+            password_change_only,
+        })) => {
+            let expiration = c
+                .expiration
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            json(
+                StatusCode::OK,
+                serde_json::json!({
+                    "result": "ok",
+                    "mustChangePassword": password_change_only,
+                    "credentials": {
+                        "accessKeyId": c.access_key_id,
+                        "secretAccessKey": c.secret_access_key.expose(),
+                        "sessionToken": c.session_token,
+                        "expiration": expiration,
+                    },
+                }),
+            )
+        }
+        Ok(Some(ConsoleSession::MfaRequired)) => json(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({
+                "result": "mfaRequired",
+                "message": "This user has an MFA device: sign in to the console with an access key.",
+            }),
+        ),
+        // Deleted between the check and now: as a wrong password.
+        Ok(None) => json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({"result": "denied"}),
+        ),
+        Err(e) => {
+            error!(
+                code = e.code.as_str(),
+                cause = e.cause.as_deref().unwrap_or("-"),
+                "console sign-in failed"
             );
             problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal failure.")
         }

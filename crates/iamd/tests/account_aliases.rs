@@ -229,19 +229,9 @@ async fn the_alias_survives_a_restart() {
         .unwrap();
     let data_dir = srv.data_dir.clone();
     srv.running.shutdown().await;
-    let running = iamd::start(iamd::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir,
-        database_url: None,
-        account_id: Some(ACCOUNT.into()),
-        root_key: None,
-        authorization: true,
-        keyring: None,
-        limits: Default::default(),
-        tls: None,
-    })
-    .await
-    .expect("iamd restarts");
+    let running = iamd::start(common::test_config(data_dir))
+        .await
+        .expect("iamd restarts");
     let root = common::iam_client(&running.endpoint(), ROOT_KEY, ROOT_SECRET);
     assert_eq!(aliases(&root).await, ["durable"]);
     running.shutdown().await;

@@ -92,3 +92,83 @@ async fn metrics_count_requests_by_action_and_code() {
         "OpenMetrics text ends with # EOF"
     );
 }
+
+/// `--metrics-listen`: `/metrics` and the probes on their own port, and `/metrics` no longer
+/// on the service port (404, as any path outside the API).
+#[tokio::test]
+async fn metrics_on_a_listener_of_their_own() {
+    let srv = TestServer::start_metrics_apart().await;
+    let apart = srv.running.metrics_addr.expect("a metrics address");
+    assert_ne!(apart, srv.running.addr);
+    let (status, text) = raw_http(
+        apart,
+        b"GET /metrics HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(text.contains("iamd_build_info"), "{text}");
+    let (status, _) = raw_http(
+        apart,
+        b"GET /healthz HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = raw_http(
+        apart,
+        b"GET / HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = raw_http(
+        srv.running.addr,
+        b"GET /metrics HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = get(&srv, "/healthz").await;
+    assert_eq!(status, 200, "the probes stay on the service port too");
+}
+
+/// The store's latency and errors, by backend and `Store` method: a call the caches
+/// cannot answer is timed once, and a refusal the store makes is counted by kind.
+#[tokio::test]
+async fn metrics_time_store_calls_and_count_their_errors() {
+    let srv = TestServer::start().await;
+    let backend = match std::env::var("IAMD_TEST_STORE").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    };
+    let root = srv.root();
+    root.create_user().user_name("carol").send().await.unwrap();
+    root.create_user().user_name("dave").send().await.unwrap();
+    let _ = root
+        .create_user()
+        .user_name("carol")
+        .send()
+        .await
+        .unwrap_err();
+    let request = "GET /metrics HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n";
+    let (status, text) = raw_http(srv.running.addr, request.as_bytes()).await;
+    assert_eq!(status, 200);
+    let value = |series: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .map(|v| v.parse::<f64>().unwrap())
+    };
+    let calls = value(&format!(
+        r#"iamd_store_operation_duration_seconds_count{{backend="{backend}",operation="create_user"}}"#
+    ));
+    assert_eq!(
+        calls,
+        Some(3.0),
+        "three CreateUser, one store call each:\n{text}"
+    );
+    let conflicts = value(&format!(
+        r#"iamd_store_errors_total{{backend="{backend}",operation="create_user",kind="conflict"}}"#
+    ));
+    assert_eq!(conflicts, Some(1.0), "{text}");
+    assert!(
+        !text.contains(r#"kind="unavailable""#),
+        "no backend failure:\n{text}"
+    );
+}

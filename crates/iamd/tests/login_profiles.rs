@@ -451,10 +451,10 @@ async fn passwords_are_not_stored_in_clear() {
     assert!(seen > 1_000_000_000, "an argon2id hash is stored");
 }
 
-/// What Terraform's `force_destroy` lists before deleting a user: kinds of credentials
-/// iamd cannot hold, listed empty for a user that exists.
+/// What Terraform's `force_destroy` lists before deleting a user: each kind of credential,
+/// listed empty for a new user that exists, NoSuchEntity for one that does not.
 #[tokio::test]
-async fn credentials_iamd_cannot_hold_list_empty() {
+async fn a_new_users_credential_listings_are_empty() {
     let srv = TestServer::start().await;
     let root = srv.root();
     root.create_user().user_name("frank").send().await.unwrap();

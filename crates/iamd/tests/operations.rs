@@ -11,9 +11,8 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
     let srv = TestServer::start().await;
     let e = srv
         .root()
-        .upload_ssh_public_key()
-        .user_name("alice")
-        .ssh_public_key_body("ssh-rsa AAAAB3NzaC1yc2E")
+        .generate_organizations_access_report()
+        .entity_path("o-a1b2c3d4e5/r-f6g7h8i9j0example")
         .send()
         .await
         .unwrap_err();
@@ -21,31 +20,35 @@ async fn an_operation_iamd_does_not_serve_answers_not_implemented() {
         err_of(e),
         (
             "NotImplemented".to_owned(),
-            "The operation UploadSSHPublicKey is not implemented by iamd.".to_owned(),
+            "The operation GenerateOrganizationsAccessReport is not implemented by iamd."
+                .to_owned(),
             501
         )
     );
     // Its input is still checked against the model first.
     let e = srv
         .root()
-        .upload_ssh_public_key()
-        .user_name("a".repeat(65))
-        .ssh_public_key_body("ssh-rsa AAAAB3NzaC1yc2E")
+        .generate_organizations_access_report()
+        .entity_path("o-short")
         .send()
         .await
         .unwrap_err();
     let (code, message, status) = err_of(e);
     assert_eq!((code.as_str(), status), ("ValidationError", 400));
     assert!(
-        message.contains("at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64"),
+        message.contains(
+            "at 'entityPath' failed to satisfy constraint: Member must have length greater than or equal to 19"
+        ),
         "{message}"
     );
 }
 
 #[tokio::test]
-async fn unsigned_sts_operations_answer_not_implemented() {
+async fn unsigned_sts_operations_are_let_through_without_a_signature() {
     let srv = TestServer::start().await;
     let sts = srv.sts("AKIAIOSFODNN7EXAMPLE", "unused");
+    // Past authentication (an unknown key would be InvalidClientTokenId): the token itself
+    // is judged, and this one is no JWT.
     let e = sts
         .assume_role_with_web_identity()
         .role_arn("arn:aws:iam::123456789012:role/ci")
@@ -56,9 +59,24 @@ async fn unsigned_sts_operations_answer_not_implemented() {
         .unwrap_err();
     let service = e.into_service_error();
     let meta = aws_sdk_sts::error::ProvideErrorMetadata::meta(&service);
+    assert_eq!(meta.code(), Some("InvalidIdentityToken"));
+    // AssumeRoleWithSAML takes the same path, and answers NotImplemented with its reason.
+    let e = sts
+        .assume_role_with_saml()
+        .role_arn("arn:aws:iam::123456789012:role/ci")
+        .principal_arn("arn:aws:iam::123456789012:saml-provider/idp")
+        .saml_assertion("PHNhbWw+PC9zYW1sPg==")
+        .send()
+        .await
+        .unwrap_err();
+    let service = e.into_service_error();
+    let meta = aws_sdk_sts::error::ProvideErrorMetadata::meta(&service);
     assert_eq!(meta.code(), Some("NotImplemented"));
     assert_eq!(
         meta.message(),
-        Some("The operation AssumeRoleWithWebIdentity is not implemented by iamd.")
+        Some(
+            "The operation AssumeRoleWithSAML is not implemented by iamd: verifying a SAML \
+             assertion needs an XML signature check, and no maintained Rust library does one safely."
+        )
     );
 }

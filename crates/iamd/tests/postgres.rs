@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
 use aws_sdk_iam::types::{StatusType, Tag};
-use common::{err_of, temp_dir, ACCOUNT, REGION, ROOT_KEY, ROOT_SECRET};
+use common::{err_of, temp_dir, test_config, ACCOUNT, REGION, ROOT_KEY, ROOT_SECRET};
 use iamd::server::{Config, Running};
 use iamd_core::secret::{Keyring, MasterKey, SecretKey};
 use iamd_core::Store;
@@ -49,15 +49,10 @@ impl Cluster {
                 None => url.clone(),
             };
             iamd::start(Config {
-                listen: "127.0.0.1:0".parse().expect("address"),
-                data_dir: temp_dir("pg-unused"),
                 database_url: Some(url),
-                account_id: Some(ACCOUNT.into()),
                 root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
-                authorization: true,
-                limits: Default::default(),
                 keyring: Some(keyring.clone()),
-                tls: None,
+                ..test_config(temp_dir("pg-unused"))
             })
         });
         // Started concurrently: they migrate and bootstrap the account at the same time.
@@ -569,6 +564,24 @@ async fn losing_the_database_is_a_retryable_error_and_iamd_recovers_on_its_own()
         statuses.push(format!("{what}: {status} {code}"));
     }
     let outage_calls = cut.elapsed();
+    // Node 0 counted those failures as the store being unavailable (`/metrics`).
+    let (_, metrics) = common::raw_http(
+        cluster.nodes[0].addr,
+        b"GET /metrics HTTP/1.1\r\nHost: iamd\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let unavailable: f64 = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with(r#"iamd_store_errors_total{backend="postgres","#)
+                && l.contains(r#"kind="unavailable""#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(
+        unavailable >= 3.0,
+        "each of the 3 requests failed in the store:\n{metrics}"
+    );
     // The failed CreateUser left nothing half-written.
     match root_b.get_user().user_name("during").send().await {
         Ok(out) => {

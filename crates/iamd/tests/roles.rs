@@ -268,6 +268,74 @@ async fn trusting_the_account_needs_the_callers_own_permission() {
         .unwrap();
 }
 
+/// Session tags need sts:TagSession in the trust policy; a trust statement that names the
+/// caller is enough, one that trusts the account needs the caller's own sts:TagSession
+/// too (as sts:AssumeRole does).
+#[tokio::test]
+async fn tag_session_follows_the_trust_policy_like_assume_role() {
+    let srv = TestServer::start().await;
+    let (key, secret) = srv.user_with_key("tess").await;
+    let trust_both = |principal: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":["sts:AssumeRole","sts:TagSession"]}}]}}"#
+        )
+    };
+    let account_role = role(
+        &srv,
+        "AccountTrustsTags",
+        &trust_both(&format!("arn:aws:iam::{ACCOUNT}:root")),
+    )
+    .await;
+    let named_role = role(
+        &srv,
+        "UserTrustsTags",
+        &trust_both(&format!("arn:aws:iam::{ACCOUNT}:user/tess")),
+    )
+    .await;
+    let no_tags_role = role(
+        &srv,
+        "NoTagSession",
+        &trust(&format!("arn:aws:iam::{ACCOUNT}:user/tess")),
+    )
+    .await;
+    srv.allow("tess", "sts:AssumeRole").await;
+    let sts = srv.sts(&key, &secret);
+    let tag = aws_sdk_sts::types::Tag::builder()
+        .key("team")
+        .value("blue")
+        .build()
+        .unwrap();
+    let assume = |arn: &str| {
+        sts.assume_role()
+            .role_arn(arn)
+            .role_session_name("tt")
+            .tags(tag.clone())
+            .send()
+    };
+    // Named in the trust policy: the trust policy alone allows the tags.
+    assume(&named_role).await.unwrap();
+    // Not in the trust policy: refused, whatever the caller's policies say.
+    let e = sts_err(assume(&no_tags_role).await.unwrap_err());
+    assert_eq!(e.0, "AccessDenied");
+    assert_eq!(
+        e.1,
+        format!("User: arn:aws:iam::{ACCOUNT}:user/tess is not authorized to perform: sts:TagSession on resource: {no_tags_role}")
+    );
+    // Trusted as the account: the caller's own policies must allow sts:TagSession.
+    let e = sts_err(assume(&account_role).await.unwrap_err());
+    assert_eq!(e.0, "AccessDenied");
+    assert!(e.1.contains("sts:TagSession"), "{}", e.1);
+    // Without tags the account-trusting role is assumed as before.
+    sts.assume_role()
+        .role_arn(&account_role)
+        .role_session_name("tt")
+        .send()
+        .await
+        .unwrap();
+    srv.allow("tess", "sts:TagSession").await;
+    assume(&account_role).await.unwrap();
+}
+
 #[tokio::test]
 async fn external_id_is_enforced() {
     let srv = TestServer::start().await;
@@ -576,6 +644,7 @@ async fn an_expired_role_session_is_expired_token() {
     let claims = SessionClaims {
         access_key_id: "ASIAEXPIREDEXPIRED00".into(),
         issuer: Issuer::Role {
+            tags: Default::default(),
             role_id: stored.role_id.clone(),
             session_name: "old".into(),
             policy: None,

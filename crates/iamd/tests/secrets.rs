@@ -168,6 +168,42 @@ async fn exercise(endpoint: &str) -> Vec<String> {
         .base32_string_seed
         .unwrap();
     secrets.push(String::from_utf8(seed.into_inner()).unwrap());
+    // A server certificate's private key: sealed, never returned. Looked for whole, and by
+    // its longest alphanumeric run (which no form or log encoding would change).
+    let key_pair = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["secret.example".to_owned()])
+        .expect("params")
+        .self_signed(&key_pair)
+        .expect("certificate");
+    let private_key = key_pair.serialize_pem();
+    root.upload_server_certificate()
+        .server_certificate_name("edge")
+        .certificate_body(cert.pem())
+        .private_key(&private_key)
+        .send()
+        .await
+        .unwrap();
+    let got = root
+        .get_server_certificate()
+        .server_certificate_name("edge")
+        .send()
+        .await
+        .unwrap();
+    let run = private_key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .max_by_key(|run| run.len())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(run.len() >= 16, "{}", run.len());
+    assert!(
+        !format!("{got:?}").contains(&run),
+        "GetServerCertificate returns no key"
+    );
+    secrets.push(private_key.clone());
+    secrets.push(run);
     iam_client(
         endpoint,
         &root_key2.access_key_id,

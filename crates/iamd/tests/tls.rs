@@ -367,15 +367,8 @@ async fn unusable_tls_files_stop_start_up() {
     let files = pki.write(&dir);
     let start = |tls: TlsFiles| async {
         iamd::start(iamd::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: temp_dir("tls-bad-data"),
-            database_url: None,
-            account_id: Some(ACCOUNT.into()),
-            root_key: None,
-            authorization: true,
-            keyring: None,
-            limits: Default::default(),
             tls: Some(tls),
+            ..test_config(temp_dir("tls-bad-data"))
         })
         .await
         .err()

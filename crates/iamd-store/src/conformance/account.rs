@@ -128,3 +128,102 @@ pub async fn account_counts_cover_every_kind(store: Arc<dyn Store>) {
         AccountCounts::default()
     );
 }
+
+/// `Store::reset` (the emulator's reset): every entity goes, the account and its root keys
+/// stay, and the freed names can be taken again at once.
+pub async fn reset_keeps_only_the_account_and_its_root_keys(store: Arc<dyn Store>) {
+    let (account_id, root_key) = account(&store).await;
+    let alice = create(&store, &account_id, "alice", "/").await;
+    let alice_key = new_key(
+        &account_id,
+        &KeyOwner::User {
+            user_id: alice.user_id.clone(),
+        },
+        at(1),
+    );
+    store
+        .create_access_key(&alice_key, ACCESS_KEYS_PER_USER)
+        .await
+        .expect("alice's key");
+    store
+        .create_group(&new_group(&account_id, "devs", "/"), GROUPS_PER_ACCOUNT)
+        .await
+        .expect("create_group");
+    store
+        .add_user_to_group(&account_id, "devs", "alice", usize::MAX)
+        .await
+        .expect("add_user_to_group");
+    store
+        .create_role(&new_role(&account_id, "worker", "/"))
+        .await
+        .expect("create_role");
+    store
+        .create_instance_profile(&new_profile(&account_id, "web", "/"))
+        .await
+        .expect("create_instance_profile");
+    store
+        .create_policy(&policy(&account_id, "attached"), DOC)
+        .await
+        .expect("create_policy");
+    store
+        .attach_policy(
+            &account_id,
+            PolicyHolder::user("alice"),
+            "attached",
+            usize::MAX,
+        )
+        .await
+        .expect("attach");
+    store
+        .create_account_alias(&account_id, "my-alias")
+        .await
+        .expect("alias");
+
+    store.reset().await.expect("reset");
+
+    assert_eq!(
+        store.count_account(&account_id).await.expect("count"),
+        AccountCounts {
+            root_access_keys: 1,
+            ..AccountCounts::default()
+        }
+    );
+    assert!(store
+        .get_account(&account_id)
+        .await
+        .expect("get_account")
+        .is_some());
+    assert!(store
+        .get_credential(&root_key.access_key_id)
+        .await
+        .expect("root credential")
+        .is_some());
+    assert!(store
+        .get_credential(&alice_key.access_key_id)
+        .await
+        .expect("alice's credential")
+        .is_none());
+    assert!(store
+        .get_user(&account_id, "alice")
+        .await
+        .expect("get_user")
+        .is_none());
+    assert!(store
+        .list_account_aliases(&account_id)
+        .await
+        .expect("aliases")
+        .is_empty());
+    // Everything can be made again under the same names.
+    create(&store, &account_id, "alice", "/").await;
+    store
+        .create_role(&new_role(&account_id, "worker", "/"))
+        .await
+        .expect("the role's name is free");
+    store
+        .create_policy(&policy(&account_id, "attached"), DOC)
+        .await
+        .expect("the policy's name is free");
+    // A reset of an empty store is fine too.
+    store.reset().await.expect("reset again");
+    store.reset().await.expect("and again");
+}

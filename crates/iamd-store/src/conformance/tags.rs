@@ -57,6 +57,13 @@ async fn create_entity(store: &Arc<dyn Store>, account_id: &str, kind: TaggedKin
             )
             .await
             .expect("create_mfa_device"),
+        TaggedKind::ServerCertificate => store
+            .create_server_certificate(
+                &super::server_certificates::new_certificate(account_id, name, "/"),
+                20,
+            )
+            .await
+            .expect("create_server_certificate"),
     }
 }
 

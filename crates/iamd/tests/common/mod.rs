@@ -39,6 +39,44 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The configuration tests start iamd with: on any free port, the test account, SQLite in
+/// `data_dir`, no root key given (`TestServer` gives one); the rest `iamd serve`'s
+/// defaults. A test sets what it needs with `..test_config(dir)`.
+pub fn test_config(data_dir: PathBuf) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        account_id: Some(ACCOUNT.into()),
+        ..Config::new(data_dir)
+    }
+}
+
+/// What `TestServer::start_options` varies; the default is `iamd serve`'s.
+pub struct StartOptions {
+    /// `false` is `--authorization off`.
+    pub authorization: bool,
+    pub tls: Option<iamd::TlsFiles>,
+    pub limits: Limits,
+    pub audit: Option<iamd::AuditConfig>,
+    /// `--mode emulator`.
+    pub emulator: bool,
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    pub oidc_ca_file: Option<PathBuf>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            authorization: true,
+            tls: None,
+            limits: Limits::default(),
+            audit: None,
+            emulator: false,
+            metrics_listen: None,
+            oidc_ca_file: None,
+        }
+    }
+}
+
 pub struct TestServer {
     pub running: Running,
     pub data_dir: PathBuf,
@@ -53,23 +91,71 @@ impl TestServer {
 
     /// `authorization: false` is `iamd serve --authorization off`.
     pub async fn start_with(authorization: bool) -> TestServer {
-        Self::start_config(authorization, None, Limits::default()).await
+        Self::start_options(StartOptions {
+            authorization,
+            ..Default::default()
+        })
+        .await
     }
 
     pub async fn start_with_limits(authorization: bool, limits: Limits) -> TestServer {
-        Self::start_config(authorization, None, limits).await
+        Self::start_options(StartOptions {
+            authorization,
+            limits,
+            ..Default::default()
+        })
+        .await
     }
 
     /// Serves HTTPS with this certificate chain and key.
     pub async fn start_tls(tls: iamd::TlsFiles) -> TestServer {
-        Self::start_config(true, Some(tls), Limits::default()).await
+        Self::start_options(StartOptions {
+            tls: Some(tls),
+            ..Default::default()
+        })
+        .await
     }
 
-    async fn start_config(
-        authorization: bool,
-        tls: Option<iamd::TlsFiles>,
-        limits: Limits,
-    ) -> TestServer {
+    /// Writes an audit log as `audit` says.
+    pub async fn start_audited(audit: iamd::AuditConfig) -> TestServer {
+        Self::start_options(StartOptions {
+            audit: Some(audit),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// `iamd serve --mode emulator` (authorization off, as it is there by default).
+    pub async fn start_emulator() -> TestServer {
+        Self::start_options(StartOptions {
+            authorization: false,
+            emulator: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// `/metrics` on a listener of its own (`--metrics-listen 127.0.0.1:0`).
+    pub async fn start_metrics_apart() -> TestServer {
+        Self::start_options(StartOptions {
+            metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Trusts the CA certificates in `ca` (PEM) for OIDC issuers (`--oidc-ca-file`).
+    pub async fn start_oidc(ca: PathBuf) -> TestServer {
+        Self::start_options(StartOptions {
+            oidc_ca_file: Some(ca),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Starts iamd with `options` on a fresh data directory, on the backend
+    /// `IAMD_TEST_STORE` names.
+    pub async fn start_options(options: StartOptions) -> TestServer {
         let data_dir = temp_dir("srv");
         let database_url = match std::env::var("IAMD_TEST_STORE").as_deref() {
             Ok("postgres") => {
@@ -86,16 +172,27 @@ impl TestServer {
         let keyring = database_url
             .is_some()
             .then(|| std::sync::Arc::new(Keyring::generate()));
+        let StartOptions {
+            authorization,
+            tls,
+            limits,
+            audit,
+            emulator,
+            metrics_listen,
+            oidc_ca_file,
+        } = options;
         let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: data_dir.clone(),
             database_url,
-            account_id: Some(ACCOUNT.into()),
             root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET.into()))),
             authorization,
             limits,
             keyring,
             tls,
+            oidc_ca_file,
+            audit,
+            emulator,
+            metrics_listen,
+            ..test_config(data_dir.clone())
         };
         let running = iamd::start(config).await.expect("iamd starts");
         TestServer { running, data_dir }
@@ -266,4 +363,114 @@ pub fn sts_client(
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .build();
     aws_sdk_sts::Client::from_conf(config)
+}
+
+/// An `iamd serve` process on a data directory (as an operator runs it), with the test
+/// account and root key.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub endpoint: String,
+}
+
+/// A test that fails before `stop` leaves no server behind (it would hold the test
+/// harness's stderr open).
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl ServeProcess {
+    /// Starts `iamd serve` on `data_dir` with `extra` arguments, and waits for its
+    /// "listening" line.
+    // The child is stopped and waited for by `stop`.
+    #[allow(clippy::zombie_processes)]
+    pub fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iamd"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("IAMD_LOG", "warn")
+            .env("IAMD_ROOT_ACCESS_KEY_ID", ROOT_KEY)
+            .env("IAMD_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET)
+            .env("IAMD_ACCOUNT_ID", ACCOUNT)
+            .env_remove("IAMD_MASTER_KEY")
+            .env_remove("IAMD_MASTER_KEY_FILE")
+            .env_remove("IAMD_DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn iamd serve");
+        let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut seen = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("read stdout") == 0 {
+                let status = child.wait();
+                panic!("iamd exited ({status:?}) before listening: {seen:?}");
+            }
+            if let Some(rest) = line.trim_end().strip_prefix("iamd: listening on ") {
+                let endpoint = rest.split_whitespace().next().expect("address").to_owned();
+                // Keep reading stdout so that the child never blocks on a full pipe.
+                std::thread::spawn(move || {
+                    let mut sink = String::new();
+                    while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                        sink.clear();
+                    }
+                });
+                return ServeProcess { child, endpoint };
+            }
+            seen.push(line);
+        }
+    }
+
+    pub fn root(&self) -> aws_sdk_iam::Client {
+        iam_client(&self.endpoint, ROOT_KEY, ROOT_SECRET)
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn stop(mut self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        assert!(self.child.wait().expect("wait").success(), "iamd exits 0");
+    }
+}
+
+/// What an `iamd` tool command printed, and whether it succeeded.
+pub struct ToolRun {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `iamd ARGS` (a tool: backup, restore, admin) to completion.
+pub fn iamd_tool(args: &[&std::ffi::OsStr]) -> ToolRun {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iamd"))
+        .args(args)
+        .env_remove("IAMD_MASTER_KEY")
+        .env_remove("IAMD_MASTER_KEY_FILE")
+        .env_remove("IAMD_DATABASE_URL")
+        .env_remove("IAMD_DATA_DIR")
+        .output()
+        .expect("run iamd");
+    ToolRun {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `iamd_tool` with string arguments and a data directory.
+pub fn iamd_on(data_dir: &std::path::Path, args: &[&str]) -> ToolRun {
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.push(std::ffi::OsStr::new("--data-dir"));
+    all.push(data_dir.as_os_str());
+    iamd_tool(&all)
 }

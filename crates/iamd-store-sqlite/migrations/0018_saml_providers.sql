@@ -1,0 +1,13 @@
+-- SAML 2.0 identity providers: the IdP metadata document as uploaded, tags as a JSON
+-- array of [key, value] pairs, read and written whole.
+CREATE TABLE saml_providers (
+    account_id                 TEXT NOT NULL,
+    name                       TEXT NOT NULL,
+    uuid                       TEXT NOT NULL,
+    metadata                   TEXT NOT NULL,
+    valid_until                INTEGER NOT NULL,
+    assertion_encryption_mode  TEXT,
+    tags                       TEXT NOT NULL,
+    create_date                INTEGER NOT NULL,
+    PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
