@@ -332,7 +332,7 @@ pub(crate) fn flatten(pieces: &[Piece]) -> String {
 }
 
 /// The closing brace of a variable, skipping braces inside a quoted default.
-fn find_var_end(s: &str) -> Option<usize> {
+pub(crate) fn find_var_end(s: &str) -> Option<usize> {
     let mut quoted = false;
     for (i, c) in s.char_indices() {
         match c {

@@ -35,6 +35,7 @@ mod document;
 mod error;
 mod eval;
 mod glob;
+mod keys;
 mod size;
 
 pub use condition::{BaseOperator, Operator, Qualifier};
@@ -47,6 +48,7 @@ pub use eval::{
     access_denied_message, evaluate, CompiledPolicy, Decision, Evaluation, MatchedStatement,
     PolicyRef, Request,
 };
+pub use keys::context_keys;
 pub use size::{
     check_size, policy_size, SizeQuota, GROUP_INLINE_AGGREGATE_MAX, MANAGED_POLICY_MAX,
     ROLE_INLINE_AGGREGATE_MAX, ROLE_TRUST_POLICY_MAX, USER_INLINE_AGGREGATE_MAX,
