@@ -1,5 +1,6 @@
 """Identity policies through boto3: enforcement with AWS's texts, the self-service policy,
-explicit deny, managed policies attached and detached, and the simulator."""
+explicit deny, managed policies attached and detached, the simulator and the context keys
+it takes (GetContextKeysForCustomPolicy, GetContextKeysForPrincipalPolicy)."""
 
 import json
 
@@ -153,3 +154,65 @@ def test_simulator_pages_with_the_boto3_paginator(iam):
         (a, r, "allowed" if a.startswith("iam:Get") else "implicitDeny") for a in actions for r in resources
     ]
     assert seen == expected
+
+
+TAGGED = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:*",
+                "Resource": "arn:aws:s3:::b/${aws:username}/*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}},
+            }
+        ],
+    }
+)
+SOURCE_IP = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+        ],
+    }
+)
+
+
+def test_context_keys_of_custom_and_principal_policies(iam, new_user, unique_name, aws):
+    # AWS's API reference example: the resource's variable, then the condition's key.
+    dated = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "dynamodb:*",
+                "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}",
+                "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2015-08-16T12:00:00Z"}},
+            },
+        }
+    )
+    got = iam.get_context_keys_for_custom_policy(PolicyInputList=[dated])
+    assert got["ContextKeyNames"] == ["aws:username", "aws:CurrentTime"]
+
+    user = new_user()
+    group = unique_name("group")
+    iam.put_user_policy(UserName=user, PolicyName="tagged", PolicyDocument=TAGGED)
+    iam.create_group(GroupName=group)
+    iam.put_group_policy(GroupName=group, PolicyName="ip", PolicyDocument=SOURCE_IP)
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
+    got = iam.get_context_keys_for_principal_policy(PolicySourceArn=arn, PolicyInputList=[dated])
+    assert got["ContextKeyNames"] == ["aws:username", "aws:PrincipalTag/team", "aws:SourceIp", "aws:CurrentTime"]
+    # The aws CLI, on the group.
+    out = aws(
+        "iam", "get-context-keys-for-principal-policy", "--policy-source-arn", f"arn:aws:iam::{ACCOUNT_ID}:group/{group}"
+    ).json
+    assert out["ContextKeyNames"] == ["aws:SourceIp"]
+
+    with pytest.raises(ClientError) as exc:
+        iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT_ID}:user/{unique_name('none')}")
+    assert error_of(exc)[0] == 404 and error_of(exc)[1]["Code"] == "NoSuchEntity"
+    with pytest.raises(ClientError) as exc:
+        iam.get_context_keys_for_custom_policy(PolicyInputList=["{not json"])
+    assert error_of(exc)[0] == 400 and error_of(exc)[1]["Code"] == "InvalidInput"

@@ -1491,6 +1491,36 @@ impl Handler for Iam {
         Ok(simulation(page))
     }
 
+    async fn get_context_keys_for_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetContextKeysForCustomPolicyInput,
+    ) -> Result<iam::GetContextKeysForPolicyResponse, IamError> {
+        let keys = self
+            .context_keys_for_custom_policy(ctx, &input.policy_input_list)
+            .await?;
+        Ok(iam::GetContextKeysForPolicyResponse {
+            context_key_names: Some(keys),
+        })
+    }
+
+    async fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: iam::GetContextKeysForPrincipalPolicyInput,
+    ) -> Result<iam::GetContextKeysForPolicyResponse, IamError> {
+        let keys = self
+            .context_keys_for_principal_policy(
+                ctx,
+                &input.policy_source_arn,
+                &input.policy_input_list.unwrap_or_default(),
+            )
+            .await?;
+        Ok(iam::GetContextKeysForPolicyResponse {
+            context_key_names: Some(keys),
+        })
+    }
+
     // Roles.
 
     async fn create_role(

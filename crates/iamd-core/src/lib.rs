@@ -15,6 +15,7 @@ pub mod boundary;
 pub mod catalog;
 pub mod console;
 pub mod context;
+pub mod context_keys;
 pub mod credential_report;
 pub mod error;
 pub mod group;

@@ -817,3 +817,124 @@ async fn list_entities_for_policy() {
         .unwrap_err();
     assert_eq!(common::err_of(e).0, "NoSuchEntity");
 }
+
+/// A user's keys come from its own policies and its groups'; a group's and a role's from
+/// theirs; given policies add theirs; a caller without the action on the entity is
+/// refused, and a document that does not validate is InvalidInput.
+#[tokio::test]
+async fn context_keys_of_custom_and_principal_policies() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let tagged = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+        "Resource":"arn:aws:s3:::b/${aws:username}/*",
+        "Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
+    let dated = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*",
+        "Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
+    let ip = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*",
+        "Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#;
+
+    let custom = root
+        .get_context_keys_for_custom_policy()
+        .policy_input_list(tagged)
+        .policy_input_list(dated)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        custom.context_key_names(),
+        ["aws:username", "aws:PrincipalTag/team", "aws:CurrentTime"]
+    );
+
+    srv.user_with_key("hal").await;
+    let (ivy_key, ivy_secret) = srv.user_with_key("ivy").await;
+    root.put_user_policy()
+        .user_name("hal")
+        .policy_name("tagged")
+        .policy_document(tagged)
+        .send()
+        .await
+        .unwrap();
+    root.create_group().group_name("ops").send().await.unwrap();
+    root.put_group_policy()
+        .group_name("ops")
+        .policy_name("ip")
+        .policy_document(ip)
+        .send()
+        .await
+        .unwrap();
+    root.add_user_to_group()
+        .group_name("ops")
+        .user_name("hal")
+        .send()
+        .await
+        .unwrap();
+    let keys = |arn: String, extra: Option<&'static str>| {
+        let root = root.clone();
+        async move {
+            root.get_context_keys_for_principal_policy()
+                .policy_source_arn(arn)
+                .set_policy_input_list(extra.map(|d| vec![d.to_owned()]))
+                .send()
+                .await
+        }
+    };
+    let hal = keys(format!("arn:aws:iam::{ACCOUNT}:user/hal"), Some(dated))
+        .await
+        .unwrap();
+    assert_eq!(
+        hal.context_key_names(),
+        [
+            "aws:username",
+            "aws:PrincipalTag/team",
+            "aws:SourceIp",
+            "aws:CurrentTime"
+        ]
+    );
+    let group = keys(format!("arn:aws:iam::{ACCOUNT}:group/ops"), None)
+        .await
+        .unwrap();
+    assert_eq!(group.context_key_names(), ["aws:SourceIp"]);
+    // A user without policies, and one of its own with none given: no keys.
+    let ivy = keys(format!("arn:aws:iam::{ACCOUNT}:user/ivy"), None)
+        .await
+        .unwrap();
+    assert!(ivy.context_key_names().is_empty());
+
+    // Errors: a missing entity, an ARN that names none, a document that does not validate,
+    // and a caller not allowed the action on the entity.
+    let (code, message, status) = err_of(
+        keys(format!("arn:aws:iam::{ACCOUNT}:role/nobody"), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code.as_str(), status), ("NoSuchEntity", 404));
+    assert!(message.contains("nobody"), "{message}");
+    let (code, _, status) = err_of(
+        keys(format!("arn:aws:iam::{ACCOUNT}:policy/p"), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code.as_str(), status), ("InvalidInput", 400));
+    let (code, _, status) = err_of(
+        root.get_context_keys_for_custom_policy()
+            .policy_input_list(r#"{"Version":"2012-10-17","Statement":[]}"#)
+            .policy_input_list("not json")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code.as_str(), status), ("InvalidInput", 400));
+    let ivy = srv.iam(&ivy_key, &ivy_secret);
+    let (code, message, _) = err_of(
+        ivy.get_context_keys_for_principal_policy()
+            .policy_source_arn(format!("arn:aws:iam::{ACCOUNT}:user/hal"))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(
+        message.contains("iam:GetContextKeysForPrincipalPolicy"),
+        "{message}"
+    );
+}
