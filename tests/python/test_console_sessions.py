@@ -1,6 +1,7 @@
 """Console sessions (`POST /iamd/v1/console-session`, iamd's own) with boto3: a user's
 console password gets credentials that boto3 signs with and that act as the user; a new
-password ends them; a wrong password gets none."""
+password ends them; a wrong password gets none; a user with an MFA device needs a fresh
+code, and its session is MFA-authenticated."""
 
 import json
 import urllib.error
@@ -15,8 +16,11 @@ from conftest import ACCOUNT_ID, REGION
 PASSWORD = "Console-Pass-42"
 
 
-def console_session(endpoint, user, password):
-    body = json.dumps({"account": ACCOUNT_ID, "user": user, "password": password}).encode()
+def console_session(endpoint, user, password, mfa_code=None):
+    fields = {"account": ACCOUNT_ID, "user": user, "password": password}
+    if mfa_code is not None:
+        fields["mfaCode"] = mfa_code
+    body = json.dumps(fields).encode()
     req = urllib.request.Request(
         endpoint + "/iamd/v1/console-session",
         data=body,
@@ -74,3 +78,47 @@ def test_console_session_acts_as_the_user_until_the_password_changes(iam, endpoi
     iam.delete_login_profile(UserName=name)
     iam.delete_user_policy(UserName=name, PolicyName="read")
     iam.delete_user(UserName=name)
+
+
+def test_a_user_with_an_mfa_device_signs_in_with_a_fresh_code(iam, endpoint, unique_name):
+    from test_mfa import create_device, step_now, totp
+
+    name = unique_name("mfa")
+    iam.create_user(UserName=name)
+    iam.create_login_profile(UserName=name, Password=PASSWORD)
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="groups-with-mfa",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:ListGroups",
+                        "Resource": "*",
+                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    }
+                ],
+            }
+        ),
+    )
+    device, key = create_device(iam, unique_name("phone"))
+    step = step_now()
+    iam.enable_mfa_device(
+        UserName=name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp(key, step - 1),
+        AuthenticationCode2=totp(key, step),
+    )
+    status, body = console_session(endpoint, name, PASSWORD)
+    assert (status, body["result"]) == (401, "mfaRequired")
+    assert "credentials" not in body
+    # The code EnableMFADevice spent is a replay.
+    status, body = console_session(endpoint, name, PASSWORD, mfa_code=totp(key, step))
+    assert (status, body["result"]) == (401, "mfaInvalid")
+
+    status, body = console_session(endpoint, name, PASSWORD, mfa_code=totp(key, step + 1))
+    assert status == 200, body
+    groups = session_client("iam", endpoint, body["credentials"]).list_groups()
+    assert "Groups" in groups

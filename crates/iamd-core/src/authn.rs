@@ -242,6 +242,7 @@ impl Iam {
                         access_key_id: claims.access_key_id.clone(),
                         expiration: claims.expiration,
                         password_change_only,
+                        mfa: claims.mfa,
                     },
                     used_key_id: None,
                 })

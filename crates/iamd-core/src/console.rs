@@ -11,8 +11,10 @@
 //!
 //! A password that must be changed (a required reset, or an expired password) signs the
 //! user in to do only that (`password_change_only`: ChangePassword, GetAccountPasswordPolicy
-//! and GetCallerIdentity). A user with an MFA device is not signed in here (the console
-//! does not ask for codes yet): such users sign in to the console with an access key.
+//! and GetCallerIdentity). A user with an MFA device must also give a code of one of its
+//! devices, as AWS's console asks for one: the code is spent as GetSessionToken spends it
+//! (once, within the drift window), and the session is MFA-authenticated
+//! (`aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge` from the sign-in).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -57,18 +59,25 @@ pub enum ConsoleSession {
         credentials: SessionCredentials,
         password_change_only: bool,
     },
-    /// The user has an MFA device; the console does not sign such users in.
+    /// The user has an MFA device and no code was given.
     MfaRequired,
+    /// The code given is not a fresh code of any of the user's devices.
+    MfaInvalid,
 }
+
+/// The most MFA devices a user may have (AWS's quota): all are tried for a code.
+const MFA_DEVICES_PER_USER: usize = 8;
 
 impl Iam {
     /// Credentials for `user_name`, whose password was just checked (`Iam::sign_in`) and
-    /// is not hard-expired. `None` when the user or its login profile is gone since.
+    /// is not hard-expired; `mfa_code` must be a fresh code of one of the user's devices
+    /// when it has any. `None` when the user or its login profile is gone since.
     pub async fn console_session(
         &self,
         account_id: &str,
         user_name: &str,
         password_change_only: bool,
+        mfa_code: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Option<ConsoleSession>, IamError> {
         let Some(user) = self
@@ -81,11 +90,35 @@ impl Iam {
         };
         let devices = self
             .store
-            .list_user_mfa_devices(account_id, &user.user_name, None, 1)
+            .list_user_mfa_devices(account_id, &user.user_name, None, MFA_DEVICES_PER_USER)
             .await
             .map_err(store_failure)?;
+        let mut mfa = None;
         if !devices.is_empty() {
-            return Ok(Some(ConsoleSession::MfaRequired));
+            let Some(code) = mfa_code else {
+                return Ok(Some(ConsoleSession::MfaRequired));
+            };
+            for device in &devices {
+                let spent = self
+                    .spend_mfa_code(account_id, &user.user_id, &device.serial_number, code, now)
+                    .await;
+                match spent {
+                    Ok(true) => {
+                        mfa = Some(now.replace_nanosecond(0).unwrap_or(now));
+                        break;
+                    }
+                    // A device deactivated since the listing is no longer the user's.
+                    Ok(false)
+                    | Err(IamError {
+                        code: ErrorCode::AccessDenied,
+                        ..
+                    }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if mfa.is_none() {
+                return Ok(Some(ConsoleSession::MfaInvalid));
+            }
         }
         let Some(profile) = self
             .store
@@ -111,7 +144,7 @@ impl Iam {
                 password_change_only,
             },
             expiration: now + Duration::seconds(CONSOLE_SESSION_SECONDS),
-            mfa: None,
+            mfa,
             nonce: ids::nonce(),
         };
         let (session_token, secret_access_key) = session::mint(&secret, &claims);

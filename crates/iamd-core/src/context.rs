@@ -135,6 +135,8 @@ pub enum Via {
         expiration: OffsetDateTime,
         /// The password must be changed before anything else.
         password_change_only: bool,
+        /// When the user's MFA code was checked at sign-in (users with a device).
+        mfa: Option<OffsetDateTime>,
     },
 }
 
@@ -143,8 +145,10 @@ impl Via {
     /// sessions made without MFA.
     pub fn mfa_authenticated_at(&self) -> Option<OffsetDateTime> {
         match self {
-            Via::AccessKey { .. } | Via::Federated { .. } | Via::Console { .. } => None,
-            Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } => *mfa,
+            Via::AccessKey { .. } | Via::Federated { .. } => None,
+            Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } | Via::Console { mfa, .. } => {
+                *mfa
+            }
         }
     }
 }

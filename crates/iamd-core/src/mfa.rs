@@ -518,29 +518,50 @@ impl Iam {
         let crate::principal::Principal::User(user) = &ctx.principal else {
             return Err(unknown_mfa_device());
         };
+        if !self
+            .spend_mfa_code(
+                &user.account_id,
+                &user.user_id,
+                serial_number,
+                code,
+                ctx.now,
+            )
+            .await?
+        {
+            return Err(invalid_mfa_code());
+        }
+        Ok(ctx.now.replace_nanosecond(0).unwrap_or(ctx.now))
+    }
+
+    /// Checks `code` against the device `serial_number` enabled for the user `user_id`
+    /// and spends it: false for a wrong, stale or replayed code. UnknownMfaDevice (as
+    /// `unknown_mfa_device`) when the device is not enabled for that user.
+    pub(crate) async fn spend_mfa_code(
+        &self,
+        account_id: &str,
+        user_id: &str,
+        serial_number: &str,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, IamError> {
         let secret = self
             .store
-            .get_mfa_secret(&user.account_id, serial_number)
+            .get_mfa_secret(account_id, serial_number)
             .await
             .map_err(store_failure)?
-            .filter(|s| s.device.user.as_ref().map(|u| &u.user_id) == Some(&user.user_id))
+            .filter(|s| s.device.user.as_ref().map(|u| u.user_id.as_str()) == Some(user_id))
             .ok_or_else(unknown_mfa_device)?;
         let key = self.seed_key(&secret.seed)?;
-        let CodeCheck::Fresh(step) = check_code(&key, ctx.now, code, secret.last_step) else {
-            return Err(invalid_mfa_code());
+        let CodeCheck::Fresh(step) = check_code(&key, now, code, secret.last_step) else {
+            return Ok(false);
         };
-        let accepted = self
-            .store
-            .use_mfa_step(&user.account_id, &secret.device.serial_number, step)
+        self.store
+            .use_mfa_step(account_id, &secret.device.serial_number, step)
             .await
             .map_err(|e| match e {
                 crate::store::StoreError::NoSuchMfaDevice => unknown_mfa_device(),
                 e => store_failure(e),
-            })?;
-        if !accepted {
-            return Err(invalid_mfa_code());
-        }
-        Ok(ctx.now.replace_nanosecond(0).unwrap_or(ctx.now))
+            })
     }
 }
 

@@ -222,15 +222,28 @@ async function signIn(event) {
 
 // Signing in with a password: iamd's console-session endpoint answers credentials that act
 // as the user for an hour (kept like an access key, in this tab's sessionStorage).
-async function consoleSession(account, user, password) {
+// A user with an MFA device also gives a code (`mfaCode`); without one the answer is
+// `mfaRequired`, and the form then asks for it.
+async function consoleSession(account, user, password, mfaCode) {
+  const request = { account, user, password };
+  if (mfaCode) request.mfaCode = mfaCode;
   const resp = await fetch("/iamd/v1/console-session", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ account, user, password }),
+    body: JSON.stringify(request),
   });
   const body = await resp.json().catch(() => ({}));
   if (resp.status === 200) return body;
   if (body.result === "denied") throw new Error("Wrong account, user name or password.");
+  if (body.result === "mfaRequired" || body.result === "mfaInvalid") {
+    const e = new Error(
+      body.result === "mfaRequired"
+        ? "Enter the code of your MFA device."
+        : "The MFA code is not valid: wait for the next code and try again.",
+    );
+    e.mfa = true;
+    throw e;
+  }
   if (body.result === "locked") throw new Error(`Too many failures: try again in ${body.retryAfterSeconds} s.`);
   throw new Error(body.message || `Sign-in failed (${resp.status}).`);
 }
@@ -255,9 +268,11 @@ async function passwordSignIn(event) {
   const form = new FormData($("password-form"));
   const account = String(form.get("account")).trim();
   const user = String(form.get("user")).trim();
+  const mfaCode = String(form.get("mfaCode") || "").trim();
   try {
-    const body = await consoleSession(account, user, String(form.get("password")));
+    const body = await consoleSession(account, user, String(form.get("password")), mfaCode);
     $("password-form").reset();
+    $("mfa-code-label").hidden = true;
     keepSession(body.credentials);
     if (body.mustChangePassword) {
       changing = { account, user };
@@ -268,6 +283,12 @@ async function passwordSignIn(event) {
     await start();
   } catch (e) {
     sessionStorage.removeItem(STORE);
+    if (e.mfa) {
+      // The password stays in the form; the code is asked for (a used one is cleared).
+      $("mfa-code").value = "";
+      $("mfa-code-label").hidden = false;
+      $("mfa-code").focus();
+    }
     $("login-error").textContent = e.message;
   }
 }
@@ -280,7 +301,23 @@ async function changePassword(event) {
   const newPassword = String(form.get("newPassword"));
   try {
     await call("ChangePassword", { OldPassword: String(form.get("oldPassword")), NewPassword: newPassword });
-    const body = await consoleSession(changing.account, changing.user, newPassword);
+    let body;
+    try {
+      body = await consoleSession(changing.account, changing.user, newPassword);
+    } catch (e) {
+      if (!e.mfa) throw e;
+      // A user with an MFA device signs in again with the new password and a new code.
+      sessionStorage.removeItem(STORE);
+      $("change-password-form").reset();
+      $("change-password").hidden = true;
+      $("login").hidden = false;
+      $("account").value = changing.account;
+      $("user-name").value = changing.user;
+      $("mfa-code-label").hidden = false;
+      $("login-error").textContent = "Password changed: sign in with the new password and a new MFA code.";
+      changing = null;
+      return;
+    }
     keepSession(body.credentials);
     changing = null;
     $("change-password-form").reset();

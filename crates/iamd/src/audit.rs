@@ -155,13 +155,15 @@ impl Identity {
         };
         let session = match via {
             Via::AccessKey { .. } => None,
-            Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } => Some(SessionContext {
-                mfa: mfa.is_some(),
-                role: None,
-            }),
+            Via::RoleSession { mfa, .. } | Via::Session { mfa, .. } | Via::Console { mfa, .. } => {
+                Some(SessionContext {
+                    mfa: mfa.is_some(),
+                    role: None,
+                })
+            }
             // CloudTrail records a federated user's session context without MFA; its
             // `sessionIssuer` (the IAM user) is left out here.
-            Via::Federated { .. } | Via::Console { .. } => Some(SessionContext {
+            Via::Federated { .. } => Some(SessionContext {
                 mfa: false,
                 role: None,
             }),

@@ -243,6 +243,9 @@ struct Request {
     user: String,
     #[serde(deserialize_with = "zeroizing")]
     password: Zeroizing<String>,
+    /// The console endpoint only: a code of one of the user's MFA devices.
+    #[serde(default, rename = "mfaCode")]
+    mfa_code: Option<String>,
 }
 
 fn zeroizing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Zeroizing<String>, D::Error> {
@@ -373,10 +376,13 @@ pub(crate) async fn handle(
         )
         .await;
     // Only the right password, not hard-expired, is a successful sign-in; a backend
-    // failure is no attempt's outcome and is not recorded.
+    // failure is no attempt's outcome and is not recorded. A console sign-in with the
+    // right password is recorded once its MFA code is checked (`console_session`).
     if let Ok(ok) = &outcome {
         let success = ok.as_ref().is_some_and(|ok| !ok.hard_expired);
-        audit_attempt(state, &attempt, success, false).await;
+        if !(console && success) {
+            audit_attempt(state, &attempt, success, false).await;
+        }
     }
     match outcome {
         // The right password, but expired under `HardExpiry`: refused, as AWS's console
@@ -392,9 +398,9 @@ pub(crate) async fn handle(
             )
         }
         Ok(Some(ok)) if console => {
-            signin.users.succeeded(&user_key);
             let must_change = ok.password_reset_required || ok.password_expired;
-            console_session(state, &request.account, &request.user, must_change).await
+            let mfa_code = request.mfa_code.as_deref();
+            console_session(state, &attempt, &user_key, must_change, mfa_code).await
         }
         Ok(Some(ok)) => {
             signin.users.succeeded(&user_key);
@@ -431,18 +437,43 @@ pub(crate) async fn handle(
     }
 }
 
-/// The console-session answer for a user whose password was right.
+/// The console-session answer for a user whose password was right: a session, or for a
+/// user with an MFA device and no code `mfaRequired` (not a failure: the console then
+/// asks for the code), or for a wrong or replayed code `mfaInvalid`, a failed attempt
+/// that counts towards the back-off as a wrong password does.
 async fn console_session(
     state: &State,
-    account: &str,
-    user: &str,
+    attempt: &Attempt<'_>,
+    user_key: &(String, String),
     must_change: bool,
+    mfa_code: Option<&str>,
 ) -> Response<Full<Bytes>> {
     use iamd_core::console::ConsoleSession;
+    let signin = &state.sign_in;
     let issued = state
         .iam
-        .console_session(account, user, must_change, OffsetDateTime::now_utc())
+        .console_session(
+            attempt.account,
+            attempt.user,
+            must_change,
+            mfa_code,
+            OffsetDateTime::now_utc(),
+        )
         .await;
+    match &issued {
+        Ok(Some(ConsoleSession::Issued { .. })) => {
+            signin.users.succeeded(user_key);
+            audit_attempt(state, attempt, true, mfa_code.is_some()).await;
+        }
+        Ok(Some(ConsoleSession::MfaInvalid)) => {
+            let now = Instant::now();
+            signin.users.failed(user_key, now);
+            signin.sources.failed(&attempt.source, now);
+            audit_attempt(state, attempt, false, true).await;
+        }
+        Ok(None) => audit_attempt(state, attempt, false, false).await,
+        Ok(Some(ConsoleSession::MfaRequired)) | Err(_) => {}
+    }
     match issued {
         Ok(Some(ConsoleSession::Issued {
             credentials: c,
@@ -467,10 +498,17 @@ async fn console_session(
             )
         }
         Ok(Some(ConsoleSession::MfaRequired)) => json(
-            StatusCode::FORBIDDEN,
+            StatusCode::UNAUTHORIZED,
             serde_json::json!({
                 "result": "mfaRequired",
-                "message": "This user has an MFA device: sign in to the console with an access key.",
+                "message": "Enter the code of your MFA device (mfaCode).",
+            }),
+        ),
+        Ok(Some(ConsoleSession::MfaInvalid)) => json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({
+                "result": "mfaInvalid",
+                "message": "The MFA code is not valid: wait for the next code and try again.",
             }),
         ),
         // Deleted between the check and now: as a wrong password.

@@ -506,3 +506,94 @@ async fn password_sign_ins_are_recorded_as_console_logins_without_the_password()
         "a wrong password is in the audit log"
     );
 }
+
+/// Console sign-ins of a user with an MFA device: the password alone (the code is then
+/// asked for) is not an outcome and is not written; a replayed code is a failure and a
+/// fresh one a success, both with `MFAUsed: Yes`; the code is never written.
+#[tokio::test]
+async fn console_sign_ins_with_mfa_are_recorded_with_mfa_used() {
+    let dir = temp_dir("audit-console-mfa");
+    let path = dir.join("audit.log");
+    let srv = TestServer::start_audited(iamd::AuditConfig::new(
+        path.to_str().unwrap(),
+        iamd::AuditFull::Block,
+    ))
+    .await;
+    let root = srv.root();
+    root.create_user().user_name("dee").send().await.unwrap();
+    let password = "Corr3ct-Horse-Battery!";
+    root.create_login_profile()
+        .user_name("dee")
+        .password(password)
+        .send()
+        .await
+        .unwrap();
+    let device = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("dee-phone")
+        .send()
+        .await
+        .unwrap()
+        .virtual_mfa_device
+        .unwrap();
+    let seed = device.base32_string_seed().unwrap().as_ref().to_vec();
+    let key = iamd_core::mfa::base32_decode(std::str::from_utf8(&seed).unwrap()).unwrap();
+    let step = iamd_core::mfa::step_of(time::OffsetDateTime::now_utc());
+    let code = |s: i64| format!("{:06}", iamd_core::mfa::totp(&key, s as u64));
+    root.enable_mfa_device()
+        .user_name("dee")
+        .serial_number(device.serial_number())
+        .authentication_code1(code(step - 1))
+        .authentication_code2(code(step))
+        .send()
+        .await
+        .unwrap();
+    let console = |mfa: Option<String>| {
+        let mut body = serde_json::json!({"account": ACCOUNT, "user": "dee", "password": password});
+        if let Some(mfa) = mfa {
+            body["mfaCode"] = mfa.into();
+        }
+        let body = body.to_string();
+        let request = format!(
+            "POST /iamd/v1/console-session HTTP/1.1\r\nHost: x\r\nUser-Agent: sign-in-test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let addr = srv.running.addr;
+        async move { raw_http(addr, request.as_bytes()).await.0 }
+    };
+    assert_eq!(console(None).await, 401);
+    assert_eq!(console(Some(code(step))).await, 401);
+    assert_eq!(console(Some(code(step + 1))).await, 200);
+
+    srv.running.shutdown().await;
+    let text = std::fs::read_to_string(&path).expect("audit log written");
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["eventSource"] == "signin.amazonaws.com")
+        .collect();
+    let outcomes: Vec<(&Value, &Value, &Value)> = records
+        .iter()
+        .map(|r| {
+            (
+                &r["responseElements"]["ConsoleLogin"],
+                &r["additionalEventData"]["MFAUsed"],
+                &r["additionalEventData"]["LoginTo"],
+            )
+        })
+        .collect();
+    let (failure, success, yes, to) = (
+        Value::from("Failure"),
+        Value::from("Success"),
+        Value::from("Yes"),
+        Value::from("/iamd/v1/console-session"),
+    );
+    assert_eq!(
+        outcomes,
+        [(&failure, &yes, &to), (&success, &yes, &to)],
+        "{text}"
+    );
+    // Quoted: a bare six-digit code could occur inside the account id by chance.
+    let written = format!("\"{}\"", code(step + 1));
+    assert!(!text.contains(&written) && !text.contains("mfaCode") && !text.contains(password));
+}

@@ -3,8 +3,9 @@
 //! from `crates/iamd/console/node_modules`), an operator whose policies allow it signs in
 //! with an access key, creates a key for a user (its secret shown once), sees it listed
 //! and flagged by age, deactivates and deletes it; then signs out and in again with a
-//! console password that must be changed, changes it and acts as that user; screenshots
-//! are saved under the target dir (`target/tmp/console/console.png`, `console-password.png`).
+//! console password that must be changed, changes it and acts as that user, then signs in
+//! a user with an MFA device with a TOTP code; screenshots are saved under the target dir
+//! (`target/tmp/console/console.png`, `console-password.png`, `console-mfa.png`).
 
 mod common;
 
@@ -118,6 +119,40 @@ async fn in_chromium_an_operator_signs_in_creates_and_deactivates_a_key() {
         .send()
         .await
         .unwrap();
+    // And a user with an MFA device, who gives a code at sign-in.
+    root.create_user()
+        .user_name("mfa-user")
+        .send()
+        .await
+        .unwrap();
+    server.allow("mfa-user", "iam:List*").await;
+    server.allow("mfa-user", "iam:Get*").await;
+    root.create_login_profile()
+        .user_name("mfa-user")
+        .password("First-Password-1")
+        .send()
+        .await
+        .unwrap();
+    let device = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("mfa-user-phone")
+        .send()
+        .await
+        .unwrap()
+        .virtual_mfa_device
+        .unwrap();
+    let seed = String::from_utf8(device.base32_string_seed().unwrap().as_ref().to_vec()).unwrap();
+    let key = iamd_core::mfa::base32_decode(&seed).unwrap();
+    let step = iamd_core::mfa::step_of(time::OffsetDateTime::now_utc());
+    let code = |s: i64| format!("{:06}", iamd_core::mfa::totp(&key, s as u64));
+    root.enable_mfa_device()
+        .user_name("mfa-user")
+        .serial_number(device.serial_number())
+        .authentication_code1(code(step - 1))
+        .authentication_code2(code(step))
+        .send()
+        .await
+        .unwrap();
 
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console");
     std::fs::create_dir_all(&shots).unwrap();
@@ -137,6 +172,8 @@ async fn in_chromium_an_operator_signs_in_creates_and_deactivates_a_key() {
                 .env("IAMD_ACCOUNT", common::ACCOUNT)
                 .env("IAMD_PASSWORD_USER", "operator")
                 .env("IAMD_PASSWORD", "First-Password-1")
+                .env("IAMD_MFA_USER", "mfa-user")
+                .env("IAMD_MFA_SEED", seed)
                 .env("SCREENSHOT", &screenshot)
                 .env("CHROMIUM", chromium)
                 .output()

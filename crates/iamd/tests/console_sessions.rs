@@ -1,7 +1,7 @@
 //! Console sessions (`POST /iamd/v1/console-session`, iamd's own): a user's password gets
 //! temporary credentials that act as the user with the real aws-sdk-iam (the user's
-//! policies, IAM allowed); a wrong password, a user with an MFA device, a locked-out user
-//! get none; a new password, a deleted login profile or a deleted user ends the session;
+//! policies, IAM allowed); a wrong password, a user with an MFA device but no fresh code,
+//! a locked-out user get none; a new password, a deleted login profile or a deleted user ends the session;
 //! a password that must be changed gets a session that may only change it.
 
 mod common;
@@ -12,8 +12,21 @@ const PASSWORD: &str = "Correct-Horse-9";
 
 /// (status, JSON body).
 async fn console_session(srv: &TestServer, user: &str, password: &str) -> (u16, serde_json::Value) {
-    let body =
-        serde_json::json!({"account": ACCOUNT, "user": user, "password": password}).to_string();
+    console_session_mfa(srv, user, password, None).await
+}
+
+/// (status, JSON body), with an MFA code when given one.
+async fn console_session_mfa(
+    srv: &TestServer,
+    user: &str,
+    password: &str,
+    mfa_code: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut body = serde_json::json!({"account": ACCOUNT, "user": user, "password": password});
+    if let Some(code) = mfa_code {
+        body["mfaCode"] = code.into();
+    }
+    let body = body.to_string();
     let request = format!(
         "POST /iamd/v1/console-session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -123,8 +136,26 @@ async fn wrong_passwords_mfa_users_and_unknown_users_get_nothing() {
         assert_eq!((status, answer["result"].as_str()), (401, Some("denied")));
         assert!(answer.get("credentials").is_none());
     }
-    // A user with an MFA device signs in to the console with an access key instead.
+}
+
+/// A user with an MFA device gives a code too: without one the answer asks for it, a
+/// replayed code is refused, and a fresh one gets an MFA-authenticated session, which
+/// `aws:MultiFactorAuthPresent` conditions see.
+#[tokio::test]
+async fn a_user_with_an_mfa_device_signs_in_with_a_fresh_code() {
+    let srv = TestServer::start().await;
+    user_with_password(&srv, "bob", false).await;
     let root = srv.root();
+    root.put_user_policy()
+        .user_name("bob")
+        .policy_name("groups-with-mfa")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListGroups",
+                "Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
     let device = root
         .create_virtual_mfa_device()
         .virtual_mfa_device_name("bob-phone")
@@ -148,9 +179,56 @@ async fn wrong_passwords_mfa_users_and_unknown_users_get_nothing() {
     let (status, answer) = console_session(&srv, "bob", PASSWORD).await;
     assert_eq!(
         (status, answer["result"].as_str()),
-        (403, Some("mfaRequired"))
+        (401, Some("mfaRequired"))
     );
     assert!(answer.get("credentials").is_none());
+    // The code EnableMFADevice spent, replayed, and a wrong password with a fresh code.
+    let (status, answer) = console_session_mfa(&srv, "bob", PASSWORD, Some(&code(step))).await;
+    assert_eq!(
+        (status, answer["result"].as_str()),
+        (401, Some("mfaInvalid"))
+    );
+    assert!(answer.get("credentials").is_none());
+    let fresh = code(step + 1);
+    let (status, answer) = console_session_mfa(&srv, "bob", "Wrong-Password-1", Some(&fresh)).await;
+    assert_eq!((status, answer["result"].as_str()), (401, Some("denied")));
+
+    let (status, answer) = console_session_mfa(&srv, "bob", PASSWORD, Some(&fresh)).await;
+    assert_eq!(status, 200, "{answer}");
+    let iam = session_iam(&srv, &answer);
+    iam.list_groups()
+        .send()
+        .await
+        .expect("allowed only with MFA");
+    // Spent: the same code signs in no one again.
+    let (status, answer) = console_session_mfa(&srv, "bob", PASSWORD, Some(&fresh)).await;
+    assert_eq!(
+        (status, answer["result"].as_str()),
+        (401, Some("mfaInvalid"))
+    );
+
+    // Without MFA the same policy allows nothing: carol has it and no device.
+    user_with_password(&srv, "carol", false).await;
+    root.put_user_policy()
+        .user_name("carol")
+        .policy_name("groups-with-mfa")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListGroups",
+                "Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = console_session(&srv, "carol", PASSWORD).await;
+    assert_eq!(status, 200, "{answer}");
+    let e = err_of(
+        session_iam(&srv, &answer)
+            .list_groups()
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e.0, "AccessDenied");
 }
 
 #[tokio::test]

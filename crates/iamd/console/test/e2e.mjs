@@ -7,11 +7,27 @@
 //   SCREENSHOT      where to save the screenshot (PNG)
 //   IAMD_ACCOUNT, IAMD_PASSWORD_USER, IAMD_PASSWORD   a user whose console password must
 //                   be changed at sign-in (the account's policy lets users change theirs)
+//   IAMD_MFA_USER, IAMD_MFA_SEED   a user with the same password (IAMD_PASSWORD) and an
+//                   enabled virtual MFA device of that Base32 seed
 //   CHROMIUM        the browser (default /usr/bin/chromium)
 // Exits non-zero, with the reason on stderr, when a step fails.
 
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+
+// RFC 6238 (SHA-1, 30 s, 6 digits), from a Base32 (RFC 4648) seed.
+function totp(seed, step) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of seed.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[19] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
 
 const env = (name, fallback) => {
   const v = process.env[name] ?? fallback;
@@ -130,6 +146,28 @@ try {
   await page.waitForSelector(`tr[data-user="${user}"]`);
   assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem("iamd-console-credentials")).sessionToken.length > 0), true);
   await page.screenshot({ path: env("SCREENSHOT").replace(/\.png$/, "-password.png"), fullPage: true });
+
+  // A user with an MFA device: the password alone gets the code asked for; then the next
+  // step's code (the current one may be the one EnableMFADevice spent) signs in.
+  await page.click("#logout");
+  await page.waitForSelector("#login:not([hidden])");
+  const mfaUser = env("IAMD_MFA_USER");
+  assert.equal(await page.isHidden("#mfa-code-label"), true);
+  await page.fill("#account", env("IAMD_ACCOUNT"));
+  await page.fill("#user-name", mfaUser);
+  await page.fill("#password", env("IAMD_PASSWORD"));
+  await page.click("#password-sign-in");
+  await page.waitForSelector("#mfa-code-label:not([hidden])");
+  assert.match(await page.textContent("#login-error"), /Enter the code of your MFA device/);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await page.fill("#mfa-code", totp(env("IAMD_MFA_SEED"), Math.floor(Date.now() / 30000) + 1));
+  await page.click("#password-sign-in");
+  await page.waitForFunction(
+    (u) => document.getElementById("whoami").textContent.endsWith(`:user/${u}`),
+    mfaUser,
+  );
+  assert.equal(await page.isHidden("#mfa-code-label"), true);
+  await page.screenshot({ path: env("SCREENSHOT").replace(/\.png$/, "-mfa.png"), fullPage: true });
 
   assert.deepEqual(problems, []);
   console.log(JSON.stringify({ ok: true, keyId }));
