@@ -1,7 +1,7 @@
 """Terraform's AWS provider against iamd: a real stack (users, access keys, inline and
 customer managed policies, roles with tags, groups with members and policies, instance
 profiles, AWS managed policies attached and as permissions boundaries, the account alias,
-service-linked roles, a virtual MFA device, a CodeCommit credential, a SAML provider and a role
+the STS global endpoint token version, service-linked roles, a virtual MFA device, a CodeCommit credential, a SAML provider and a role
 trusting it, the account password policy, a login profile with a generated password, and a `force_destroy` user whose login
 profile was made out of band) applies, re-plans with no changes, and is destroyed
 (service-linked roles through DeleteServiceLinkedRole and the deletion status the
@@ -219,6 +219,10 @@ resource "aws_iam_instance_profile" "worker" {
 
 resource "aws_iam_account_alias" "alias" {
   account_alias = "tf-corp"
+}
+
+resource "aws_iam_security_token_service_preferences" "sts" {
+  global_endpoint_token_version = "v2Token"
 }
 
 resource "aws_iam_service_linked_role" "elb" {
@@ -456,6 +460,7 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     profiles = iam.list_instance_profiles_for_role(RoleName="tf-worker")["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["tf-worker-profile"]
     assert iam.list_account_aliases()["AccountAliases"] == ["tf-corp"]
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2
     elb = iam.get_role(RoleName="AWSServiceRoleForElasticLoadBalancing")["Role"]
     assert elb["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
     assert elb["Description"] == "Terraform's load balancers"
@@ -529,3 +534,6 @@ def test_a_stack_applies_replans_clean_and_destroys(endpoint, iam, tmp_path):
     assert not iam.list_account_aliases()["AccountAliases"]
     assert not iam.list_roles(PathPrefix="/aws-service-role/")["Roles"]
     assert not iam.list_server_certificates()["ServerCertificateMetadataList"]
+    # The provider's destroy leaves the STS preference as it is (there is nothing to
+    # delete); put back the default for the tests after this one.
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")

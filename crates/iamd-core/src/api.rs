@@ -3291,6 +3291,18 @@ impl Handler for Iam {
         })
     }
 
+    async fn set_security_token_service_preferences(
+        &self,
+        ctx: &RequestContext,
+        input: iam::SetSecurityTokenServicePreferencesInput,
+    ) -> Result<(), IamError> {
+        let version = match input.global_endpoint_token_version {
+            iam::GlobalEndpointTokenVersion::V1Token => 1,
+            iam::GlobalEndpointTokenVersion::V2Token => 2,
+        };
+        self.set_global_endpoint_token_version(ctx, version).await
+    }
+
     async fn get_account_summary(
         &self,
         ctx: &RequestContext,
@@ -3303,6 +3315,9 @@ impl Handler for Iam {
             .count_account(ctx.principal.account_id())
             .await
             .map_err(|e| IamError::service_failure(&e))?;
+        let token_version = self
+            .global_endpoint_token_version(ctx.principal.account_id())
+            .await?;
         // Identity providers: the OIDC and SAML ones (at most 100 of each, listed whole).
         let providers = self
             .store()
@@ -3380,7 +3395,7 @@ impl Handler for Iam {
                 K::VersionsPerPolicyQuota,
                 quota(crate::model::POLICY_VERSIONS_MAX as usize),
             ),
-            (K::GlobalEndpointTokenVersion, 1),
+            (K::GlobalEndpointTokenVersion, i32::from(token_version)),
             (
                 K::AssumeRolePolicySizeQuota,
                 quota(iamd_policy::ROLE_TRUST_POLICY_MAX),

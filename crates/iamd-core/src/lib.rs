@@ -39,6 +39,7 @@ pub mod service_role;
 pub mod session;
 mod store_errors;
 pub mod sts;
+pub mod sts_preferences;
 pub mod tag;
 pub mod usage;
 pub mod user;

@@ -63,6 +63,54 @@ pub(crate) async fn delete_account_alias<C: GenericClient>(
     Ok(())
 }
 
+/// SetSecurityTokenServicePreferences: replaces the account's setting, the account's row
+/// locked first so that two writers take turns.
+pub(crate) async fn set_global_endpoint_token_version<C: GenericClient>(
+    tx: &C,
+    account_id: &str,
+    version: u8,
+) -> Result<()> {
+    query_opt(
+        tx,
+        "SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE",
+        &[&account_id],
+    )
+    .await?;
+    execute(
+        tx,
+        "DELETE FROM sts_preferences WHERE account_id = $1",
+        &[&account_id],
+    )
+    .await?;
+    execute(
+        tx,
+        "INSERT INTO sts_preferences (account_id, global_endpoint_token_version) VALUES ($1, $2)",
+        &[&account_id, &i16::from(version)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account's global endpoint token version; `None` when never set.
+pub(crate) async fn get_global_endpoint_token_version<C: GenericClient>(
+    c: &C,
+    account_id: &str,
+) -> Result<Option<u8>> {
+    let row = query_opt(
+        c,
+        "SELECT global_endpoint_token_version FROM sts_preferences WHERE account_id = $1",
+        &[&account_id],
+    )
+    .await?;
+    Ok(match row {
+        Some(row) => {
+            let v: i16 = row.try_get(0)?;
+            Some(u8::try_from(v).unwrap_or(1))
+        }
+        None => None,
+    })
+}
+
 pub(crate) async fn list_account_aliases<C: GenericClient>(
     c: &C,
     account_id: &str,

@@ -134,6 +134,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_oidc_identity_center",
         include_str!("../migrations/0017_oidc_identity_center.sql"),
     ),
+    (
+        "0018_sts_preferences",
+        include_str!("../migrations/0018_sts_preferences.sql"),
+    ),
 ];
 
 /// A `Store` on a PostgreSQL database. Cheap to share behind an `Arc`; clones share the pool.
@@ -1370,6 +1374,27 @@ impl Store for PgStore {
 
     async fn list_account_aliases(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
         read!(self, |c| aliases::list_account_aliases(&c, account_id))
+    }
+
+    async fn set_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+        version: u8,
+    ) -> Result<(), StoreError> {
+        transaction!(
+            self,
+            WRITE,
+            |tx| aliases::set_global_endpoint_token_version(&tx, account_id, version)
+        )
+    }
+
+    async fn get_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<u8>, StoreError> {
+        read!(self, |c| aliases::get_global_endpoint_token_version(
+            &c, account_id
+        ))
     }
 
     async fn delete_service_linked_role(

@@ -306,7 +306,8 @@ async fn a_version_1_schema_is_upgraded_with_its_data() {
             (14, "0014_public_credentials".to_owned()),
             (15, "0015_server_certificates".to_owned()),
             (16, "0016_saml_providers".to_owned()),
-            (17, "0017_oidc_identity_center".to_owned())
+            (17, "0017_oidc_identity_center".to_owned()),
+            (18, "0018_sts_preferences".to_owned())
         ]
     );
     store

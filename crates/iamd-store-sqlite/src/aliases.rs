@@ -36,6 +36,35 @@ pub(crate) fn delete_account_alias(tx: &Connection, account_id: &str, alias: &st
     Ok(())
 }
 
+/// SetSecurityTokenServicePreferences: replaces the account's setting.
+pub(crate) fn set_global_endpoint_token_version(
+    tx: &Connection,
+    account_id: &str,
+    version: u8,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM sts_preferences WHERE account_id = ?1")?
+        .execute([account_id])?;
+    tx.prepare_cached(
+        "INSERT INTO sts_preferences (account_id, global_endpoint_token_version) VALUES (?1, ?2)",
+    )?
+    .execute(params![account_id, version])?;
+    Ok(())
+}
+
+/// The account's global endpoint token version; `None` when never set.
+pub(crate) fn get_global_endpoint_token_version(
+    tx: &Connection,
+    account_id: &str,
+) -> Result<Option<u8>> {
+    Ok(query_one(
+        tx,
+        "SELECT global_endpoint_token_version FROM sts_preferences WHERE account_id = ?1",
+        [account_id],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
 pub(crate) fn list_account_aliases(tx: &Connection, account_id: &str) -> Result<Vec<String>> {
     let mut stmt =
         tx.prepare_cached("SELECT account_alias FROM account_aliases WHERE account_id = ?1")?;

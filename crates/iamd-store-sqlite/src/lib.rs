@@ -1855,6 +1855,27 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn set_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+        version: u8,
+    ) -> Result<(), StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .write(move |tx| aliases::set_global_endpoint_token_version(tx, &account_id, version))
+            .await
+    }
+
+    async fn get_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<u8>, StoreError> {
+        let account_id = account_id.to_owned();
+        self.pool
+            .read(move |tx| aliases::get_global_endpoint_token_version(tx, &account_id))
+            .await
+    }
+
     async fn upload_public_credential(
         &self,
         credential: &PublicCredential,

@@ -53,6 +53,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_server_certificates.sql"),
     include_str!("../migrations/0018_saml_providers.sql"),
     include_str!("../migrations/0019_oidc_identity_center.sql"),
+    include_str!("../migrations/0020_sts_preferences.sql"),
 ];
 
 pub(crate) struct Pool {

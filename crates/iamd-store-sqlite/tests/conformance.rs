@@ -243,7 +243,7 @@ async fn a_version_1_database_is_upgraded_with_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 19, "every migration applied");
+    assert_eq!(version, 20, "every migration applied");
     drop(conn);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -1915,6 +1915,30 @@ impl Store for CachingStore {
         )
         .await
     }
+
+    async fn set_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+        version: u8,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "set_global_endpoint_token_version",
+            self.inner
+                .set_global_endpoint_token_version(account_id, version),
+        )
+        .await
+    }
+
+    async fn get_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<u8>, StoreError> {
+        self.timed(
+            "get_global_endpoint_token_version",
+            self.inner.get_global_endpoint_token_version(account_id),
+        )
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -2742,6 +2766,19 @@ mod tests {
             unimplemented!()
         }
         async fn delete_password_policy(&self, _: &str) -> Result<bool, StoreError> {
+            unimplemented!()
+        }
+        async fn set_global_endpoint_token_version(
+            &self,
+            _: &str,
+            _: u8,
+        ) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+        async fn get_global_endpoint_token_version(
+            &self,
+            _: &str,
+        ) -> Result<Option<u8>, StoreError> {
             unimplemented!()
         }
     }

@@ -83,6 +83,7 @@ macro_rules! conformance_tests {
             service_linked_roles_are_deleted_with_a_task,
             account_counts_cover_every_kind,
             reset_keeps_only_the_account_and_its_root_keys,
+            sts_preferences_are_set_replaced_and_kept_per_account,
             users_are_found_ignoring_case,
             list_users_filters_by_plain_path_prefix,
             list_users_orders_by_lowercased_name,
@@ -205,6 +206,7 @@ pub use access_keys::{
 };
 pub use account::{
     account_counts_cover_every_kind, reset_keeps_only_the_account_and_its_root_keys,
+    sts_preferences_are_set_replaced_and_kept_per_account,
 };
 pub use aws_policies::{
     aws_attachments_are_idempotent_listed_and_counted,

@@ -255,6 +255,7 @@ pub const RESET_TABLES: &[&str] = &[
     "password_uses",
     "login_profiles",
     "password_policies",
+    "sts_preferences",
     "account_aliases",
     "role_deletion_tasks",
     "instance_profile_roles",
@@ -1155,6 +1156,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<PasswordPolicy>, StoreError>;
     /// Whether there was one to delete.
     async fn delete_password_policy(&self, account_id: &str) -> Result<bool, StoreError>;
+    /// SetSecurityTokenServicePreferences: sets the account's global endpoint token
+    /// version (1 or 2; the domain checks the value).
+    async fn set_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+        version: u8,
+    ) -> Result<(), StoreError>;
+    /// The account's global endpoint token version, `None` when never set (AWS's
+    /// default, 1, is the domain's to give).
+    async fn get_global_endpoint_token_version(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<u8>, StoreError>;
 
     // SSH public keys and signing certificates, each a user's (found ignoring case;
     // `NoSuchUser` otherwise), listed in upload order.

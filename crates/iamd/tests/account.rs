@@ -70,6 +70,61 @@ async fn the_summary_counts_what_the_account_holds() {
     assert_eq!(mine.get(&K::PolicyVersionsInUse), Some(&1));
 }
 
+/// SetSecurityTokenServicePreferences: GetAccountSummary's `GlobalEndpointTokenVersion`
+/// is 1 until set, then what was set; a user needs the action.
+#[tokio::test]
+async fn the_global_endpoint_token_version_is_set_and_reported() {
+    use aws_sdk_iam::types::GlobalEndpointTokenVersion as V;
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let version = |root: aws_sdk_iam::Client| async move {
+        root.get_account_summary()
+            .send()
+            .await
+            .expect("summary")
+            .summary_map
+            .expect("map")
+            .get(&K::GlobalEndpointTokenVersion)
+            .copied()
+    };
+    assert_eq!(version(root.clone()).await, Some(1));
+    root.set_security_token_service_preferences()
+        .global_endpoint_token_version(V::V2Token)
+        .send()
+        .await
+        .expect("set v2");
+    assert_eq!(version(root.clone()).await, Some(2));
+    root.set_security_token_service_preferences()
+        .global_endpoint_token_version(V::V1Token)
+        .send()
+        .await
+        .expect("set v1");
+    assert_eq!(version(root.clone()).await, Some(1));
+
+    let (key, secret) = srv.user_with_key("prefs").await;
+    let user = srv.iam(&key, &secret);
+    let (code, message, status) = err_of(
+        user.set_security_token_service_preferences()
+            .global_endpoint_token_version(V::V2Token)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code.as_str(), status), ("AccessDenied", 403));
+    assert!(
+        message.contains("iam:SetSecurityTokenServicePreferences"),
+        "{message}"
+    );
+    srv.allow("prefs", "iam:SetSecurityTokenServicePreferences")
+        .await;
+    user.set_security_token_service_preferences()
+        .global_endpoint_token_version(V::V2Token)
+        .send()
+        .await
+        .expect("allowed now");
+    assert_eq!(version(root.clone()).await, Some(2));
+}
+
 /// GetAccountAuthorizationDetails: users (with inline and attached policies and groups),
 /// groups, roles (with instance profiles) and customer managed policies (with every
 /// version), filtered by kind and paged across kinds by one marker.

@@ -178,6 +178,10 @@ pub async fn reset_keeps_only_the_account_and_its_root_keys(store: Arc<dyn Store
         .create_account_alias(&account_id, "my-alias")
         .await
         .expect("alias");
+    store
+        .set_global_endpoint_token_version(&account_id, 2)
+        .await
+        .expect("sts preference");
 
     store.reset().await.expect("reset");
 
@@ -213,6 +217,13 @@ pub async fn reset_keeps_only_the_account_and_its_root_keys(store: Arc<dyn Store
         .await
         .expect("aliases")
         .is_empty());
+    assert_eq!(
+        store
+            .get_global_endpoint_token_version(&account_id)
+            .await
+            .expect("sts preference"),
+        None
+    );
     // Everything can be made again under the same names.
     create(&store, &account_id, "alice", "/").await;
     store
@@ -226,4 +237,32 @@ pub async fn reset_keeps_only_the_account_and_its_root_keys(store: Arc<dyn Store
     // A reset of an empty store is fine too.
     store.reset().await.expect("reset again");
     store.reset().await.expect("and again");
+}
+
+/// SetSecurityTokenServicePreferences: unset until set, replaced by the next setting, and
+/// kept per account (another account id reads none).
+pub async fn sts_preferences_are_set_replaced_and_kept_per_account(store: Arc<dyn Store>) {
+    let (a, _) = account(&store).await;
+    let b = ids::account_id();
+    let get = |id: String| {
+        let store = store.clone();
+        async move {
+            store
+                .get_global_endpoint_token_version(&id)
+                .await
+                .expect("get_global_endpoint_token_version")
+        }
+    };
+    assert_eq!(get(a.clone()).await, None);
+    store
+        .set_global_endpoint_token_version(&a, 2)
+        .await
+        .expect("set 2");
+    assert_eq!(get(a.clone()).await, Some(2));
+    assert_eq!(get(b.clone()).await, None);
+    store
+        .set_global_endpoint_token_version(&a, 1)
+        .await
+        .expect("set 1");
+    assert_eq!(get(a.clone()).await, Some(1));
 }
