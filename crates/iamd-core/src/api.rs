@@ -3291,6 +3291,49 @@ impl Handler for Iam {
         })
     }
 
+    // The centralized root access features of AWS Organizations: no organization holds an
+    // iamd account (`organizations`).
+
+    async fn list_organizations_features(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::ListOrganizationsFeaturesInput,
+    ) -> Result<iam::ListOrganizationsFeaturesOutput, IamError> {
+        self.organizations_feature(ctx).await
+    }
+
+    async fn enable_organizations_root_credentials_management(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::EnableOrganizationsRootCredentialsManagementInput,
+    ) -> Result<iam::EnableOrganizationsRootCredentialsManagementOutput, IamError> {
+        self.organizations_feature(ctx).await
+    }
+
+    async fn disable_organizations_root_credentials_management(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::DisableOrganizationsRootCredentialsManagementInput,
+    ) -> Result<iam::DisableOrganizationsRootCredentialsManagementOutput, IamError> {
+        self.organizations_feature(ctx).await
+    }
+
+    async fn enable_organizations_root_sessions(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::EnableOrganizationsRootSessionsInput,
+    ) -> Result<iam::EnableOrganizationsRootSessionsOutput, IamError> {
+        self.organizations_feature(ctx).await
+    }
+
+    async fn disable_organizations_root_sessions(
+        &self,
+        ctx: &RequestContext,
+        _input: iam::DisableOrganizationsRootSessionsInput,
+    ) -> Result<iam::DisableOrganizationsRootSessionsOutput, IamError> {
+        self.organizations_feature(ctx).await
+    }
+
     async fn set_security_token_service_preferences(
         &self,
         ctx: &RequestContext,

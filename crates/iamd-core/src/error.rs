@@ -39,6 +39,8 @@ pub enum ErrorCode {
     NoSuchEntity,
     NotFound,
     NotImplemented,
+    /// The account belongs to no AWS Organization (the centralized root access features).
+    OrganizationNotFound,
     /// Session policies and tags too large for a session token.
     PackedPolicyTooLarge,
     PasswordPolicyViolation,
@@ -90,6 +92,7 @@ impl ErrorCode {
             ErrorCode::NoSuchEntity => "NoSuchEntity",
             ErrorCode::NotFound => "NotFound",
             ErrorCode::NotImplemented => "NotImplemented",
+            ErrorCode::OrganizationNotFound => "OrganizationNotFoundException",
             ErrorCode::PackedPolicyTooLarge => "PackedPolicyTooLarge",
             ErrorCode::PasswordPolicyViolation => "PasswordPolicyViolation",
             ErrorCode::ReportExpired => "ReportExpired",
@@ -126,6 +129,7 @@ impl ErrorCode {
             | ErrorCode::InvalidParameterValue
             | ErrorCode::InvalidUserType
             | ErrorCode::MalformedPolicyDocument
+            | ErrorCode::OrganizationNotFound
             | ErrorCode::PackedPolicyTooLarge
             | ErrorCode::PasswordPolicyViolation
             | ErrorCode::MalformedQueryString

@@ -23,6 +23,7 @@ pub mod holder;
 pub mod instance_profile;
 pub mod mfa;
 pub mod oidc;
+pub mod organizations;
 pub mod pagination;
 pub mod password;
 pub mod policy;

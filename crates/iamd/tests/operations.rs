@@ -80,3 +80,73 @@ async fn unsigned_sts_operations_are_let_through_without_a_signature() {
         )
     );
 }
+
+/// The centralized root access features of AWS Organizations: an iamd account belongs to
+/// no organization, so each answers as AWS answers such an account, which the SDK reads
+/// as its modeled OrganizationNotFoundException; a caller without the action is refused
+/// first.
+#[tokio::test]
+async fn organizations_features_answer_that_no_organization_holds_the_account() {
+    let srv = TestServer::start().await;
+    let root = srv.root();
+    let e = root.list_organizations_features().send().await.unwrap_err();
+    assert!(
+        e.as_service_error()
+            .is_some_and(|e| e.is_organization_not_found_exception()),
+        "{e:?}"
+    );
+    assert_eq!(
+        err_of(e),
+        (
+            "OrganizationNotFoundException".to_owned(),
+            "The request was rejected because no organization is associated with your account."
+                .to_owned(),
+            400
+        )
+    );
+    let codes = [
+        err_of(
+            root.enable_organizations_root_credentials_management()
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        err_of(
+            root.disable_organizations_root_credentials_management()
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        err_of(
+            root.enable_organizations_root_sessions()
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        err_of(
+            root.disable_organizations_root_sessions()
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+    ];
+    for (code, _, status) in codes {
+        assert_eq!(
+            (code.as_str(), status),
+            ("OrganizationNotFoundException", 400)
+        );
+    }
+    let (key, secret) = srv.user_with_key("nobody").await;
+    let (code, message, _) = err_of(
+        srv.iam(&key, &secret)
+            .enable_organizations_root_sessions()
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(
+        message.contains("iam:EnableOrganizationsRootSessions"),
+        "{message}"
+    );
+}
