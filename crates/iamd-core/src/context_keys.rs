@@ -13,20 +13,8 @@ use crate::authz::Resource;
 use crate::catalog;
 use crate::error::{ErrorCode, IamError};
 use crate::model::{HolderKind, PolicyHolder, UserPolicies};
+use crate::policy::parse_given;
 use crate::service::{store_failure, Iam, RequestContext};
-
-/// A policy the caller gave, checked as the simulator checks it: a document that does not
-/// validate is InvalidInput (the only error the model declares for these operations),
-/// with the validator's text.
-fn given(document: &str) -> Result<Policy, IamError> {
-    Policy::parse_as(document, PolicyKind::Identity).map_err(|e| {
-        let e = crate::policy::policy_error(e);
-        IamError {
-            code: ErrorCode::InvalidInput,
-            ..e
-        }
-    })
-}
 
 /// The documents a holder holds, parsed (they were validated when written).
 fn held(stored: UserPolicies, into: &mut Vec<Policy>) {
@@ -71,7 +59,7 @@ impl Iam {
         self.authorize(ctx, ctx.action(), &Resource::any()).await?;
         let policies = documents
             .iter()
-            .map(|d| given(d))
+            .map(|d| parse_given(d, PolicyKind::Identity))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(context_keys(&policies))
     }
@@ -108,7 +96,7 @@ impl Iam {
             }
         }
         for document in documents {
-            policies.push(given(document)?);
+            policies.push(parse_given(document, PolicyKind::Identity)?);
         }
         Ok(context_keys(&policies))
     }

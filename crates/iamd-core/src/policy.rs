@@ -22,6 +22,16 @@ fn parse(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
     Policy::parse_as(document, kind).map_err(policy_error)
 }
 
+/// A policy given to the simulator or to GetContextKeysFor*Policy: their models declare
+/// InvalidInput, not MalformedPolicyDocument, for a document that does not validate; the
+/// text is the validator's.
+pub(crate) fn parse_given(document: &str, kind: PolicyKind) -> Result<Policy, IamError> {
+    parse(document, kind).map_err(|e| IamError {
+        code: ErrorCode::InvalidInput,
+        ..e
+    })
+}
+
 /// Exhaustive: a new `PolicyError` variant must be mapped here.
 pub(crate) fn policy_error(e: PolicyError) -> IamError {
     match e {
@@ -659,23 +669,14 @@ impl Iam {
             }
             None => self.authorize(ctx, ctx.action(), &Resource::any()).await?,
         }
-        // The simulator declares InvalidInput, not MalformedPolicyDocument, for a document
-        // it cannot read (the model lists only InvalidInput and PolicyEvaluation for it); the
-        // text is the validator's.
-        let simulated = |doc: &str, kind| {
-            parse(doc, kind).map_err(|e| IamError {
-                code: ErrorCode::InvalidInput,
-                ..e
-            })
-        };
         for (i, doc) in input.extra_policies.iter().enumerate() {
-            let p = simulated(doc, PolicyKind::Identity)?;
+            let p = parse_given(doc, PolicyKind::Identity)?;
             policies.push((format!("PolicyInputList.{}", i + 1), "none", p.compile()));
         }
         match input.boundary_policies.as_slice() {
             [] => {}
             [doc] => {
-                let p = simulated(doc, PolicyKind::Managed)?;
+                let p = parse_given(doc, PolicyKind::Managed)?;
                 boundary = Some((
                     "PermissionsBoundaryPolicyInputList.1".to_owned(),
                     Some(p.compile()),

@@ -528,26 +528,8 @@ async fn console_sign_ins_with_mfa_are_recorded_with_mfa_used() {
         .send()
         .await
         .unwrap();
-    let device = root
-        .create_virtual_mfa_device()
-        .virtual_mfa_device_name("dee-phone")
-        .send()
-        .await
-        .unwrap()
-        .virtual_mfa_device
-        .unwrap();
-    let seed = device.base32_string_seed().unwrap().as_ref().to_vec();
-    let key = iamd_core::mfa::base32_decode(std::str::from_utf8(&seed).unwrap()).unwrap();
-    let step = iamd_core::mfa::step_of(time::OffsetDateTime::now_utc());
-    let code = |s: i64| format!("{:06}", iamd_core::mfa::totp(&key, s as u64));
-    root.enable_mfa_device()
-        .user_name("dee")
-        .serial_number(device.serial_number())
-        .authentication_code1(code(step - 1))
-        .authentication_code2(code(step))
-        .send()
-        .await
-        .unwrap();
+    let device = srv.enabled_mfa_device("dee", "dee-phone").await;
+    let (step, code) = (device.step, |s: i64| device.code(s));
     let console = |mfa: Option<String>| {
         let mut body = serde_json::json!({"account": ACCOUNT, "user": "dee", "password": password});
         if let Some(mfa) = mfa {

@@ -133,26 +133,10 @@ async fn in_chromium_an_operator_signs_in_creates_and_deactivates_a_key() {
         .send()
         .await
         .unwrap();
-    let device = root
-        .create_virtual_mfa_device()
-        .virtual_mfa_device_name("mfa-user-phone")
-        .send()
+    let seed = server
+        .enabled_mfa_device("mfa-user", "mfa-user-phone")
         .await
-        .unwrap()
-        .virtual_mfa_device
-        .unwrap();
-    let seed = String::from_utf8(device.base32_string_seed().unwrap().as_ref().to_vec()).unwrap();
-    let key = iamd_core::mfa::base32_decode(&seed).unwrap();
-    let step = iamd_core::mfa::step_of(time::OffsetDateTime::now_utc());
-    let code = |s: i64| format!("{:06}", iamd_core::mfa::totp(&key, s as u64));
-    root.enable_mfa_device()
-        .user_name("mfa-user")
-        .serial_number(device.serial_number())
-        .authentication_code1(code(step - 1))
-        .authentication_code2(code(step))
-        .send()
-        .await
-        .unwrap();
+        .seed;
 
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console");
     std::fs::create_dir_all(&shots).unwrap();

@@ -156,26 +156,8 @@ async fn a_user_with_an_mfa_device_signs_in_with_a_fresh_code() {
         .send()
         .await
         .unwrap();
-    let device = root
-        .create_virtual_mfa_device()
-        .virtual_mfa_device_name("bob-phone")
-        .send()
-        .await
-        .unwrap()
-        .virtual_mfa_device
-        .unwrap();
-    let seed = device.base32_string_seed().unwrap().as_ref().to_vec();
-    let key = iamd_core::mfa::base32_decode(std::str::from_utf8(&seed).unwrap()).unwrap();
-    let step = iamd_core::mfa::step_of(time::OffsetDateTime::now_utc());
-    let code = |s: i64| format!("{:06}", iamd_core::mfa::totp(&key, s as u64));
-    root.enable_mfa_device()
-        .user_name("bob")
-        .serial_number(device.serial_number())
-        .authentication_code1(code(step - 1))
-        .authentication_code2(code(step))
-        .send()
-        .await
-        .unwrap();
+    let device = srv.enabled_mfa_device("bob", "bob-phone").await;
+    let (step, code) = (device.step, |s: i64| device.code(s));
     let (status, answer) = console_session(&srv, "bob", PASSWORD).await;
     assert_eq!(
         (status, answer["result"].as_str()),

@@ -82,6 +82,22 @@ pub struct TestServer {
     pub data_dir: PathBuf,
 }
 
+/// A virtual MFA device enabled for a user (`TestServer::enabled_mfa_device`): its Base32
+/// seed, and the step whose code EnableMFADevice spent last (codes of later steps are
+/// fresh).
+pub struct EnabledMfaDevice {
+    pub seed: String,
+    pub step: i64,
+    key: Vec<u8>,
+}
+
+impl EnabledMfaDevice {
+    /// The device's TOTP code of `step`.
+    pub fn code(&self, step: i64) -> String {
+        format!("{:06}", iamd_core::mfa::totp(&self.key, step as u64))
+    }
+}
+
 impl TestServer {
     /// Starts iamd on SQLite, or on a fresh PostgreSQL schema when `IAMD_TEST_STORE=postgres`
     /// (so the same client tests run on both backends; `scripts/test` does both).
@@ -244,6 +260,42 @@ impl TestServer {
             .send()
             .await
             .expect("put policy");
+    }
+
+    /// Creates a virtual MFA device named `device` and enables it for `user` with the
+    /// codes of the previous and the current step, as an authenticator app would.
+    pub async fn enabled_mfa_device(&self, user: &str, device: &str) -> EnabledMfaDevice {
+        let root = self.root();
+        let created = root
+            .create_virtual_mfa_device()
+            .virtual_mfa_device_name(device)
+            .send()
+            .await
+            .expect("create virtual MFA device")
+            .virtual_mfa_device
+            .expect("device");
+        let seed = String::from_utf8(
+            created
+                .base32_string_seed()
+                .expect("seed")
+                .as_ref()
+                .to_vec(),
+        )
+        .expect("Base32 text");
+        let enabled = EnabledMfaDevice {
+            key: iamd_core::mfa::base32_decode(&seed).expect("Base32"),
+            seed,
+            step: iamd_core::mfa::step_of(time::OffsetDateTime::now_utc()),
+        };
+        root.enable_mfa_device()
+            .user_name(user)
+            .serial_number(created.serial_number())
+            .authentication_code1(enabled.code(enabled.step - 1))
+            .authentication_code2(enabled.code(enabled.step))
+            .send()
+            .await
+            .expect("enable MFA device");
+        enabled
     }
 
     /// Creates a user with one access key and returns (key id, secret).
